@@ -1,0 +1,144 @@
+//! Command-line interface: argument parsing, printers and exit statuses. The work itself
+//! is done by the library.
+
+mod schema_cmd;
+mod style;
+mod validate;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vspc_billing::load::{Kind, LoadOptions, SchemaCheck};
+
+/// Exit statuses, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Everything checked out.
+    Ok = 0,
+    /// Some input is invalid (or has error findings).
+    Invalid = 1,
+    /// Usage or I/O error.
+    Usage = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        Self::from(s as u8)
+    }
+}
+
+/// Load, validate, audit and bill Veeam Service Provider Console license usage exports.
+#[derive(Debug, Parser)]
+#[command(name = "vspc-billing", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check exports against the generated JSON Schemas and load them
+    Validate(validate::Args),
+    /// Write the JSON Schemas generated from the tool's types
+    Schema(schema_cmd::Args),
+}
+
+/// `--kind`: force the document kind instead of telling it from the shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// License usage reports (GET /api/v3/licensing/reports)
+    Reports,
+    /// Site Cloud Connect usage (GET /api/v3/licensing/sites/{siteUid}/usage)
+    SiteUsage,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Reports => Self::Reports,
+            KindArg::SiteUsage => Self::SiteUsage,
+        }
+    }
+}
+
+/// `--schema-check`: when the JSON Schema validator runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaCheckArg {
+    /// On every file
+    Always,
+    /// Only on files the typed parse refuses (same verdict: the parse accepts what the schema accepts)
+    OnFailure,
+}
+
+impl From<SchemaCheckArg> for SchemaCheck {
+    fn from(s: SchemaCheckArg) -> Self {
+        match s {
+            SchemaCheckArg::Always => Self::Always,
+            SchemaCheckArg::OnFailure => Self::OnFailure,
+        }
+    }
+}
+
+/// Inputs shared by the commands that read exports.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Files, directories (searched recursively for *.json) or - for standard input
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Force the document kind instead of telling it from the shape
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Worker threads (default: all cores); output is the same whatever the number
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl InputArgs {
+    /// Load options for these arguments.
+    pub fn load_options(&self, schema_check: SchemaCheck) -> LoadOptions {
+        LoadOptions {
+            kind: self.kind.map(Into::into),
+            schema_check,
+        }
+    }
+
+    /// Runs `f` on a thread pool of the requested size.
+    pub fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T, String> {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            if n == 0 {
+                return Err("--threads must be at least 1".to_owned());
+            }
+            b = b.num_threads(n);
+        }
+        let pool = b
+            .build()
+            .map_err(|e| format!("cannot start threads: {e}"))?;
+        Ok(pool.install(f))
+    }
+}
+
+/// `--format` of the validate command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    /// Readable text, coloured on a terminal (honours NO_COLOR)
+    Text,
+    /// JSON for tools
+    Json,
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Validate(a) => validate::run(&a),
+        Command::Schema(a) => schema_cmd::run(&a),
+    };
+    status.into()
+}
+
+/// Prints an error about the invocation and returns the usage status.
+pub fn usage_error(msg: &str) -> Status {
+    eprintln!("vspc-billing: error: {msg}");
+    Status::Usage
+}

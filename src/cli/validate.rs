@@ -1,0 +1,187 @@
+//! `vspc-billing validate`: schema check and typed load of every input.
+
+use super::style::Style;
+use super::{InputArgs, Status, TextOrJson};
+use rayon::prelude::*;
+use serde::Serialize;
+use vspc_billing::diag::{Finding, Severity};
+use vspc_billing::load::{LoadOptions, LoadedFile, SchemaCheck, expand, load_source};
+
+/// Check exports against the generated JSON Schemas and load them into the typed model.
+///
+/// Every violation in a file is reported with its JSON pointer, line and column; the other
+/// files are still checked. Exit status: 0 all valid, 1 some input invalid, 2 usage or I/O error.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+}
+
+/// What `validate` reports about one file.
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    path: String,
+    kind: Option<&'static str>,
+    shape: Option<&'static str>,
+    items: Option<usize>,
+    valid: bool,
+    errors: Vec<ErrorReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorReport {
+    code: &'static str,
+    severity: Severity,
+    pointer: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    files: usize,
+    valid: usize,
+    invalid: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    files: Vec<FileReport>,
+    summary: Summary,
+}
+
+fn report(f: &LoadedFile) -> FileReport {
+    FileReport {
+        path: f.name.clone(),
+        kind: f.kind.map(vspc_billing::load::Kind::as_str),
+        shape: f.shape.map(vspc_billing::load::Shape::as_str),
+        items: f.document.as_ref().map(vspc_billing::load::Document::len),
+        valid: f.is_valid(),
+        errors: f.problems.iter().map(error_report).collect(),
+    }
+}
+
+fn error_report(p: &Finding) -> ErrorReport {
+    ErrorReport {
+        code: p.code,
+        severity: p.severity,
+        pointer: p.pointer.clone(),
+        line: p.line,
+        column: p.column,
+        message: p.message.clone(),
+    }
+}
+
+fn io_report(p: &Finding) -> FileReport {
+    FileReport {
+        path: p.file.clone(),
+        kind: None,
+        shape: None,
+        items: None,
+        valid: false,
+        errors: vec![error_report(p)],
+    }
+}
+
+pub fn run(args: &Args) -> Status {
+    let inputs = expand(&args.input.paths);
+    let opts: LoadOptions = args.input.load_options(SchemaCheck::Always);
+    let loaded = args.input.in_pool(|| {
+        inputs
+            .sources
+            .par_iter()
+            .map(|s| {
+                let f = load_source(s, &opts);
+                (report(&f), f.is_io_error())
+            })
+            .collect::<Vec<_>>()
+    });
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => return super::usage_error(&e),
+    };
+    let io_error = !inputs.problems.is_empty() || loaded.iter().any(|(_, io)| *io);
+    let mut files: Vec<FileReport> = inputs.problems.iter().map(io_report).collect();
+    files.extend(loaded.into_iter().map(|(r, _)| r));
+    let valid = files.iter().filter(|f| f.valid).count();
+    let out = Output {
+        summary: Summary {
+            files: files.len(),
+            valid,
+            invalid: files.len() - valid,
+        },
+        files,
+    };
+    match args.format {
+        TextOrJson::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("report serializes")
+        ),
+        TextOrJson::Text => print!("{}", render_text(&out, Style::stdout())),
+    }
+    if io_error {
+        Status::Usage
+    } else if out.summary.invalid > 0 {
+        Status::Invalid
+    } else {
+        Status::Ok
+    }
+}
+
+fn render_text(out: &Output, st: Style) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for f in &out.files {
+        let what = match (f.kind, f.shape, f.items) {
+            (Some(k), Some(sh), Some(n)) => {
+                let noun = match (k, n) {
+                    ("reports", 1) => "report",
+                    ("reports", _) => "reports",
+                    (_, 1) => "site",
+                    _ => "sites",
+                };
+                format!(" ({k}, {sh}, {n} {noun})")
+            }
+            (Some(k), Some(sh), None) => format!(" ({k}, {sh})"),
+            (Some(k), None, _) => format!(" ({k})"),
+            _ => String::new(),
+        };
+        let verdict = if f.valid {
+            st.good("valid  ")
+        } else {
+            st.severity(Severity::Error, "invalid")
+        };
+        let _ = writeln!(s, "{verdict} {}{}", st.bold(&f.path), st.dim(&what));
+        for e in &f.errors {
+            let loc = match (e.line, e.column) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", f.path),
+                _ => f.path.clone(),
+            };
+            let at = if e.pointer.is_empty() {
+                String::new()
+            } else {
+                format!(" (at {})", e.pointer)
+            };
+            let _ = writeln!(
+                s,
+                "  {loc}: {} {}{}",
+                st.severity(e.severity, &format!("{}[{}]", e.severity, e.code)),
+                e.message,
+                st.dim(&at)
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "{} file{}: {} valid, {} invalid",
+        out.summary.files,
+        if out.summary.files == 1 { "" } else { "s" },
+        out.summary.valid,
+        out.summary.invalid
+    );
+    s
+}

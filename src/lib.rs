@@ -1,0 +1,20 @@
+//! `vspc_billing`: load, validate, audit and bill Veeam Service Provider Console license
+//! usage exports.
+//!
+//! The pipeline, one module a step:
+//! - [`model`], [`enums`], [`date`], [`num`]: the typed documents, exact numbers, vendor dates;
+//! - [`load`]: bytes to typed documents, with located problems;
+//! - [`schema`]: the JSON Schemas generated from the model, and their validators;
+//! - [`locate`]: JSON pointer → line and column;
+//! - [`diag`], [`codes`]: findings as values, and the documentation of every code.
+
+pub mod codes;
+pub mod date;
+pub mod diag;
+pub mod enums;
+pub mod load;
+pub mod locate;
+pub mod model;
+pub mod num;
+pub mod output;
+pub mod schema;

@@ -1,0 +1,899 @@
+//! Bytes to typed documents, with every problem located.
+//!
+//! The pipeline for one file:
+//! 1. reject an empty file, a byte-order mark and non-UTF-8 bytes, each at its position;
+//! 2. tell the document kind and shape from the first keys, without parsing the rest;
+//! 3. parse straight into the typed model (exact decimals from the JSON text);
+//! 4. check against the generated JSON Schema with the `jsonschema` validator: always in
+//!    [`SchemaCheck::Always`] mode, and in [`SchemaCheck::OnFailure`] mode only when the
+//!    typed parse fails, to report *every* violation with its pointer.
+//!
+//! The typed parse accepts exactly what the generated schema accepts (the schema is
+//! generated from the same types; `tests/schema_equivalence.rs` checks the two agree on
+//! every sample, on generated corpora and on mutations), so the fast mode skips the
+//! second parse that a separate schema pass would cost without weakening the check.
+
+use crate::diag::Finding;
+use crate::locate::{LineIndex, first_keys, skip_ws};
+use crate::model::{
+    ApiError, LicenseReportCollection, LicenseReportEnvelope, ResponseMetadata,
+    SingleLicenseReport, SiteCloudLicenseUsage, SiteUsageCollection, SiteUsageEnvelope,
+};
+use serde::de::DeserializeOwned;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The two kinds of document the tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// License usage reports (`/licensing/reports`).
+    Reports,
+    /// Site Cloud Connect usage (`/licensing/sites/{siteUid}/usage`).
+    SiteUsage,
+}
+
+impl Kind {
+    /// Name used on the command line and in JSON output.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Reports => "reports",
+            Self::SiteUsage => "site-usage",
+        }
+    }
+}
+
+/// How the items are wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shape {
+    /// `{"meta": ..., "data": [...]}`.
+    Collection,
+    /// `{"data": {...}}`.
+    Envelope,
+    /// The item object itself.
+    Bare,
+}
+
+impl Shape {
+    /// Name used in output.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Collection => "collection",
+            Self::Envelope => "envelope",
+            Self::Bare => "bare",
+        }
+    }
+
+    /// JSON pointer of item `i` in a document of this shape.
+    #[must_use]
+    pub fn item_pointer(self, i: usize) -> String {
+        match self {
+            Self::Collection => format!("/data/{i}"),
+            Self::Envelope => "/data".to_owned(),
+            Self::Bare => String::new(),
+        }
+    }
+}
+
+/// When the JSON Schema validator runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SchemaCheck {
+    /// On every file (`validate`'s default).
+    #[default]
+    Always,
+    /// Only on files the typed parse refuses, to list every violation (`audit` and `invoice`).
+    OnFailure,
+}
+
+/// Options of a load.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Force the kind instead of telling it from the shape.
+    pub kind: Option<Kind>,
+    /// When to run the schema validator.
+    pub schema_check: SchemaCheck,
+}
+
+/// A loaded license report export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportsDocument {
+    /// How the reports were wrapped.
+    pub shape: Shape,
+    /// Paging information of a collection.
+    pub meta: Option<ResponseMetadata>,
+    /// The reports.
+    pub reports: Vec<SingleLicenseReport>,
+    /// Errors the API returned with the data.
+    pub errors: Vec<ApiError>,
+}
+
+/// A loaded site usage export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteUsageDocument {
+    /// How the sites were wrapped.
+    pub shape: Shape,
+    /// Paging information, if the console sent it.
+    pub meta: Option<ResponseMetadata>,
+    /// The sites.
+    pub sites: Vec<SiteCloudLicenseUsage>,
+    /// Errors the API returned with the data.
+    pub errors: Vec<ApiError>,
+}
+
+/// A loaded document of either kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// License usage reports.
+    Reports(ReportsDocument),
+    /// Site usage.
+    SiteUsage(SiteUsageDocument),
+}
+
+impl Document {
+    /// The kind.
+    #[must_use]
+    pub const fn kind(&self) -> Kind {
+        match self {
+            Self::Reports(_) => Kind::Reports,
+            Self::SiteUsage(_) => Kind::SiteUsage,
+        }
+    }
+
+    /// The shape.
+    #[must_use]
+    pub const fn shape(&self) -> Shape {
+        match self {
+            Self::Reports(d) => d.shape,
+            Self::SiteUsage(d) => d.shape,
+        }
+    }
+
+    /// Number of items (reports or sites).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Reports(d) => d.reports.len(),
+            Self::SiteUsage(d) => d.sites.len(),
+        }
+    }
+
+    /// Whether there are no items.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One input after loading: its text (kept to locate later findings), what was read,
+/// and the problems met.
+#[derive(Debug)]
+pub struct LoadedFile {
+    /// Name as given on the command line (`<stdin>` for `-`).
+    pub name: String,
+    /// The bytes read.
+    pub text: Vec<u8>,
+    /// Kind, when it could be told or was forced.
+    pub kind: Option<Kind>,
+    /// Shape, when it could be told.
+    pub shape: Option<Shape>,
+    /// The document, present only when the file loaded without error.
+    pub document: Option<Document>,
+    /// Problems, located.
+    pub problems: Vec<Finding>,
+}
+
+impl LoadedFile {
+    /// Whether no error was found.
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        self.document.is_some()
+    }
+
+    /// Whether the file could not be read at all.
+    #[must_use]
+    pub fn is_io_error(&self) -> bool {
+        self.problems.iter().any(|p| p.code == "io-error")
+    }
+}
+
+/// Where an input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl Source {
+    /// Name used in messages.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Self::File(p) => p.display().to_string(),
+            Self::Stdin => "<stdin>".to_owned(),
+        }
+    }
+}
+
+/// Inputs named on the command line, expanded.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Files to read, in a stable order: as named, directories expanded in sorted order.
+    pub sources: Vec<Source>,
+    /// Paths that could not be expanded (missing, unreadable, or folders with no `.json`).
+    pub problems: Vec<Finding>,
+}
+
+fn is_json_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk_dir(&p, out)?;
+        } else if is_json_name(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Expands paths: a file is read whatever its name; a directory is searched recursively
+/// for `*.json` (sorted); `-` is standard input.
+#[must_use]
+pub fn expand(paths: &[PathBuf]) -> Inputs {
+    let mut inputs = Inputs::default();
+    for path in paths {
+        let name = path.display().to_string();
+        if name == "-" {
+            inputs.sources.push(Source::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Err(e) => inputs.problems.push(Finding::of(
+                "io-error",
+                &name,
+                "",
+                format!("cannot read {name}: {e}"),
+            )),
+            Ok(m) if m.is_dir() => {
+                let mut found = Vec::new();
+                match walk_dir(path, &mut found) {
+                    Err(e) => inputs.problems.push(Finding::of(
+                        "io-error",
+                        &name,
+                        "",
+                        format!("cannot list directory {name}: {e}"),
+                    )),
+                    Ok(()) if found.is_empty() => inputs.problems.push(Finding::of(
+                        "io-error",
+                        &name,
+                        "",
+                        format!("directory {name} contains no .json file"),
+                    )),
+                    Ok(()) => inputs.sources.extend(found.into_iter().map(Source::File)),
+                }
+            }
+            Ok(_) => inputs.sources.push(Source::File(path.clone())),
+        }
+    }
+    inputs
+}
+
+/// Reads and loads one input.
+#[must_use]
+pub fn load_source(source: &Source, opts: &LoadOptions) -> LoadedFile {
+    let name = source.name();
+    let read = match source {
+        Source::File(p) => std::fs::read(p),
+        Source::Stdin => {
+            let mut v = Vec::new();
+            std::io::stdin().read_to_end(&mut v).map(|_| v)
+        }
+    };
+    match read {
+        Ok(text) => load_bytes(&name, text, opts),
+        Err(e) => LoadedFile {
+            problems: vec![Finding::of(
+                "io-error",
+                &name,
+                "",
+                format!("cannot read {name}: {e}"),
+            )],
+            name,
+            text: Vec::new(),
+            kind: None,
+            shape: None,
+            document: None,
+        },
+    }
+}
+
+const REPORT_KEYS: &[&str] = &[
+    "reportParemeters",
+    "reportParameters",
+    "reportSummary",
+    "reportStatus",
+    "organizationsUsage",
+    "usageDetails",
+    "appendices",
+    "notCollectedCloudServers",
+    "clonedCloudServers",
+    "unsupportedCloudServers",
+];
+const SITE_KEYS: &[&str] = &["installationId", "siteUid", "licenseId", "counters"];
+
+fn kind_of_keys<S: AsRef<str>>(keys: &[S]) -> Option<Kind> {
+    let has = |set: &[&str]| keys.iter().any(|k| set.contains(&k.as_ref()));
+    if has(REPORT_KEYS) {
+        Some(Kind::Reports)
+    } else if has(SITE_KEYS) {
+        Some(Kind::SiteUsage)
+    } else {
+        None
+    }
+}
+
+fn is_decisive(k: &str) -> bool {
+    REPORT_KEYS.contains(&k) || SITE_KEYS.contains(&k)
+}
+
+enum Sniff {
+    Found(Kind, Shape),
+    /// Not well-formed: the JSON parser will say where.
+    Malformed,
+    /// Well-formed but not a document we know.
+    Unknown(String),
+}
+
+fn describe_keys(keys: &[String]) -> String {
+    if keys.is_empty() {
+        "no members".to_owned()
+    } else {
+        let shown: Vec<&str> = keys.iter().take(6).map(String::as_str).collect();
+        format!(
+            "members {}{}",
+            shown.join(", "),
+            if keys.len() > 6 { ", ..." } else { "" }
+        )
+    }
+}
+
+const EXPECTED: &str = "expected a license usage report export ({\"meta\":...,\"data\":[{\"reportParameters\":...}]}, {\"data\":{...}} or one report) or a site usage export ({\"data\":{\"siteUid\":...,\"counters\":[...]}})";
+
+/// Tells kind and shape from the first keys of the document.
+fn sniff(b: &[u8], forced: Option<Kind>) -> Sniff {
+    let i = skip_ws(b, 0);
+    match b.get(i) {
+        Some(b'{') => {}
+        Some(b'[') => {
+            return Sniff::Unknown(format!("the document is an array; {EXPECTED}"));
+        }
+        Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+            return Sniff::Unknown(format!("the document is not an object; {EXPECTED}"));
+        }
+        _ => return Sniff::Malformed,
+    }
+    let Some((keys, data_at)) = first_keys(b, i, |k| k == "data") else {
+        return Sniff::Malformed;
+    };
+    let Some(j) = data_at else {
+        // No `data`: a bare item.
+        return match forced.or_else(|| kind_of_keys(&keys)) {
+            Some(kind) => Sniff::Found(kind, Shape::Bare),
+            None => Sniff::Unknown(format!(
+                "the object has {} and no \"data\"; {EXPECTED}",
+                describe_keys(&keys)
+            )),
+        };
+    };
+    match b.get(j) {
+        Some(b'[') => {
+            let k = skip_ws(b, j + 1);
+            match b.get(k) {
+                Some(b']') => {
+                    // An empty page: only `meta` hints at the reports endpoint.
+                    let kind = forced.unwrap_or(Kind::Reports);
+                    Sniff::Found(kind, Shape::Collection)
+                }
+                Some(b'{') => match first_keys(b, k, is_decisive) {
+                    None => Sniff::Malformed,
+                    Some((item_keys, _)) => match forced.or_else(|| kind_of_keys(&item_keys)) {
+                        Some(kind) => Sniff::Found(kind, Shape::Collection),
+                        None => Sniff::Unknown(format!(
+                            "data[0] has {}; {EXPECTED}",
+                            describe_keys(&item_keys)
+                        )),
+                    },
+                },
+                Some(_) => match forced {
+                    Some(kind) => Sniff::Found(kind, Shape::Collection),
+                    None => Sniff::Unknown(format!("data[0] is not an object; {EXPECTED}")),
+                },
+                None => Sniff::Malformed,
+            }
+        }
+        Some(b'{') => match first_keys(b, j, is_decisive) {
+            None => Sniff::Malformed,
+            Some((item_keys, _)) => match forced.or_else(|| kind_of_keys(&item_keys)) {
+                Some(kind) => Sniff::Found(kind, Shape::Envelope),
+                None => Sniff::Unknown(format!(
+                    "\"data\" has {}; {EXPECTED}",
+                    describe_keys(&item_keys)
+                )),
+            },
+        },
+        Some(_) => match forced {
+            Some(kind) => Sniff::Found(kind, Shape::Envelope),
+            None => Sniff::Unknown(format!(
+                "\"data\" is neither an object nor an array; {EXPECTED}"
+            )),
+        },
+        None => Sniff::Malformed,
+    }
+}
+
+/// Converts a `serde_path_to_error` path into a JSON pointer.
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Segment::Seq { index } => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&crate::locate::escape_token(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// `serde_json`'s message without its " at line L column C" suffix.
+fn bare_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
+}
+
+struct Parsed<T> {
+    value: Option<T>,
+    problems: Vec<Finding>,
+}
+
+/// Parses `b` into `T`; on failure, reports a syntax error where it is, or every schema
+/// violation (falling back to the typed error when the schema accepts the text).
+fn parse_shape<T: DeserializeOwned>(
+    name: &str,
+    b: &[u8],
+    kind: Kind,
+    shape: Shape,
+    check: SchemaCheck,
+) -> Parsed<T> {
+    match serde_json::from_slice::<T>(b) {
+        Ok(v) => {
+            let problems = if check == SchemaCheck::Always {
+                match serde_json::from_slice::<serde_json::Value>(b) {
+                    Ok(value) => schema_problems(name, b, kind, shape, &value),
+                    Err(e) => vec![syntax_problem(name, b, &e, String::new())],
+                }
+            } else {
+                Vec::new()
+            };
+            Parsed {
+                value: problems.is_empty().then_some(v),
+                problems,
+            }
+        }
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            let pointer = typed_error_path::<T>(b).unwrap_or_default();
+            Parsed {
+                value: None,
+                problems: vec![syntax_problem(name, b, &e, pointer)],
+            }
+        }
+        Err(e) => {
+            let mut problems = match serde_json::from_slice::<serde_json::Value>(b) {
+                Ok(value) => schema_problems(name, b, kind, shape, &value),
+                Err(e) => vec![syntax_problem(name, b, &e, String::new())],
+            };
+            if problems.is_empty() {
+                let pointer = typed_error_path::<T>(b).unwrap_or_default();
+                let index = LineIndex::new(b);
+                let pos = index.position(index.offset_of_byte_column(e.line(), e.column()));
+                problems.push(
+                    Finding::of("type-error", name, pointer, bare_message(&e))
+                        .at(pos.line, pos.column),
+                );
+            }
+            Parsed {
+                value: None,
+                problems,
+            }
+        }
+    }
+}
+
+fn typed_error_path<T: DeserializeOwned>(b: &[u8]) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_slice(b);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => None,
+        Err(e) => Some(path_to_pointer(e.path())),
+    }
+}
+
+fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) -> Finding {
+    let index = LineIndex::new(b);
+    let pos = index.position(index.offset_of_byte_column(e.line(), e.column()));
+    let mut message = bare_message(e);
+    if e.is_eof() {
+        message = format!("the file ends before the JSON is complete (truncated?): {message}");
+    }
+    Finding::of("invalid-json", name, pointer, message).at(pos.line, pos.column)
+}
+
+fn schema_problems(
+    name: &str,
+    b: &[u8],
+    kind: Kind,
+    shape: Shape,
+    value: &serde_json::Value,
+) -> Vec<Finding> {
+    let validator = crate::schema::validator(kind, shape);
+    let mut out = Vec::new();
+    for err in validator.iter_errors(value) {
+        push_violation(name, &err, &mut out);
+    }
+    crate::diag::resolve_locations(b, &mut out);
+    crate::diag::sort_findings(&mut out);
+    out
+}
+
+/// Whether the errors of an `anyOf` branch only say "not null": the branch that
+/// `Option<T>` adds beside `T`.
+fn is_null_branch(errors: &[jsonschema::ValidationError<'_>]) -> bool {
+    errors.len() == 1
+        && errors[0].kind().keyword() == "type"
+        && errors[0].masked().to_string().ends_with("\"null\"")
+}
+
+/// Reports a violation; an `anyOf` between a definition and `null` is replaced by the
+/// definition's own errors, which say what is actually wrong.
+fn push_violation(name: &str, err: &jsonschema::ValidationError<'_>, out: &mut Vec<Finding>) {
+    if let jsonschema::error::ValidationErrorKind::AnyOf { context } = err.kind() {
+        let real: Vec<&Vec<jsonschema::ValidationError<'static>>> =
+            context.iter().filter(|b| !is_null_branch(b)).collect();
+        if let [only] = real.as_slice() {
+            for e in *only {
+                push_violation(name, e, out);
+            }
+            return;
+        }
+    }
+    let instance = err.instance().to_string();
+    let message = if err.kind().keyword() == "pattern"
+        && err.to_string().contains(crate::date::DATE_PATTERN)
+    {
+        format!(
+            "{instance} is not a date: expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fffffff][Z|±hh:mm]"
+        )
+    } else if instance.len() <= 80 {
+        err.to_string()
+    } else {
+        let what = match err.instance().as_ref() {
+            serde_json::Value::Object(_) => "the object",
+            serde_json::Value::Array(_) => "the array",
+            _ => "the value",
+        };
+        err.masked_with(what).to_string()
+    };
+    out.push(Finding::of(
+        "schema-violation",
+        name,
+        err.instance_path().as_str().to_owned(),
+        message,
+    ));
+}
+
+fn utf8_problem(name: &str, b: &[u8]) -> Option<Finding> {
+    let err = std::str::from_utf8(b).err()?;
+    let at = err.valid_up_to();
+    let pos = LineIndex::new(b).position(at);
+    Some(
+        Finding::of(
+            "invalid-utf8",
+            name,
+            "",
+            format!(
+                "byte 0x{:02X} at offset {at} is not valid UTF-8; JSON must be UTF-8",
+                b[at]
+            ),
+        )
+        .at(pos.line, pos.column),
+    )
+}
+
+/// Loads a document from its bytes.
+#[must_use]
+pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
+    let mut file = LoadedFile {
+        name: name.to_owned(),
+        text,
+        kind: opts.kind,
+        shape: None,
+        document: None,
+        problems: Vec::new(),
+    };
+    let b = &file.text;
+    if b.iter().all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+        file.problems.push(
+            Finding::of(
+                "empty-file",
+                name,
+                "",
+                "the file is empty; expected a JSON document",
+            )
+            .at(1, 1),
+        );
+        return file;
+    }
+    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        file.problems.push(
+            Finding::of(
+                "byte-order-mark",
+                name,
+                "",
+                "the file starts with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow; save it as UTF-8 without BOM",
+            )
+            .at(1, 1),
+        );
+        return file;
+    }
+    if let Some(p) = utf8_problem(name, b) {
+        file.problems.push(p);
+        return file;
+    }
+    let (kind, shape) = match sniff(b, opts.kind) {
+        Sniff::Found(k, s) => (k, s),
+        Sniff::Unknown(msg) => {
+            file.problems
+                .push(Finding::of("unknown-document", name, "", msg).at(1, 1));
+            return file;
+        }
+        Sniff::Malformed => {
+            let e = serde_json::from_slice::<serde::de::IgnoredAny>(b)
+                .expect_err("the scanner found the text malformed");
+            file.problems
+                .push(syntax_problem(name, b, &e, String::new()));
+            return file;
+        }
+    };
+    file.kind = Some(kind);
+    file.shape = Some(shape);
+    let check = opts.schema_check;
+    let (document, problems) = match (kind, shape) {
+        (Kind::Reports, Shape::Collection) => {
+            let p = parse_shape::<LicenseReportCollection>(name, b, kind, shape, check);
+            (
+                p.value.map(|c| {
+                    Document::Reports(ReportsDocument {
+                        shape,
+                        meta: c.meta,
+                        reports: c.data,
+                        errors: c.errors.unwrap_or_default(),
+                    })
+                }),
+                p.problems,
+            )
+        }
+        (Kind::Reports, Shape::Envelope) => {
+            let p = parse_shape::<LicenseReportEnvelope>(name, b, kind, shape, check);
+            (
+                p.value.map(|c| {
+                    Document::Reports(ReportsDocument {
+                        shape,
+                        meta: None,
+                        reports: vec![c.data],
+                        errors: c.errors.unwrap_or_default(),
+                    })
+                }),
+                p.problems,
+            )
+        }
+        (Kind::Reports, Shape::Bare) => {
+            let p = parse_shape::<SingleLicenseReport>(name, b, kind, shape, check);
+            (
+                p.value.map(|r| {
+                    Document::Reports(ReportsDocument {
+                        shape,
+                        meta: None,
+                        reports: vec![r],
+                        errors: Vec::new(),
+                    })
+                }),
+                p.problems,
+            )
+        }
+        (Kind::SiteUsage, Shape::Collection) => {
+            let p = parse_shape::<SiteUsageCollection>(name, b, kind, shape, check);
+            (
+                p.value.map(|c| {
+                    Document::SiteUsage(SiteUsageDocument {
+                        shape,
+                        meta: c.meta,
+                        sites: c.data,
+                        errors: c.errors.unwrap_or_default(),
+                    })
+                }),
+                p.problems,
+            )
+        }
+        (Kind::SiteUsage, Shape::Envelope) => {
+            let p = parse_shape::<SiteUsageEnvelope>(name, b, kind, shape, check);
+            (
+                p.value.map(|c| {
+                    Document::SiteUsage(SiteUsageDocument {
+                        shape,
+                        meta: None,
+                        sites: vec![c.data],
+                        errors: c.errors.unwrap_or_default(),
+                    })
+                }),
+                p.problems,
+            )
+        }
+        (Kind::SiteUsage, Shape::Bare) => {
+            let p = parse_shape::<SiteCloudLicenseUsage>(name, b, kind, shape, check);
+            (
+                p.value.map(|s| {
+                    Document::SiteUsage(SiteUsageDocument {
+                        shape,
+                        meta: None,
+                        sites: vec![s],
+                        errors: Vec::new(),
+                    })
+                }),
+                p.problems,
+            )
+        }
+    };
+    file.document = document;
+    file.problems = problems;
+    file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> LoadedFile {
+        load_bytes("t.json", text.as_bytes().to_vec(), &LoadOptions::default())
+    }
+
+    #[test]
+    fn shapes_are_told_apart() {
+        let f = load(r#"{"meta":{"pagingInfo":{"total":0,"count":0,"offset":0}},"data":[]}"#);
+        assert_eq!(
+            (f.kind, f.shape),
+            (Some(Kind::Reports), Some(Shape::Collection))
+        );
+        let f = load(r#"{"data":{"siteUid":"x","counters":[]}}"#);
+        assert_eq!(
+            (f.kind, f.shape),
+            (Some(Kind::SiteUsage), Some(Shape::Envelope))
+        );
+        let f = load(r#"{"reportStatus":"Approved"}"#);
+        assert_eq!((f.kind, f.shape), (Some(Kind::Reports), Some(Shape::Bare)));
+        assert!(f.is_valid());
+        let f = load(r#"{"data":[{"installationId":"a","counters":null}]}"#);
+        assert_eq!(
+            (f.kind, f.shape),
+            (Some(Kind::SiteUsage), Some(Shape::Collection))
+        );
+        assert!(f.is_valid(), "{:?}", f.problems);
+    }
+
+    #[test]
+    fn unknown_documents_say_what_was_expected() {
+        let f = load(r#"{"hello": 1}"#);
+        assert_eq!(f.problems[0].code, "unknown-document");
+        assert!(f.problems[0].message.contains("members hello"));
+        assert!(
+            f.problems[0]
+                .message
+                .contains("expected a license usage report")
+        );
+        let f = load("[1, 2]");
+        assert!(f.problems[0].message.contains("array"));
+    }
+
+    #[test]
+    fn forced_kind_overrides_detection() {
+        let f = load_bytes(
+            "t.json",
+            br#"{"data":{"hello":1}}"#.to_vec(),
+            &LoadOptions {
+                kind: Some(Kind::SiteUsage),
+                ..LoadOptions::default()
+            },
+        );
+        assert!(f.is_valid());
+        assert_eq!(f.kind, Some(Kind::SiteUsage));
+    }
+
+    #[test]
+    fn byte_level_problems_are_located() {
+        let f = load("");
+        assert_eq!(f.problems[0].code, "empty-file");
+        let f = load("\u{feff}{}");
+        assert_eq!(f.problems[0].code, "byte-order-mark");
+        let f = load_bytes(
+            "t.json",
+            b"{\"a\":\n \"\xff\"}".to_vec(),
+            &LoadOptions::default(),
+        );
+        assert_eq!(f.problems[0].code, "invalid-utf8");
+        assert_eq!(
+            (f.problems[0].line, f.problems[0].column),
+            (Some(2), Some(3))
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let f = load(
+            "{\"data\": {\"siteUid\": \"a\",\n \"counters\": [{\"type\": \"x\" \"unitType\": 1}]}}",
+        );
+        let p = &f.problems[0];
+        assert_eq!(p.code, "invalid-json");
+        assert_eq!((p.line, p.column), (Some(2), Some(28)));
+        assert_eq!(p.pointer, "/data/counters/0");
+        let f = load("{\"data\": [{\"reportStatus\": \"Approved\"");
+        assert!(f.problems[0].message.contains("truncated"));
+    }
+
+    #[test]
+    fn every_schema_violation_is_reported() {
+        let f = load(
+            r#"{"data": {"counters": [{"type": "CC_VM_Backup", "rentalUnits": "1", "newUnits": 0, "usedUnits": 0, "rentalCount": 1.5, "newCount": 0}]}}"#,
+        );
+        let pointers: Vec<&str> = f.problems.iter().map(|p| p.pointer.as_str()).collect();
+        assert!(
+            pointers.contains(&"/data/counters/0/rentalUnits"),
+            "{pointers:?}"
+        );
+        assert!(
+            pointers.contains(&"/data/counters/0/rentalCount"),
+            "{pointers:?}"
+        );
+        assert!(pointers.contains(&"/data/counters/0"), "{pointers:?}"); // usedCount missing
+        assert!(
+            f.problems
+                .iter()
+                .all(|p| p.code == "schema-violation" && p.line == Some(1))
+        );
+    }
+
+    #[test]
+    fn out_of_range_number_is_a_type_error() {
+        let f = load(
+            r#"{"data": {"counters": [{"type": "CC_VM_Backup", "rentalUnits": 1e40, "newUnits": 0, "usedUnits": 0, "rentalCount": 1, "newCount": 0, "usedCount": 0}]}}"#,
+        );
+        assert_eq!(f.problems.len(), 1);
+        assert_eq!(f.problems[0].code, "type-error");
+        assert_eq!(f.problems[0].pointer, "/data/counters/0/rentalUnits");
+    }
+}
