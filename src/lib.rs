@@ -6,8 +6,11 @@
 //! - [`load`]: bytes to typed documents, with located problems;
 //! - [`schema`]: the JSON Schemas generated from the model, and their validators;
 //! - [`locate`]: JSON pointer → line and column;
-//! - [`diag`], [`codes`]: findings as values, and the documentation of every code.
+//! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
+//! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
+//! - [`render`]: invoices and summary through tera templates, CSV, safe file names.
 
+pub mod billing;
 pub mod codes;
 pub mod date;
 pub mod diag;
@@ -17,4 +20,5 @@ pub mod locate;
 pub mod model;
 pub mod num;
 pub mod output;
+pub mod render;
 pub mod schema;

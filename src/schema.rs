@@ -97,6 +97,57 @@ pub fn shape_schema(kind: Kind, shape: Shape) -> Value {
     s
 }
 
+/// TOML has no `null`: drops the `null` branch schemars gives an `Option`, and its
+/// `"default": null`.
+fn without_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.get("default") == Some(&Value::Null) {
+                m.remove("default");
+            }
+            if let Some(Value::Array(types)) = m.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types.remove(0);
+                    m.insert("type".to_owned(), only);
+                }
+            }
+            if let Some(Value::Array(branches)) = m.get_mut("anyOf") {
+                branches.retain(|b| *b != json!({ "type": "null" }));
+                if branches.len() == 1
+                    && let Some(Value::Object(only)) = branches.pop()
+                {
+                    m.remove("anyOf");
+                    for (k, val) in only {
+                        m.entry(k).or_insert(val);
+                    }
+                }
+            }
+            for val in m.values_mut() {
+                without_nulls(val);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_nulls),
+        _ => {}
+    }
+}
+
+/// The schema of the rate card (`vspc-billing invoice --rates FILE`).
+#[must_use]
+pub fn rate_card_schema() -> Value {
+    let mut s = generator()
+        .into_root_schema_for::<crate::billing::rates::RateCard>()
+        .to_value();
+    without_nulls(&mut s);
+    if let Some(obj) = s.as_object_mut() {
+        obj.insert(
+            "$id".to_owned(),
+            Value::String(format!("{ID_BASE}rate-card.schema.json")),
+        );
+    }
+    s
+}
+
 /// File name and content of every generated schema, in a stable order.
 #[must_use]
 pub fn schema_files() -> Vec<(&'static str, String)> {
@@ -109,6 +160,7 @@ pub fn schema_files() -> Vec<(&'static str, String)> {
             "site-usage.schema.json",
             pretty(&kind_schema(Kind::SiteUsage)),
         ),
+        ("rate-card.schema.json", pretty(&rate_card_schema())),
     ]
 }
 

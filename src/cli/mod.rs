@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, printers and exit statuses. The work itself
 //! is done by the library.
 
+mod invoice;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -41,6 +42,8 @@ enum Command {
     Validate(validate::Args),
     /// Write the JSON Schemas generated from the tool's types
     Schema(schema_cmd::Args),
+    /// Bill tenants: one invoice per organization, CSV, and the provider's summary
+    Invoice(invoice::Args),
 }
 
 /// `--kind`: force the document kind instead of telling it from the shape.
@@ -133,6 +136,7 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema_cmd::run(&a),
+        Command::Invoice(a) => invoice::run(&a),
     };
     status.into()
 }

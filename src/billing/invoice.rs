@@ -1,0 +1,916 @@
+//! Invoice arithmetic: one tenant's usage in one report becomes an [`Invoice`].
+//!
+//! - Lines come from the tenant's `usageDetails` workload rows, summed per workload type
+//!   and license edition over its support ids and licenses (quantity = `reportedCount`).
+//!   A row type with a unit price on the card is priced by its charge model; any other is
+//!   priced by its points at `per_point`. Workloads activated this month (`newCount`) are
+//!   shown on a line of their own, not charged.
+//! - A tenant without usage details is billed its `organizationsUsage` points.
+//! - Each line amount is rounded once ([`crate::billing::money::round`]).
+//! - subtotal = Σ lines, plus a minimum line when below the tenant's monthly minimum;
+//!   discount = round(subtotal × discount %); tax = round((subtotal − discount) × tax %);
+//!   total = subtotal − discount + tax (exact: every term is already rounded).
+//!
+//! The provider's side of a report: what it owes Veeam (`max(points, minimum_points) ×
+//! per_point`, with the point total rounded up when the card says so), the cost and
+//! margin of each tenant, and the reconciliation of points billed with the report's total.
+
+use crate::billing::charge::{self, Overflow, Part, PartKind, PartUnit};
+use crate::billing::money::{Money, Rounding, percent_of, round};
+use crate::billing::rates::{Cost, RateCard, TenantTerms};
+use crate::enums::WorkloadType;
+use crate::model::{
+    OrganizationLicenseUsage, OrganizationUsageOfLicensesWithSameSupportId, WorkloadLicenseUsage,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A billing month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    /// Year.
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u32,
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Which report an invoice or a summary comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRef {
+    /// The file, as named on the command line.
+    pub file: String,
+    /// Position of the report in the file (0 for a single report).
+    pub index: usize,
+    /// JSON pointer of the report in the file.
+    pub pointer: String,
+    /// `reportId`.
+    pub report_id: Option<i64>,
+    /// Name of the report owner (the provider's organization in VSPC).
+    pub owner_name: Option<String>,
+    /// UID of the report owner.
+    pub owner_uid: Option<String>,
+    /// `reportStatus` in the spec's spelling, when present.
+    pub status: Option<String>,
+    /// The billing month (the month the report's interval starts in).
+    pub period: Option<Period>,
+    /// First day of the interval, `YYYY-MM-DD` (clamped to the month).
+    pub period_start: Option<String>,
+    /// Last day of the interval, `YYYY-MM-DD` (clamped to the month: the vendor's example
+    /// ends February on the 31st).
+    pub period_end: Option<String>,
+}
+
+impl ReportRef {
+    /// `file report N (id 10, Owner, 2026-10)`, for messages.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut bits = Vec::new();
+        if let Some(id) = self.report_id {
+            bits.push(format!("id {id}"));
+        }
+        if let Some(o) = &self.owner_name {
+            bits.push(o.clone());
+        }
+        if let Some(p) = self.period {
+            bits.push(p.to_string());
+        }
+        let extra = if bits.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", bits.join(", "))
+        };
+        format!("{} report {}{extra}", self.file, self.index)
+    }
+}
+
+/// Where an invoice's lines come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineSource {
+    /// The tenant's `usageDetails` workload rows.
+    UsageDetails,
+    /// The tenant's points in `organizationsUsage` (no usage details in the report).
+    OrganizationPoints,
+}
+
+/// The customer of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Customer {
+    /// Organization UID in the report.
+    pub uid: String,
+    /// Billing name: the rate card's, else the name in the report.
+    pub name: String,
+    /// Name in the report.
+    pub reported_name: String,
+    /// `organizationType` (`Company`, `Reseller`...).
+    pub organization_type: Option<String>,
+    /// Billing address lines from the rate card.
+    pub address: Vec<String>,
+    /// E-mail from the rate card.
+    pub email: Option<String>,
+    /// Tax registration number from the rate card.
+    pub tax_id: Option<String>,
+}
+
+/// What the report says the tenant used of one workload type and edition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsageItem {
+    /// Workload type, spec spelling (`None` for a tenant billed by points only).
+    pub workload: Option<String>,
+    /// Description (the report's, or the workload type).
+    pub description: String,
+    /// Product (`BackupAndReplication`, `VB365`...).
+    pub product: Option<String>,
+    /// License edition.
+    pub edition: Option<String>,
+    /// Σ `reportedCount`.
+    pub reported: i64,
+    /// Σ `newCount`.
+    pub new: i64,
+    /// Σ `usedPoints`.
+    pub points: Decimal,
+}
+
+/// One invoice line: `quantity × unit_price = amount`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// `charge`, `free-units`, `new` or `minimum`.
+    pub kind: PartKind,
+    /// Workload type, spec spelling.
+    pub workload: Option<String>,
+    /// License edition.
+    pub edition: Option<String>,
+    /// What is billed.
+    pub description: String,
+    /// How the price was chosen (tier, pack), when it needs saying.
+    pub detail: Option<String>,
+    /// Quantity.
+    pub quantity: Decimal,
+    /// Unit of the quantity (`VM`, `pack of 10`, `point`).
+    pub unit: String,
+    /// Price of one unit, with at least the currency's decimals.
+    pub unit_price: Decimal,
+    /// Amount, rounded once.
+    pub amount: Money,
+}
+
+/// One tenant's invoice for one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invoice {
+    /// Invoice number, from the card's pattern (empty until numbered).
+    pub number: String,
+    /// Billing month.
+    pub period: Period,
+    /// First day of the billed interval.
+    pub period_start: String,
+    /// Last day of the billed interval.
+    pub period_end: String,
+    /// Issue date, `YYYY-MM-DD`.
+    pub issue_date: String,
+    /// Due date, `YYYY-MM-DD`.
+    pub due_date: String,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// The customer.
+    pub customer: Customer,
+    /// The report billed.
+    pub report: ReportRef,
+    /// Where the lines come from.
+    pub source: LineSource,
+    /// Name of the appendix (license issued to another company) the usage came from,
+    /// when appendices are billed.
+    pub appendix: Option<String>,
+    /// What the report says the tenant used.
+    pub usage: Vec<UsageItem>,
+    /// Σ points of the usage.
+    pub points: Decimal,
+    /// The lines.
+    pub lines: Vec<Line>,
+    /// Σ line amounts (including a minimum line).
+    pub subtotal: Money,
+    /// Discount rate.
+    pub discount_percent: Decimal,
+    /// round(subtotal × discount %).
+    pub discount: Money,
+    /// subtotal − discount: the provider's revenue.
+    pub net: Money,
+    /// Tax name (`VAT`); `None` when the card has no tax.
+    pub tax_name: Option<String>,
+    /// Tax rate.
+    pub tax_percent: Decimal,
+    /// round(net × tax %).
+    pub tax: Money,
+    /// net + tax.
+    pub total: Money,
+}
+
+/// The money at the bottom of an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// The top-up to the monthly minimum, when the lines are below it.
+    pub minimum_top_up: Option<Money>,
+    /// Σ lines + top-up.
+    pub subtotal: Money,
+    /// round(subtotal × discount %).
+    pub discount: Money,
+    /// subtotal − discount.
+    pub net: Money,
+    /// round(net × tax %).
+    pub tax: Money,
+    /// net + tax.
+    pub total: Money,
+}
+
+/// subtotal, discount, tax and total from the sum of the lines.
+///
+/// Discount and tax are each rounded once, by the card's mode: the discount on the
+/// subtotal, the tax on the subtotal after discount. The total adds rounded amounts, so
+/// it needs no rounding of its own.
+///
+/// # Errors
+/// [`Overflow`] for amounts beyond an exact decimal.
+pub fn totals(
+    lines: Money,
+    minimum: Option<Decimal>,
+    discount_percent: Decimal,
+    tax_percent: Decimal,
+    r: Rounding,
+) -> Result<Totals, Overflow> {
+    let minimum_top_up = match minimum {
+        Some(m) if lines.value() < m => Some(round(m - lines.value(), r)),
+        _ => None,
+    };
+    let subtotal = match minimum_top_up {
+        Some(t) => lines.checked_add(t).ok_or(Overflow)?,
+        None => lines,
+    };
+    let discount = round(
+        percent_of(subtotal.value(), discount_percent).ok_or(Overflow)?,
+        r,
+    );
+    let net = subtotal.checked_sub(discount).ok_or(Overflow)?;
+    let tax = round(percent_of(net.value(), tax_percent).ok_or(Overflow)?, r);
+    let total = net.checked_add(tax).ok_or(Overflow)?;
+    Ok(Totals {
+        minimum_top_up,
+        subtotal,
+        discount,
+        net,
+        tax,
+        total,
+    })
+}
+
+/// Why a tenant's usage cannot be billed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BillError {
+    /// A count or point value is negative.
+    Negative(String),
+    /// An amount beyond an exact decimal.
+    Overflow(String),
+}
+
+impl fmt::Display for BillError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Negative(s) | Self::Overflow(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Replaces control characters (which could hide text or drive a terminal) with U+FFFD
+/// and trims: for every name and description read from a report.
+#[must_use]
+pub fn clean_text(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+/// A price shown with at least the currency's decimals (`6.5` → `6.50`; `0.0125` stays).
+/// Only pads with zeros: the value is unchanged.
+#[must_use]
+pub fn price_text(d: Decimal, decimals: u32) -> Decimal {
+    let mut n = d.normalize();
+    if n.scale() < decimals {
+        n.rescale(decimals);
+    }
+    n
+}
+
+/// Everything the report holds about one tenant.
+#[derive(Debug, Default)]
+pub struct TenantUsage<'r> {
+    /// UID as first written in the report.
+    pub uid: &'r str,
+    /// `organizationsUsage` entry (main report or billed appendix).
+    pub org: Option<&'r OrganizationLicenseUsage>,
+    /// `usageDetails` entries (one per support id).
+    pub details: Vec<&'r OrganizationUsageOfLicensesWithSameSupportId>,
+    /// Appendix (license company name) the usage came from, if any.
+    pub appendix: Option<&'r str>,
+}
+
+impl TenantUsage<'_> {
+    /// Name in the report: `organizationsUsage`'s, else the first detail's.
+    #[must_use]
+    pub fn reported_name(&self) -> String {
+        self.org
+            .and_then(|o| o.organization_name.as_deref())
+            .or_else(|| {
+                self.details
+                    .iter()
+                    .find_map(|d| d.organization_name.as_deref())
+            })
+            .map_or_else(String::new, clean_text)
+    }
+
+    /// `organizationType` in the spec's spelling.
+    #[must_use]
+    pub fn organization_type(&self) -> Option<String> {
+        self.org
+            .and_then(|o| o.organization_type.as_ref())
+            .map(|t| clean_text(t.as_str()))
+    }
+}
+
+/// Product and edition of a row.
+struct ProductInfo<'r> {
+    product: Option<&'r str>,
+    edition: Option<&'r str>,
+}
+
+/// Sums the tenant's workload rows per workload type and edition (ordered by type, then
+/// edition). `None` when the details hold no workload row.
+///
+/// # Errors
+/// A negative count or point value, or a sum beyond range.
+pub fn usage_items(t: &TenantUsage<'_>) -> Result<Option<Vec<UsageItem>>, BillError> {
+    let mut items: BTreeMap<(String, String), (UsageItem, &WorkloadType)> = BTreeMap::new();
+    let mut any = false;
+    for d in &t.details {
+        for p in d.products() {
+            let info = ProductInfo {
+                product: p
+                    .product_type
+                    .as_ref()
+                    .map(crate::enums::ProductType::as_str),
+                edition: p.license_edition.as_deref(),
+            };
+            for w in p.workloads() {
+                any = true;
+                add_row(&mut items, &info, w, t)?;
+            }
+        }
+    }
+    Ok(any.then(|| items.into_values().map(|(i, _)| i).collect()))
+}
+
+fn add_row<'r>(
+    items: &mut BTreeMap<(String, String), (UsageItem, &'r WorkloadType)>,
+    info: &ProductInfo<'_>,
+    w: &'r WorkloadLicenseUsage,
+    t: &TenantUsage<'_>,
+) -> Result<(), BillError> {
+    if w.reported_count < 0
+        || w.new_count < 0
+        || w.used_points.is_sign_negative() && !w.used_points.is_zero()
+    {
+        return Err(BillError::Negative(format!(
+            "{} ({}) has a negative value for {} (reportedCount {}, newCount {}, usedPoints {})",
+            t.reported_name(),
+            t.uid,
+            w.workload_type,
+            w.reported_count,
+            w.new_count,
+            w.used_points
+        )));
+    }
+    let edition = info.edition.map(clean_text).filter(|e| !e.is_empty());
+    let key = (
+        w.workload_type.as_str().to_owned(),
+        edition.as_deref().unwrap_or("").to_ascii_lowercase(),
+    );
+    let overflow = || {
+        BillError::Overflow(format!(
+            "the usage of {} ({}) is beyond range",
+            t.reported_name(),
+            t.uid
+        ))
+    };
+    let (item, _) = items.entry(key).or_insert_with(|| {
+        (
+            UsageItem {
+                workload: Some(clean_text(w.workload_type.as_str())),
+                description: w
+                    .description
+                    .as_deref()
+                    .map(clean_text)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| clean_text(w.workload_type.as_str())),
+                product: info.product.map(clean_text),
+                edition,
+                reported: 0,
+                new: 0,
+                points: Decimal::ZERO,
+            },
+            &w.workload_type,
+        )
+    });
+    item.reported = item
+        .reported
+        .checked_add(w.reported_count)
+        .ok_or_else(overflow)?;
+    item.new = item.new.checked_add(w.new_count).ok_or_else(overflow)?;
+    item.points = item
+        .points
+        .checked_add(w.used_points)
+        .ok_or_else(overflow)?;
+    Ok(())
+}
+
+/// The unit of a workload type when the card does not name one.
+#[must_use]
+pub fn default_unit(workload: &str) -> &'static str {
+    let w = workload.to_ascii_lowercase();
+    if w.ends_with("_user") {
+        "user"
+    } else if w.ends_with("_vm") {
+        "VM"
+    } else if w.contains("agent") {
+        "agent"
+    } else if w.contains("server") {
+        "server"
+    } else if w.contains("database") {
+        "database"
+    } else if w.contains("file_share") {
+        "file share"
+    } else {
+        "workload"
+    }
+}
+
+/// Identity and dates shared by the invoices of one report.
+#[derive(Debug, Clone)]
+pub struct InvoiceHeader<'a> {
+    /// The report.
+    pub report: &'a ReportRef,
+    /// Billing month.
+    pub period: Period,
+    /// Issue date.
+    pub issue_date: String,
+    /// Due date.
+    pub due_date: String,
+}
+
+/// Bills one tenant. `Ok(None)`: nothing to bill (no usage, no minimum).
+///
+/// # Errors
+/// Negative values or amounts beyond range in the tenant's usage.
+pub fn bill_tenant(
+    t: &TenantUsage<'_>,
+    card: &RateCard,
+    header: &InvoiceHeader<'_>,
+) -> Result<Option<Invoice>, BillError> {
+    let r = card.rounding();
+    let terms: Option<&TenantTerms> = card.tenant(t.uid);
+    let overflow = |_: Overflow| {
+        BillError::Overflow(format!(
+            "an amount of {} ({}) is too large to compute exactly",
+            t.reported_name(),
+            t.uid
+        ))
+    };
+    let per_point = terms
+        .and_then(|t| t.per_point)
+        .unwrap_or(card.default.per_point)
+        .0;
+    let (source, usage) = match usage_items(t)? {
+        Some(items) => (LineSource::UsageDetails, items),
+        None => match t.org {
+            Some(o) => {
+                if o.used_points.is_sign_negative() && !o.used_points.is_zero() {
+                    return Err(BillError::Negative(format!(
+                        "{} ({}) has negative usedPoints {}",
+                        t.reported_name(),
+                        t.uid,
+                        o.used_points
+                    )));
+                }
+                (
+                    LineSource::OrganizationPoints,
+                    vec![UsageItem {
+                        workload: None,
+                        description: "License points".to_owned(),
+                        product: None,
+                        edition: None,
+                        reported: 0,
+                        new: 0,
+                        points: o.used_points,
+                    }],
+                )
+            }
+            None => (LineSource::OrganizationPoints, Vec::new()),
+        },
+    };
+    let mut lines = Vec::new();
+    for item in &usage {
+        let Some(workload_name) = &item.workload else {
+            if !item.points.is_zero() {
+                let p = charge::charge_points(item.points, per_point, r).map_err(overflow)?;
+                lines.push(make_line(item, None, p, "point", card));
+            }
+            continue;
+        };
+        let wt = WorkloadType::parse(workload_name);
+        let price = card.workload_price(terms, &wt);
+        let quantity = u64::try_from(item.reported).unwrap_or(0);
+        let parts = match price {
+            Some(p) => {
+                charge::charge_units(p, item.edition.as_deref(), quantity, r).map_err(overflow)?
+            }
+            None => None,
+        };
+        let unit = price
+            .and_then(|p| p.unit.as_deref())
+            .unwrap_or_else(|| default_unit(workload_name));
+        let label = price.and_then(|p| p.label.as_deref());
+        match parts {
+            Some(parts) => {
+                for p in parts {
+                    lines.push(make_line(item, label, p, unit, card));
+                }
+            }
+            None if item.reported != 0 || !item.points.is_zero() => {
+                let p = charge::charge_points(item.points, per_point, r).map_err(overflow)?;
+                lines.push(make_line(item, label, p, unit, card));
+            }
+            None => {}
+        }
+        if item.new > 0 {
+            let n = u64::try_from(item.new).unwrap_or(0);
+            let p = charge::new_workloads(n, r).map_err(overflow)?;
+            lines.push(make_line(item, label, p, unit, card));
+        }
+    }
+    let minimum = terms
+        .and_then(|t| t.minimum)
+        .or(card.default.minimum)
+        .map(|m| m.0);
+    if lines.is_empty() && minimum.is_none() {
+        return Ok(None);
+    }
+    let mut sum = Money::zero(r);
+    for l in &lines {
+        sum = sum
+            .checked_add(l.amount)
+            .ok_or_else(|| overflow(Overflow))?;
+    }
+    let discount_percent = terms
+        .and_then(|t| t.discount_percent)
+        .or(card.default.discount_percent)
+        .map_or(Decimal::ZERO, |p| p.0);
+    let tax_percent = terms
+        .and_then(|t| t.tax_percent)
+        .or(card.tax.as_ref().map(|t| t.percent))
+        .map_or(Decimal::ZERO, |p| p.0);
+    let tot = totals(sum, minimum, discount_percent, tax_percent, r).map_err(overflow)?;
+    if let Some(top_up) = tot.minimum_top_up {
+        lines.push(Line {
+            kind: PartKind::Minimum,
+            workload: None,
+            edition: None,
+            description: "Monthly minimum".to_owned(),
+            detail: Some(format!(
+                "minimum {} {}, usage {}",
+                round(minimum.unwrap_or_default(), r),
+                card.currency,
+                sum
+            )),
+            quantity: Decimal::ONE,
+            unit: "month".to_owned(),
+            unit_price: top_up.value(),
+            amount: top_up,
+        });
+    }
+    let points = usage
+        .iter()
+        .try_fold(Decimal::ZERO, |a, i| a.checked_add(i.points))
+        .ok_or_else(|| overflow(Overflow))?;
+    let reported_name = t.reported_name();
+    let customer = Customer {
+        uid: clean_text(t.uid),
+        name: terms
+            .and_then(|x| x.name.clone())
+            .unwrap_or_else(|| reported_name.clone()),
+        reported_name,
+        organization_type: t.organization_type(),
+        address: terms.map(|x| x.address.clone()).unwrap_or_default(),
+        email: terms.and_then(|x| x.email.clone()),
+        tax_id: terms.and_then(|x| x.tax_id.clone()),
+    };
+    Ok(Some(Invoice {
+        number: String::new(),
+        period: header.period,
+        period_start: header.report.period_start.clone().unwrap_or_default(),
+        period_end: header.report.period_end.clone().unwrap_or_default(),
+        issue_date: header.issue_date.clone(),
+        due_date: header.due_date.clone(),
+        currency: card.currency.clone(),
+        customer,
+        report: header.report.clone(),
+        source,
+        appendix: t.appendix.map(clean_text),
+        usage: usage
+            .into_iter()
+            .map(|mut u| {
+                u.points = u.points.normalize();
+                u
+            })
+            .collect(),
+        points: points.normalize(),
+        lines,
+        subtotal: tot.subtotal,
+        discount_percent: discount_percent.normalize(),
+        discount: tot.discount,
+        net: tot.net,
+        tax_name: card.tax.as_ref().map(|t| t.name.clone()),
+        tax_percent: tax_percent.normalize(),
+        tax: tot.tax,
+        total: tot.total,
+    }))
+}
+
+fn make_line(item: &UsageItem, label: Option<&str>, p: Part, unit: &str, card: &RateCard) -> Line {
+    let unit = match p.unit {
+        PartUnit::Workload => unit.to_owned(),
+        PartUnit::Pack(n) => format!("pack of {n}"),
+        PartUnit::Point => "point".to_owned(),
+        PartUnit::Month => "month".to_owned(),
+    };
+    let description = label.map_or_else(|| item.description.clone(), str::to_owned);
+    let detail = match (p.kind, p.detail) {
+        (PartKind::Charge, None) if p.unit == PartUnit::Point && item.workload.is_some() => Some(
+            format!("{} points at the point price", item.points.normalize()),
+        ),
+        (_, d) => d,
+    };
+    Line {
+        kind: p.kind,
+        workload: item.workload.clone(),
+        edition: item.edition.clone(),
+        description,
+        detail,
+        quantity: p.quantity.normalize(),
+        unit,
+        unit_price: price_text(p.unit_price, card.decimals),
+        amount: p.amount,
+    }
+}
+
+/// What the provider owes Veeam for one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VeeamCost {
+    /// Points of the report (`reportSummary.totalPoints`).
+    pub report_points: Decimal,
+    /// Those points rounded up to a whole number, when the card says so; else the same.
+    pub counted_points: Decimal,
+    /// Monthly commitment.
+    pub minimum_points: Decimal,
+    /// max(counted, minimum).
+    pub charged_points: Decimal,
+    /// Price of one point.
+    pub per_point: Decimal,
+    /// charged × per_point, rounded once.
+    pub amount: Money,
+}
+
+/// `max(points, minimum_points) × per_point`, the points rounded up first when
+/// `round_up_points` is set.
+///
+/// # Errors
+/// [`Overflow`] for amounts beyond an exact decimal.
+pub fn veeam_cost(points: Decimal, cost: &Cost, r: Rounding) -> Result<VeeamCost, Overflow> {
+    let counted = if cost.round_up_points {
+        points.ceil()
+    } else {
+        points
+    };
+    let minimum = cost.minimum_points.map_or(Decimal::ZERO, |m| m.0);
+    let charged = counted.max(minimum);
+    let amount = round(charged.checked_mul(cost.per_point.0).ok_or(Overflow)?, r);
+    Ok(VeeamCost {
+        report_points: points.normalize(),
+        counted_points: counted.normalize(),
+        minimum_points: minimum.normalize(),
+        charged_points: charged.normalize(),
+        per_point: price_text(cost.per_point.0, r.decimals),
+        amount,
+    })
+}
+
+/// A tenant's share of the provider's cost: its points × the price per point.
+///
+/// # Errors
+/// [`Overflow`] for amounts beyond an exact decimal.
+pub fn cost_share(points: Decimal, cost: &Cost, r: Rounding) -> Result<Money, Overflow> {
+    Ok(round(
+        points.checked_mul(cost.per_point.0).ok_or(Overflow)?,
+        r,
+    ))
+}
+
+/// Adds `days` to a calendar date.
+#[must_use]
+pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> (i32, u32, u32) {
+    civil_from_days(days_from_civil(year, month, day) + days)
+}
+
+/// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = y + i64::from(m <= 2);
+    (
+        i32::try_from(y).unwrap_or(i32::MAX),
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::money::RoundingMode;
+    use crate::billing::rates::Amount;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    const UP: Rounding = Rounding {
+        decimals: 2,
+        mode: RoundingMode::HalfUp,
+    };
+    const EVEN: Rounding = Rounding {
+        decimals: 2,
+        mode: RoundingMode::HalfEven,
+    };
+
+    fn show(t: &Totals) -> [String; 5] {
+        [
+            t.subtotal.to_string(),
+            t.discount.to_string(),
+            t.net.to_string(),
+            t.tax.to_string(),
+            t.total.to_string(),
+        ]
+    }
+
+    #[test]
+    fn vspc_worked_example() {
+        // Gross 400, discount 15 % = 60 → 340, tax 10 % = 34 → 374.00.
+        let t = totals(round(d("400"), UP), None, d("15"), d("10"), UP).unwrap();
+        assert_eq!(show(&t), ["400.00", "60.00", "340.00", "34.00", "374.00"]);
+        assert_eq!(t.minimum_top_up, None);
+    }
+
+    #[test]
+    fn zero_and_full_discount() {
+        let t = totals(round(d("123.45"), UP), None, d("0"), d("19"), UP).unwrap();
+        // 123.45 × 19 % = 23.4555 → 23.46
+        assert_eq!(show(&t), ["123.45", "0.00", "123.45", "23.46", "146.91"]);
+        let t = totals(round(d("123.45"), UP), None, d("100"), d("19"), UP).unwrap();
+        assert_eq!(show(&t), ["123.45", "123.45", "0.00", "0.00", "0.00"]);
+    }
+
+    #[test]
+    fn discount_and_tax_halves_follow_the_mode() {
+        // 10.10 × 5 % = 0.505: half-up 0.51, half-even 0.50.
+        let up = totals(round(d("10.10"), UP), None, d("5"), d("0"), UP).unwrap();
+        assert_eq!(show(&up), ["10.10", "0.51", "9.59", "0.00", "9.59"]);
+        let even = totals(round(d("10.10"), EVEN), None, d("5"), d("0"), EVEN).unwrap();
+        assert_eq!(show(&even), ["10.10", "0.50", "9.60", "0.00", "9.60"]);
+        // Tax on 0.50 at 1 % = 0.005: half-up 0.01, half-even 0.00.
+        let up = totals(round(d("0.50"), UP), None, d("0"), d("1"), UP).unwrap();
+        assert_eq!(show(&up), ["0.50", "0.00", "0.50", "0.01", "0.51"]);
+        let even = totals(round(d("0.50"), EVEN), None, d("0"), d("1"), EVEN).unwrap();
+        assert_eq!(show(&even), ["0.50", "0.00", "0.50", "0.00", "0.50"]);
+    }
+
+    #[test]
+    fn minimum_tops_up_before_discount() {
+        // Lines 62.50 below a minimum of 100: top-up 37.50, then 10 % off and 20 % tax.
+        let t = totals(round(d("62.50"), UP), Some(d("100")), d("10"), d("20"), UP).unwrap();
+        assert_eq!(t.minimum_top_up.unwrap().to_string(), "37.50");
+        assert_eq!(show(&t), ["100.00", "10.00", "90.00", "18.00", "108.00"]);
+        // At or above the minimum: no top-up.
+        let t = totals(round(d("100"), UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
+        assert_eq!(t.minimum_top_up, None);
+        let t = totals(round(d("100.01"), UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
+        assert_eq!(t.minimum_top_up, None);
+    }
+
+    #[test]
+    fn veeam_cost_with_commitment_and_round_up() {
+        let cost = Cost {
+            per_point: Amount(d("0.80")),
+            minimum_points: Some(Amount(d("100"))),
+            round_up_points: true,
+        };
+        // 203.5 points → 204 counted → 204 × 0.80 = 163.20
+        let c = veeam_cost(d("203.5"), &cost, UP).unwrap();
+        assert_eq!(
+            (
+                c.counted_points.to_string(),
+                c.charged_points.to_string(),
+                c.amount.to_string()
+            ),
+            ("204".into(), "204".into(), "163.20".into())
+        );
+        // 5 points under a 100-point commitment → 100 × 0.80 = 80.00
+        let c = veeam_cost(d("5"), &cost, UP).unwrap();
+        assert_eq!(
+            (c.charged_points.to_string(), c.amount.to_string()),
+            ("100".into(), "80.00".into())
+        );
+        let exact = Cost {
+            round_up_points: false,
+            minimum_points: None,
+            ..cost
+        };
+        // 203.5 × 0.80 = 162.80
+        assert_eq!(
+            veeam_cost(d("203.5"), &exact, UP)
+                .unwrap()
+                .amount
+                .to_string(),
+            "162.80"
+        );
+        assert_eq!(
+            cost_share(d("88.5"), &exact, UP).unwrap().to_string(),
+            "70.80"
+        );
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(add_days(2026, 11, 1, 30), (2026, 12, 1));
+        assert_eq!(add_days(2020, 2, 28, 1), (2020, 2, 29));
+        assert_eq!(add_days(2021, 2, 28, 1), (2021, 3, 1));
+        assert_eq!(add_days(2026, 12, 31, 1), (2027, 1, 1));
+        assert_eq!(add_days(2000, 3, 1, -1), (2000, 2, 29));
+        assert_eq!(add_days(1970, 1, 1, 0), (1970, 1, 1));
+    }
+
+    #[test]
+    fn text_from_reports_loses_its_control_characters() {
+        assert_eq!(
+            clean_text(" Evil\u{1b}[31mCorp\r\n"),
+            "Evil\u{FFFD}[31mCorp"
+        );
+        assert_eq!(clean_text("Fabrikam, Inc."), "Fabrikam, Inc.");
+    }
+
+    #[test]
+    fn prices_are_padded_never_rounded() {
+        assert_eq!(price_text(d("6.5"), 2).to_string(), "6.50");
+        assert_eq!(price_text(d("0.0125"), 2).to_string(), "0.0125");
+        assert_eq!(price_text(d("4.000"), 2).to_string(), "4.00");
+        assert_eq!(price_text(d("4"), 0).to_string(), "4");
+    }
+}

@@ -1,0 +1,932 @@
+//! Billing tenants from license usage reports.
+//!
+//! - [`rates`]: the rate card (TOML), checked with located errors;
+//! - [`money`]: THE rounding function and the [`money::Money`] it makes;
+//! - [`charge`]: the charge models (per unit, per edition, free units, graduated,
+//!   volume, package, per point);
+//! - [`invoice`]: one tenant's invoice, the totals, the provider's cost.
+//!
+//! [`bill`] runs the whole thing over loaded files: it refuses what must not be billed
+//! (files that did not load, reports not approved, reports with error findings, reports
+//! without a period, the same report twice), bills every tenant of every other report
+//! (files and tenants in parallel), numbers the invoices in a stable order, and builds
+//! the provider's summary. Same input, same output, whatever the thread count.
+
+pub mod charge;
+pub mod invoice;
+pub mod money;
+pub mod rates;
+
+use crate::diag::{Finding, Severity};
+use crate::enums::{OrganizationType, ReportStatus};
+use crate::load::{Document, LoadedFile, Shape};
+use crate::model::{LicenseReportAppendix, SingleLicenseReport};
+use invoice::{
+    BillError, Invoice, InvoiceHeader, Period, ReportRef, TenantUsage, VeeamCost, bill_tenant,
+    clean_text, cost_share, usage_items, veeam_cost,
+};
+use money::Money;
+use rates::{RateCard, render_number};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Choices of one billing run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BillOptions {
+    /// Bill the tenants of appendices (licenses issued to other companies) too.
+    pub include_appendices: bool,
+    /// Bill reports that are not `Approved` (or have no status).
+    pub allow_unapproved: bool,
+    /// Bill reports that have error findings.
+    pub allow_findings: bool,
+    /// Issue date of every invoice (default: the report's generation date).
+    pub issue_date: Option<(i32, u32, u32)>,
+}
+
+/// One loaded file and the audit's findings about it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileInput<'a> {
+    /// The file.
+    pub file: &'a LoadedFile,
+    /// Findings of the audit (only errors matter here).
+    pub findings: &'a [Finding],
+}
+
+/// A finding, as quoted in a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingNote {
+    /// Code.
+    pub code: &'static str,
+    /// `file:line:column`, or the file.
+    pub location: String,
+    /// JSON pointer.
+    pub pointer: String,
+    /// Message.
+    pub message: String,
+}
+
+impl FindingNote {
+    fn of(f: &Finding) -> Self {
+        Self {
+            code: f.code,
+            location: f.location(),
+            pointer: f.pointer.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// One reason a file or report is not billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// Stable kebab-case code: `invalid-file`, `not-approved`, `status-missing`,
+    /// `error-findings`, `no-period`, `duplicate-report`, `unbillable-data`.
+    pub code: &'static str,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// The findings behind it (load problems or audit errors).
+    pub findings: Vec<FindingNote>,
+}
+
+/// A file or report that is not billed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The file.
+    pub file: String,
+    /// The report, when one report is refused rather than the whole file.
+    pub report: Option<ReportRef>,
+    /// Why (every reason found).
+    pub reasons: Vec<Reason>,
+}
+
+impl Refusal {
+    /// `file` or `file report N (...)`.
+    #[must_use]
+    pub fn what(&self) -> String {
+        self.report
+            .as_ref()
+            .map_or_else(|| self.file.clone(), ReportRef::describe)
+    }
+}
+
+/// A file with nothing to bill (not an error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The file.
+    pub file: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// An organization and its points, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgPoints {
+    /// Organization UID.
+    pub uid: String,
+    /// Name in the report.
+    pub name: String,
+    /// Points.
+    pub points: Decimal,
+    /// Share of the provider's cost (points × cost per point), when `[cost]` is set.
+    pub cost: Option<Money>,
+}
+
+/// An appendix (license issued to another company).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppendixRow {
+    /// `licenseCompanyName`.
+    pub company: String,
+    /// `appendixSummary.totalPoints` (or Σ of its organizations).
+    pub points: Decimal,
+    /// Whether its tenants were billed (`--include-appendices`).
+    pub billed: bool,
+    /// Its organizations.
+    pub organizations: Vec<OrgPoints>,
+}
+
+/// One invoiced tenant in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenantRow {
+    /// Invoice number.
+    pub invoice_number: String,
+    /// Organization UID.
+    pub uid: String,
+    /// Billing name.
+    pub name: String,
+    /// Points billed.
+    pub points: Decimal,
+    /// Subtotal.
+    pub subtotal: Money,
+    /// Discount.
+    pub discount: Money,
+    /// Revenue: subtotal − discount (tax is not revenue).
+    pub revenue: Money,
+    /// Tax.
+    pub tax: Money,
+    /// Invoice total.
+    pub total: Money,
+    /// Share of the cost owed to Veeam: points × cost per point.
+    pub cost: Option<Money>,
+    /// revenue − cost.
+    pub margin: Option<Money>,
+}
+
+/// Points billed against the report's total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// `reportSummary.totalPoints` (appendices are outside it); Σ `organizationsUsage`
+    /// when the report has no summary.
+    pub report_total: Decimal,
+    /// Whether `report_total` comes from `reportSummary` (else from the organizations).
+    pub from_summary: bool,
+    /// Σ appendix points.
+    pub appendix_points: Decimal,
+    /// Whether appendices were billed.
+    pub appendices_billed: bool,
+    /// Points that should be billed: the report total, plus the appendices when billed.
+    pub expected: Decimal,
+    /// Σ points on the invoices.
+    pub billed: Decimal,
+    /// Points of the provider's own organization (not invoiced).
+    pub provider_own: Decimal,
+    /// Points of tenants with nothing to invoice.
+    pub not_invoiced: Decimal,
+    /// expected − billed − provider_own − not_invoiced: 0 when everything is accounted for.
+    pub difference: Decimal,
+    /// Whether the difference is 0.
+    pub balanced: bool,
+}
+
+/// The provider's view of one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportSummary {
+    /// The report.
+    pub report: ReportRef,
+    /// Invoiced tenants, by invoice number.
+    pub tenants: Vec<TenantRow>,
+    /// Tenants with no usage (no invoice).
+    pub no_usage: Vec<OrgPoints>,
+    /// The provider's own organization (not invoiced).
+    pub provider_own: Vec<OrgPoints>,
+    /// Appendices.
+    pub appendices: Vec<AppendixRow>,
+    /// Points billed against the report's total.
+    pub reconciliation: Reconciliation,
+    /// What is owed to Veeam for this report, when `[cost]` is set.
+    pub cost: Option<VeeamCost>,
+    /// Σ tenant revenue.
+    pub revenue: Money,
+    /// Σ invoice totals (with tax).
+    pub invoiced: Money,
+    /// Σ tenant and provider-own cost shares.
+    pub allocated_cost: Option<Money>,
+    /// Veeam cost − allocated: commitment top-up and point round-up no tenant carries.
+    pub unallocated_cost: Option<Money>,
+    /// revenue − Veeam cost.
+    pub margin: Option<Money>,
+    /// Warnings about billing this report (billed unapproved, billed despite findings).
+    pub warnings: Vec<String>,
+}
+
+/// Totals over every billed report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SummaryTotals {
+    /// Invoices issued.
+    pub invoices: usize,
+    /// Σ points billed.
+    pub points: Decimal,
+    /// Σ subtotals.
+    pub subtotal: Money,
+    /// Σ discounts.
+    pub discount: Money,
+    /// Σ revenue.
+    pub revenue: Money,
+    /// Σ tax.
+    pub tax: Money,
+    /// Σ invoice totals.
+    pub total: Money,
+    /// Σ Veeam cost.
+    pub cost: Option<Money>,
+    /// revenue − cost.
+    pub margin: Option<Money>,
+}
+
+/// The provider's summary of a run: the context of `summary.md.tera`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Currency of every amount.
+    pub currency: String,
+    /// Rounding mode of the card.
+    pub rounding: &'static str,
+    /// Per billed report, in input order.
+    pub reports: Vec<ReportSummary>,
+    /// Over all reports.
+    pub totals: SummaryTotals,
+    /// Files and reports not billed, and why.
+    pub refused: Vec<Refusal>,
+    /// Files with nothing to bill.
+    pub skipped: Vec<Skipped>,
+    /// Rate card tenants that matched no organization of the billed reports (a mistyped
+    /// UID leaves its terms unused).
+    pub unmatched_tenants: Vec<String>,
+}
+
+/// Everything a run produces.
+#[derive(Debug, Clone)]
+pub struct Billing {
+    /// Invoices, numbered, in number order.
+    pub invoices: Vec<Invoice>,
+    /// The provider's summary.
+    pub summary: Summary,
+}
+
+/// One report billed, before numbering.
+#[derive(Debug)]
+struct ReportBill {
+    report: ReportRef,
+    invoices: Vec<Invoice>,
+    no_usage: Vec<OrgPoints>,
+    provider_own: Vec<OrgPoints>,
+    appendices: Vec<AppendixRow>,
+    report_total: Decimal,
+    from_summary: bool,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct FileOutcome {
+    bills: Vec<ReportBill>,
+    refused: Vec<Refusal>,
+    skipped: Vec<Skipped>,
+}
+
+/// Bills every report of every file.
+///
+/// Files and the tenants of each report are processed in parallel (on the current rayon
+/// pool); the result does not depend on the number of threads.
+#[must_use]
+pub fn bill(inputs: &[FileInput<'_>], card: &RateCard, opts: &BillOptions) -> Billing {
+    let outcomes: Vec<FileOutcome> = inputs
+        .par_iter()
+        .map(|i| bill_file(i, card, opts))
+        .collect();
+    let mut bills = Vec::new();
+    let mut refused = Vec::new();
+    let mut skipped = Vec::new();
+    for o in outcomes {
+        bills.extend(o.bills);
+        refused.extend(o.refused);
+        skipped.extend(o.skipped);
+    }
+    refuse_duplicates(&mut bills, &mut refused);
+    number_invoices(&mut bills, card);
+    let unmatched_tenants = unmatched_tenants(&bills, card);
+    let r = card.rounding();
+    let reports: Vec<ReportSummary> = bills.iter().map(|b| summarize(b, card)).collect();
+    let mut invoices: Vec<Invoice> = bills.into_iter().flat_map(|b| b.invoices).collect();
+    invoices.sort_by_cached_key(numbering_key);
+    let sum = |f: fn(&Invoice) -> Money| money::sum(r, invoices.iter().map(f)).unwrap_or_default();
+    let revenue = sum(|i| i.net);
+    let cost = money::sum(
+        r,
+        reports
+            .iter()
+            .filter_map(|s| s.cost.as_ref().map(|c| c.amount)),
+    );
+    let cost = if card.cost.is_some() { cost } else { None };
+    let totals = SummaryTotals {
+        invoices: invoices.len(),
+        points: invoices
+            .iter()
+            .fold(Decimal::ZERO, |a, i| a.saturating_add(i.points))
+            .normalize(),
+        subtotal: sum(|i| i.subtotal),
+        discount: sum(|i| i.discount),
+        revenue,
+        tax: sum(|i| i.tax),
+        total: sum(|i| i.total),
+        margin: cost.and_then(|c| revenue.checked_sub(c)),
+        cost,
+    };
+    Billing {
+        invoices,
+        summary: Summary {
+            currency: card.currency.clone(),
+            rounding: card.rounding.as_str(),
+            reports,
+            totals,
+            refused,
+            skipped,
+            unmatched_tenants,
+        },
+    }
+}
+
+fn numbering_key(i: &Invoice) -> (Period, String, String, String, usize) {
+    (
+        i.period,
+        i.customer.uid.to_ascii_lowercase(),
+        i.report
+            .owner_uid
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase(),
+        i.report.file.clone(),
+        i.report.index,
+    )
+}
+
+/// Numbers the invoices: by period, then organization UID, then report; `{seq}` counts
+/// from 1 within each period.
+fn number_invoices(bills: &mut [ReportBill], card: &RateCard) {
+    let parts = card.number_parts();
+    let mut all: Vec<&mut Invoice> = bills
+        .iter_mut()
+        .flat_map(|b| b.invoices.iter_mut())
+        .collect();
+    all.sort_by_cached_key(|i| numbering_key(i));
+    let mut seq = 0usize;
+    let mut period = None;
+    for inv in all {
+        if period != Some(inv.period) {
+            period = Some(inv.period);
+            seq = 0;
+        }
+        seq += 1;
+        inv.number = render_number(&parts, inv.period.year, inv.period.month, seq);
+    }
+}
+
+/// The same owner and period twice would invoice every tenant twice: refuse them all.
+fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) {
+    let mut groups: BTreeMap<(Period, String), Vec<usize>> = BTreeMap::new();
+    for (i, b) in bills.iter().enumerate() {
+        if let Some(p) = b.report.period {
+            let owner = b
+                .report
+                .owner_uid
+                .as_deref()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            groups.entry((p, owner)).or_default().push(i);
+        }
+    }
+    let mut drop = BTreeSet::new();
+    for idx in groups.values().filter(|v| v.len() > 1) {
+        for &i in idx {
+            let others: Vec<String> = idx
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| bills[j].report.describe())
+                .collect();
+            let b = &bills[i];
+            refused.push(Refusal {
+                file: b.report.file.clone(),
+                report: Some(b.report.clone()),
+                reasons: vec![Reason {
+                    code: "duplicate-report",
+                    message: format!(
+                        "the same owner and period as {}: billing both would invoice every tenant twice; pass only one of them",
+                        others.join(", ")
+                    ),
+                    findings: Vec::new(),
+                }],
+            });
+            drop.insert(i);
+        }
+    }
+    let mut i = 0;
+    bills.retain(|_| {
+        let keep = !drop.contains(&i);
+        i += 1;
+        keep
+    });
+}
+
+fn unmatched_tenants(bills: &[ReportBill], card: &RateCard) -> Vec<String> {
+    let seen: BTreeSet<String> = bills
+        .iter()
+        .flat_map(|b| {
+            b.invoices
+                .iter()
+                .map(|i| i.customer.uid.as_str())
+                .chain(b.no_usage.iter().map(|o| o.uid.as_str()))
+                .chain(b.provider_own.iter().map(|o| o.uid.as_str()))
+                .chain(
+                    b.appendices
+                        .iter()
+                        .flat_map(|a| a.organizations.iter().map(|o| o.uid.as_str())),
+                )
+        })
+        .map(str::to_ascii_lowercase)
+        .collect();
+    card.tenants
+        .keys()
+        .filter(|k| !seen.contains(&k.to_ascii_lowercase()))
+        .cloned()
+        .collect()
+}
+
+fn bill_file(input: &FileInput<'_>, card: &RateCard, opts: &BillOptions) -> FileOutcome {
+    let file = input.file;
+    let mut out = FileOutcome::default();
+    let Some(doc) = &file.document else {
+        let errors: Vec<FindingNote> = file
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(FindingNote::of)
+            .collect();
+        out.refused.push(Refusal {
+            file: file.name.clone(),
+            report: None,
+            reasons: vec![Reason {
+                code: "invalid-file",
+                message: "the file did not load; run `vspc-billing validate` on it for details"
+                    .into(),
+                findings: errors,
+            }],
+        });
+        return out;
+    };
+    let reports = match doc {
+        Document::SiteUsage(_) => {
+            out.skipped.push(Skipped {
+                file: file.name.clone(),
+                reason:
+                    "site usage export: Cloud Connect counters per site, with no tenant to bill"
+                        .into(),
+            });
+            return out;
+        }
+        Document::Reports(r) => r,
+    };
+    if reports.reports.is_empty() {
+        out.skipped.push(Skipped {
+            file: file.name.clone(),
+            reason: "no report in the file".into(),
+        });
+    }
+    for (i, report) in reports.reports.iter().enumerate() {
+        let rref = report_ref(&file.name, reports.shape, reports.reports.len(), i, report);
+        let mut reasons = Vec::new();
+        let mut warnings = Vec::new();
+        if rref.period.is_none() {
+            reasons.push(Reason {
+                code: "no-period",
+                message: "the report has no reportParameters or its interval's month does not exist: the billing period is unknown".into(),
+                findings: Vec::new(),
+            });
+        }
+        match (&report.report_status, opts.allow_unapproved) {
+            (Some(ReportStatus::Approved), _) => {}
+            (status, false) => reasons.push(not_approved(status.as_ref())),
+            (status, true) => warnings.push(format!(
+                "billed although not approved ({}), because of --allow-unapproved",
+                status
+                    .as_ref()
+                    .map_or("no reportStatus", ReportStatus::as_str)
+            )),
+        }
+        let errors = report_errors(input.findings, reports.shape, reports.reports.len(), i);
+        if !errors.is_empty() {
+            let codes: BTreeSet<&str> = errors.iter().map(|f| f.code).collect();
+            let codes: Vec<&str> = codes.into_iter().collect();
+            if opts.allow_findings {
+                warnings.push(format!(
+                    "billed despite error findings ({}), because of --allow-findings",
+                    codes.join(", ")
+                ));
+            } else {
+                reasons.push(Reason {
+                    code: "error-findings",
+                    message: format!(
+                        "the audit found errors ({}); fix the export, or pass --allow-findings to bill it as it is",
+                        codes.join(", ")
+                    ),
+                    findings: errors.into_iter().map(FindingNote::of).collect(),
+                });
+            }
+        }
+        if !reasons.is_empty() {
+            out.refused.push(Refusal {
+                file: file.name.clone(),
+                report: Some(rref),
+                reasons,
+            });
+            continue;
+        }
+        match bill_report(report, rref.clone(), card, opts) {
+            Ok(mut b) => {
+                b.warnings = warnings;
+                out.bills.push(b);
+            }
+            Err(e) => out.refused.push(Refusal {
+                file: file.name.clone(),
+                report: Some(rref),
+                reasons: vec![Reason {
+                    code: "unbillable-data",
+                    message: e.to_string(),
+                    findings: Vec::new(),
+                }],
+            }),
+        }
+    }
+    out
+}
+
+fn not_approved(status: Option<&ReportStatus>) -> Reason {
+    match status {
+        None => Reason {
+            code: "status-missing",
+            message: "the report has no reportStatus (exports before API 3.5.1 do not say whether a report is approved); check in VSPC that it is approved, then pass --allow-unapproved".into(),
+            findings: Vec::new(),
+        },
+        Some(s) => Reason {
+            code: "not-approved",
+            message: format!(
+                "reportStatus is {s}, not Approved: the figures may still change; approve it in VSPC and export it again, or pass --allow-unapproved"
+            ),
+            findings: Vec::new(),
+        },
+    }
+}
+
+/// The error findings that concern report `i`: those under its pointer, and those of the
+/// file outside any report (they concern every report).
+fn report_errors(findings: &[Finding], shape: Shape, n: usize, i: usize) -> Vec<&Finding> {
+    let own = shape.item_pointer(i);
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| {
+            let under = |p: &str| f.pointer == p || f.pointer.starts_with(&format!("{p}/"));
+            if shape == Shape::Collection {
+                under(&own) || !(0..n).any(|j| under(&shape.item_pointer(j)))
+            } else {
+                true
+            }
+        })
+        .collect()
+}
+
+fn report_ref(file: &str, shape: Shape, n: usize, i: usize, r: &SingleLicenseReport) -> ReportRef {
+    let p = r.parameters();
+    let _ = n;
+    let start = p.map(|p| p.report_interval.start_of_interval.parts);
+    let end = p.map(|p| p.report_interval.end_of_interval.parts);
+    let period = start
+        .filter(|s| (1..=12).contains(&s.month))
+        .map(|s| Period {
+            year: s.year,
+            month: s.month,
+        });
+    ReportRef {
+        file: file.to_owned(),
+        index: i,
+        pointer: shape.item_pointer(i),
+        report_id: p.map(|p| p.report_id),
+        owner_name: p.map(|p| clean_text(&p.organization_name)),
+        owner_uid: p.map(|p| clean_text(&p.organization_uid)),
+        status: r.report_status.as_ref().map(|s| clean_text(s.as_str())),
+        period,
+        period_start: start
+            .and_then(|d| d.clamped_to_month())
+            .map(|d| d.date_string()),
+        period_end: end
+            .and_then(|d| d.clamped_to_month())
+            .map(|d| d.date_string()),
+    }
+}
+
+/// The tenants of a report (and of its appendices when billed), by lower-case UID.
+fn tenants<'r>(
+    r: &'r SingleLicenseReport,
+    opts: &BillOptions,
+) -> BTreeMap<String, TenantUsage<'r>> {
+    let mut map: BTreeMap<String, TenantUsage<'r>> = BTreeMap::new();
+    let add_org = |map: &mut BTreeMap<String, TenantUsage<'r>>,
+                   o: &'r crate::model::OrganizationLicenseUsage,
+                   app: Option<&'r str>| {
+        let t = map
+            .entry(o.organization_uid.to_ascii_lowercase())
+            .or_default();
+        if t.uid.is_empty() {
+            t.uid = &o.organization_uid;
+        }
+        if t.org.is_none() {
+            t.org = Some(o);
+        }
+        if t.appendix.is_none() {
+            t.appendix = app;
+        }
+    };
+    for o in r.organizations() {
+        add_org(&mut map, o, None);
+    }
+    let add_detail = |map: &mut BTreeMap<String, TenantUsage<'r>>,
+                      d: &'r crate::model::OrganizationUsageOfLicensesWithSameSupportId,
+                      app: Option<&'r str>| {
+        let t = map
+            .entry(d.organization_uid.to_ascii_lowercase())
+            .or_default();
+        if t.uid.is_empty() {
+            t.uid = &d.organization_uid;
+        }
+        if t.appendix.is_none() {
+            t.appendix = app;
+        }
+        t.details.push(d);
+    };
+    for d in r.details() {
+        add_detail(&mut map, d, None);
+    }
+    if opts.include_appendices {
+        for a in r.appendix_list() {
+            let name = a.license_company_name.as_deref().or(Some(""));
+            for o in a.organizations() {
+                add_org(&mut map, o, name);
+            }
+            for d in a.details() {
+                add_detail(&mut map, d, name);
+            }
+        }
+    }
+    map
+}
+
+fn usage_points(t: &TenantUsage<'_>) -> Result<Decimal, BillError> {
+    Ok(match usage_items(t)? {
+        Some(items) => items
+            .iter()
+            .fold(Decimal::ZERO, |a, i| a.saturating_add(i.points)),
+        None => t.org.map_or(Decimal::ZERO, |o| o.used_points),
+    }
+    .normalize())
+}
+
+enum TenantOutcome {
+    Invoice(Box<Invoice>),
+    NoUsage(OrgPoints),
+    ProviderOwn(OrgPoints),
+}
+
+fn bill_report(
+    r: &SingleLicenseReport,
+    rref: ReportRef,
+    card: &RateCard,
+    opts: &BillOptions,
+) -> Result<ReportBill, BillError> {
+    let period = rref
+        .period
+        .ok_or_else(|| BillError::Negative("no period".into()))?;
+    let issue = opts.issue_date.unwrap_or_else(|| {
+        r.parameters()
+            .and_then(|p| p.generation_date.parts.clamped_to_month())
+            .map_or((period.year, period.month, 1), |d| (d.year, d.month, d.day))
+    });
+    let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days));
+    let header = InvoiceHeader {
+        report: &rref,
+        period,
+        issue_date: format!("{:04}-{:02}-{:02}", issue.0, issue.1, issue.2),
+        due_date: format!("{:04}-{:02}-{:02}", due.0, due.1, due.2),
+    };
+    let map = tenants(r, opts);
+    let outcomes: Vec<Result<TenantOutcome, BillError>> = map
+        .par_iter()
+        .map(|(_, t)| {
+            let org = || -> Result<OrgPoints, BillError> {
+                Ok(OrgPoints {
+                    uid: clean_text(t.uid),
+                    name: t.reported_name(),
+                    points: usage_points(t)?,
+                    cost: None,
+                })
+            };
+            if t.org.and_then(|o| o.organization_type.as_ref()) == Some(&OrganizationType::Provider)
+            {
+                return Ok(TenantOutcome::ProviderOwn(org()?));
+            }
+            Ok(match bill_tenant(t, card, &header)? {
+                Some(i) => TenantOutcome::Invoice(Box::new(i)),
+                None => TenantOutcome::NoUsage(org()?),
+            })
+        })
+        .collect();
+    let mut bill = ReportBill {
+        report: rref.clone(),
+        invoices: Vec::new(),
+        no_usage: Vec::new(),
+        provider_own: Vec::new(),
+        appendices: appendix_rows(r.appendix_list(), opts.include_appendices),
+        report_total: Decimal::ZERO,
+        from_summary: r.report_summary.is_some(),
+        warnings: Vec::new(),
+    };
+    for o in outcomes {
+        match o? {
+            TenantOutcome::Invoice(i) => bill.invoices.push(*i),
+            TenantOutcome::NoUsage(p) => bill.no_usage.push(p),
+            TenantOutcome::ProviderOwn(p) => bill.provider_own.push(p),
+        }
+    }
+    bill.report_total = match &r.report_summary {
+        Some(s) => s.total_points,
+        None => r
+            .organizations()
+            .iter()
+            .fold(Decimal::ZERO, |a, o| a.saturating_add(o.used_points)),
+    }
+    .normalize();
+    Ok(bill)
+}
+
+fn appendix_rows(apps: &[LicenseReportAppendix], billed: bool) -> Vec<AppendixRow> {
+    apps.iter()
+        .map(|a| {
+            let organizations: Vec<OrgPoints> = a
+                .organizations()
+                .iter()
+                .map(|o| OrgPoints {
+                    uid: clean_text(&o.organization_uid),
+                    name: o
+                        .organization_name
+                        .as_deref()
+                        .map_or_else(String::new, clean_text),
+                    points: o.used_points.normalize(),
+                    cost: None,
+                })
+                .collect();
+            AppendixRow {
+                company: a
+                    .license_company_name
+                    .as_deref()
+                    .map_or_else(String::new, clean_text),
+                points: a
+                    .appendix_summary
+                    .as_ref()
+                    .map_or_else(
+                        || {
+                            organizations
+                                .iter()
+                                .fold(Decimal::ZERO, |s, o| s.saturating_add(o.points))
+                        },
+                        |s| s.total_points,
+                    )
+                    .normalize(),
+                billed,
+                organizations,
+            }
+        })
+        .collect()
+}
+
+fn summarize(b: &ReportBill, card: &RateCard) -> ReportSummary {
+    let r = card.rounding();
+    let share = |points: Decimal| {
+        card.cost
+            .as_ref()
+            .and_then(|c| cost_share(points, c, r).ok())
+    };
+    let mut tenants: Vec<TenantRow> = b
+        .invoices
+        .iter()
+        .map(|i| {
+            let cost = share(i.points);
+            TenantRow {
+                invoice_number: i.number.clone(),
+                uid: i.customer.uid.clone(),
+                name: i.customer.name.clone(),
+                points: i.points,
+                subtotal: i.subtotal,
+                discount: i.discount,
+                revenue: i.net,
+                tax: i.tax,
+                total: i.total,
+                margin: cost.and_then(|c| i.net.checked_sub(c)),
+                cost,
+            }
+        })
+        .collect();
+    tenants.sort_by(|a, b| a.invoice_number.cmp(&b.invoice_number));
+    let with_cost = |v: &[OrgPoints]| -> Vec<OrgPoints> {
+        v.iter()
+            .map(|o| OrgPoints {
+                cost: share(o.points),
+                ..o.clone()
+            })
+            .collect()
+    };
+    let provider_own = with_cost(&b.provider_own);
+    let no_usage = with_cost(&b.no_usage);
+    let sum_points = |v: &[OrgPoints]| {
+        v.iter()
+            .fold(Decimal::ZERO, |a, o| a.saturating_add(o.points))
+    };
+    let billed = tenants
+        .iter()
+        .fold(Decimal::ZERO, |a, t| a.saturating_add(t.points));
+    let appendix_points = b
+        .appendices
+        .iter()
+        .fold(Decimal::ZERO, |a, x| a.saturating_add(x.points));
+    let appendices_billed = b.appendices.iter().any(|a| a.billed);
+    let expected = if appendices_billed {
+        b.report_total.saturating_add(appendix_points)
+    } else {
+        b.report_total
+    };
+    let own = sum_points(&provider_own);
+    let not_invoiced = sum_points(&no_usage);
+    let difference = expected - billed - own - not_invoiced;
+    let revenue = money::sum(r, tenants.iter().map(|t| t.revenue)).unwrap_or_default();
+    let invoiced = money::sum(r, tenants.iter().map(|t| t.total)).unwrap_or_default();
+    let cost = card
+        .cost
+        .as_ref()
+        .and_then(|c| veeam_cost(b.report_total, c, r).ok());
+    let allocated_cost = card.cost.as_ref().and_then(|_| {
+        money::sum(
+            r,
+            tenants
+                .iter()
+                .filter_map(|t| t.cost)
+                .chain(provider_own.iter().filter_map(|o| o.cost))
+                .chain(no_usage.iter().filter_map(|o| o.cost)),
+        )
+    });
+    let unallocated_cost = cost
+        .as_ref()
+        .zip(allocated_cost)
+        .and_then(|(c, a)| c.amount.checked_sub(a));
+    let margin = cost.as_ref().and_then(|c| revenue.checked_sub(c.amount));
+    ReportSummary {
+        report: b.report.clone(),
+        tenants,
+        no_usage,
+        provider_own,
+        appendices: b.appendices.clone(),
+        reconciliation: Reconciliation {
+            report_total: b.report_total,
+            from_summary: b.from_summary,
+            appendix_points: appendix_points.normalize(),
+            appendices_billed,
+            expected: expected.normalize(),
+            billed: billed.normalize(),
+            provider_own: own.normalize(),
+            not_invoiced: not_invoiced.normalize(),
+            difference: difference.normalize(),
+            balanced: difference.is_zero(),
+        },
+        cost,
+        revenue,
+        invoiced,
+        allocated_cost,
+        unallocated_cost,
+        margin,
+        warnings: b.warnings.clone(),
+    }
+}

@@ -1,0 +1,356 @@
+//! `vspc-billing invoice`: one invoice per tenant, CSV for accounting, and the provider's
+//! summary.
+
+use super::style::Style;
+use super::{InputArgs, Status};
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use vspc_billing::billing::rates::{CardError, RateCard};
+use vspc_billing::billing::{BillOptions, Billing, FileInput, bill};
+use vspc_billing::date::DateParts;
+use vspc_billing::diag::{Finding, resolve_locations};
+use vspc_billing::load::{LoadedFile, SchemaCheck, expand, load_source};
+use vspc_billing::output::write_atomic;
+use vspc_billing::render::{OutputFile, Outputs, Templates, context, render_all};
+
+/// Bill tenants: turn approved license usage reports into one invoice per tenant
+/// organization (HTML, Markdown, text), `invoices.csv`, `lines.csv` and the provider's
+/// summary (`summary.md`, `summary.csv`: revenue, cost owed to Veeam, margin,
+/// reconciliation of points).
+///
+/// Reports that are not approved, or that have error findings, are refused (with the
+/// reason) unless allowed. An invalid rate card or template writes nothing. Exit status:
+/// 0 everything billed, 1 some file or report refused, 2 usage or I/O error (nothing
+/// written).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Rate card (TOML; see samples/rates.toml and schemas/rate-card.schema.json)
+    #[arg(long, value_name = "FILE")]
+    rates: PathBuf,
+    /// Folder to write into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Folder of templates replacing the embedded ones by name (invoice.html.tera,
+    /// invoice.md.tera, invoice.txt.tera, summary.md.tera)
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Outputs to write, comma-separated: html, md, txt (one file per invoice), csv
+    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv)
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "html,md,txt,csv,summary"
+    )]
+    format: Vec<OutputArg>,
+    /// Also write the exact JSON handed to the templates to FILE
+    #[arg(long, value_name = "FILE")]
+    context: Option<PathBuf>,
+    /// Overwrite files that already exist in --out
+    #[arg(long)]
+    force: bool,
+    /// Also bill the tenants of appendices (licenses issued to other companies)
+    #[arg(long)]
+    include_appendices: bool,
+    /// Bill reports whose status is not Approved, or that have no status
+    #[arg(long)]
+    allow_unapproved: bool,
+    /// Bill reports that have error findings
+    #[arg(long)]
+    allow_findings: bool,
+    /// Issue date of every invoice, YYYY-MM-DD (default: the report's generation date)
+    #[arg(long, value_name = "DATE")]
+    issue_date: Option<String>,
+}
+
+/// One value of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputArg {
+    /// <number>-<slug>.html per invoice
+    Html,
+    /// <number>-<slug>.md per invoice
+    Md,
+    /// <number>-<slug>.txt per invoice
+    Txt,
+    /// invoices.csv and lines.csv
+    Csv,
+    /// summary.md and summary.csv
+    Summary,
+}
+
+fn outputs(list: &[OutputArg]) -> Outputs {
+    let has = |o| list.contains(&o);
+    Outputs {
+        html: has(OutputArg::Html),
+        md: has(OutputArg::Md),
+        txt: has(OutputArg::Txt),
+        csv: has(OutputArg::Csv),
+        summary: has(OutputArg::Summary),
+    }
+}
+
+fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
+    let p = DateParts::parse(s)
+        .ok()
+        .filter(|p| p.time.is_none())
+        .ok_or_else(|| format!("--issue-date {s}: expected YYYY-MM-DD"))?;
+    if let Some(e) = p.calendar_error() {
+        return Err(format!("--issue-date {s}: {e}"));
+    }
+    Ok((p.year, p.month, p.day))
+}
+
+fn card_errors(errors: &[CardError]) -> Status {
+    for e in errors {
+        eprintln!("vspc-billing: error: {e}");
+    }
+    eprintln!(
+        "vspc-billing: error: the rate card is invalid ({} problem{}); nothing was written",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    Status::Usage
+}
+
+/// The audit's findings about a file (none until the audit is wired in).
+fn audit(_file: &LoadedFile) -> Vec<Finding> {
+    Vec::new()
+}
+
+pub fn run(args: &Args) -> Status {
+    let card = match RateCard::load(&args.rates) {
+        Ok(c) => c,
+        Err(e) => return card_errors(&e),
+    };
+    let templates = match Templates::load(args.templates.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            return super::usage_error(&format!("template: {e}; nothing was written"));
+        }
+    };
+    let issue_date = match args.issue_date.as_deref().map(parse_date).transpose() {
+        Ok(d) => d,
+        Err(e) => return super::usage_error(&e),
+    };
+    let opts = BillOptions {
+        include_appendices: args.include_appendices,
+        allow_unapproved: args.allow_unapproved,
+        allow_findings: args.allow_findings,
+        issue_date,
+    };
+    let outputs = outputs(&args.format);
+    let inputs = expand(&args.input.paths);
+    let load_opts = args.input.load_options(SchemaCheck::OnFailure);
+    let run = args.input.in_pool(|| {
+        let loaded: Vec<(LoadedFile, Vec<Finding>)> = inputs
+            .sources
+            .par_iter()
+            .map(|s| {
+                let f = load_source(s, &load_opts);
+                let mut findings = audit(&f);
+                resolve_locations(&f.text, &mut findings);
+                (f, findings)
+            })
+            .collect();
+        let io_error = loaded.iter().any(|(f, _)| f.is_io_error());
+        let file_inputs: Vec<FileInput<'_>> = loaded
+            .iter()
+            .map(|(file, findings)| FileInput { file, findings })
+            .collect();
+        let billing = bill(&file_inputs, &card, &opts);
+        let files = render_all(&billing, &card.provider, &templates, outputs);
+        (billing, files, io_error)
+    });
+    let (billing, files, io_error) = match run {
+        Ok(r) => r,
+        Err(e) => return super::usage_error(&e),
+    };
+    let mut files = match files {
+        Ok(f) => f,
+        Err(e) => {
+            return super::usage_error(&format!("template: {e}; nothing was written"));
+        }
+    };
+    if let Some(path) = &args.context {
+        let json = serde_json::to_string_pretty(&context(&billing, &card.provider))
+            .unwrap_or_default()
+            + "\n";
+        if let Err(e) = prepare_dir(path.parent()) {
+            return super::usage_error(&e);
+        }
+        if let Err(e) = write_atomic(path, json.as_bytes()) {
+            return super::usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    if let Err(status) = write_outputs(&args.out, &mut files, args.force) {
+        return status;
+    }
+    let st = Style::stdout();
+    print!(
+        "{}",
+        report(&billing, &inputs.problems, &args.out, files.len(), st)
+    );
+    if io_error || !inputs.problems.is_empty() {
+        Status::Usage
+    } else if billing.summary.refused.is_empty() {
+        Status::Ok
+    } else {
+        Status::Invalid
+    }
+}
+
+fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
+    match dir {
+        Some(d) if !d.as_os_str().is_empty() => {
+            std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn write_outputs(dir: &Path, files: &mut [OutputFile], force: bool) -> Result<(), Status> {
+    if !force {
+        let existing: Vec<String> = files
+            .iter()
+            .map(|f| dir.join(&f.name))
+            .filter(|p| p.symlink_metadata().is_ok())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
+            let more = existing.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            return Err(super::usage_error(&format!(
+                "{} already exist{}: {}{more}; pass --force to overwrite them; nothing was written",
+                if existing.len() == 1 {
+                    "1 file"
+                } else {
+                    "files"
+                },
+                if existing.len() == 1 { "s" } else { "" },
+                shown.join(", ")
+            )));
+        }
+    }
+    if let Err(e) = prepare_dir(Some(dir)) {
+        return Err(super::usage_error(&e));
+    }
+    let errors: Vec<String> = files
+        .par_iter()
+        .filter_map(|f| {
+            let p = dir.join(&f.name);
+            write_atomic(&p, &f.bytes)
+                .err()
+                .map(|e| format!("cannot write {}: {e}", p.display()))
+        })
+        .collect();
+    if let Some(e) = errors.first() {
+        return Err(super::usage_error(e));
+    }
+    Ok(())
+}
+
+fn report(
+    billing: &Billing,
+    path_problems: &[Finding],
+    out: &Path,
+    written: usize,
+    st: Style,
+) -> String {
+    let s = &billing.summary;
+    let mut o = String::new();
+    for p in path_problems {
+        let _ = writeln!(
+            o,
+            "{} {}: {}",
+            st.severity(vspc_billing::diag::Severity::Error, "error  "),
+            p.location(),
+            p.message
+        );
+    }
+    for r in &s.refused {
+        let _ = writeln!(
+            o,
+            "{} {}",
+            st.severity(vspc_billing::diag::Severity::Error, "refused"),
+            st.bold(&r.what())
+        );
+        for reason in &r.reasons {
+            let _ = writeln!(o, "  {}: {}", reason.code, reason.message);
+            for f in reason.findings.iter().take(10) {
+                let _ = writeln!(o, "    {}: error[{}] {}", f.location, f.code, f.message);
+            }
+            if reason.findings.len() > 10 {
+                let _ = writeln!(o, "    ... and {} more", reason.findings.len() - 10);
+            }
+        }
+    }
+    for k in &s.skipped {
+        let _ = writeln!(o, "{} {}: {}", st.dim("skipped"), k.file, k.reason);
+    }
+    for r in &s.reports {
+        let rec = &r.reconciliation;
+        let balance = if rec.balanced {
+            "reconciled".to_owned()
+        } else {
+            format!("DIFFERENCE of {} points", rec.difference)
+        };
+        let cost = r
+            .cost
+            .as_ref()
+            .map(|c| {
+                format!(
+                    ", owed to Veeam {}, margin {}",
+                    c.amount,
+                    r.margin.map(|m| m.to_string()).unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "{} {}: {} invoice{}, revenue {} {}{cost}; {} of {} points billed, {balance}",
+            st.good("billed "),
+            st.bold(&r.report.describe()),
+            r.tenants.len(),
+            if r.tenants.len() == 1 { "" } else { "s" },
+            s.currency,
+            r.revenue,
+            rec.billed,
+            rec.expected,
+        );
+        for w in &r.warnings {
+            let _ = writeln!(
+                o,
+                "  {}: {w}",
+                st.severity(vspc_billing::diag::Severity::Warning, "warning")
+            );
+        }
+    }
+    for t in &s.unmatched_tenants {
+        let _ = writeln!(
+            o,
+            "{}: rate card tenant \"{t}\" matches no organization of the billed reports",
+            st.severity(vspc_billing::diag::Severity::Warning, "warning")
+        );
+    }
+    let _ = writeln!(
+        o,
+        "{} invoice{}, total {} {} (revenue {}, tax {}); wrote {written} file{} to {}",
+        s.totals.invoices,
+        if s.totals.invoices == 1 { "" } else { "s" },
+        s.currency,
+        s.totals.total,
+        s.totals.revenue,
+        s.totals.tax,
+        if written == 1 { "" } else { "s" },
+        out.display()
+    );
+    o
+}

@@ -1,0 +1,828 @@
+//! Rendering a billing run: invoices and summary through tera templates, CSV files, and
+//! safe file names.
+//!
+//! The templates in `templates/` are embedded in the binary; a folder given with
+//! `--templates DIR` replaces any of them by name (and may add partials). They are all
+//! compiled once, before anything is rendered, and everything is rendered in memory
+//! before anything is written: a broken template produces no output at all.
+//!
+//! Safety of tenant-provided text (company names come from tenants):
+//! - HTML templates are autoescaped (`<script>` stays text);
+//! - Markdown templates escape it with the `md` filter;
+//! - control characters are replaced when the report is read
+//!   ([`crate::billing::invoice::clean_text`]);
+//! - CSV text cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
+//!   CR) get a leading `'`; amounts are written as plain numbers;
+//! - file names are the invoice number and an ASCII slug of the name plus part of the
+//!   UID ([`slug`]): no `/`, no `..`, bounded length.
+
+use crate::billing::invoice::Invoice;
+use crate::billing::rates::Party;
+use crate::billing::{Billing, Summary};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+use tera::{Context, Tera};
+
+/// Names of the templates, as embedded and as looked up in `--templates DIR`.
+pub const TEMPLATE_NAMES: [&str; 4] = [
+    "invoice.html.tera",
+    "invoice.md.tera",
+    "invoice.txt.tera",
+    "summary.md.tera",
+];
+
+const EMBEDDED: [(&str, &str); 4] = [
+    (
+        "invoice.html.tera",
+        include_str!("../templates/invoice.html.tera"),
+    ),
+    (
+        "invoice.md.tera",
+        include_str!("../templates/invoice.md.tera"),
+    ),
+    (
+        "invoice.txt.tera",
+        include_str!("../templates/invoice.txt.tera"),
+    ),
+    (
+        "summary.md.tera",
+        include_str!("../templates/summary.md.tera"),
+    ),
+];
+
+/// A template that does not compile or does not render, with tera's whole chain of causes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError(pub String);
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// Tera's error with every cause (tera hides the useful part in the source chain).
+fn tera_error(e: &tera::Error) -> RenderError {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    RenderError(msg)
+}
+
+/// The per-invoice documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocFormat {
+    /// `invoice.html.tera`.
+    Html,
+    /// `invoice.md.tera`.
+    Md,
+    /// `invoice.txt.tera`.
+    Txt,
+}
+
+impl DocFormat {
+    /// File extension.
+    #[must_use]
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Md => "md",
+            Self::Txt => "txt",
+        }
+    }
+
+    const fn template(self) -> &'static str {
+        match self {
+            Self::Html => "invoice.html.tera",
+            Self::Md => "invoice.md.tera",
+            Self::Txt => "invoice.txt.tera",
+        }
+    }
+}
+
+/// Which outputs to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    /// `<number>-<slug>.html`.
+    pub html: bool,
+    /// `<number>-<slug>.md`.
+    pub md: bool,
+    /// `<number>-<slug>.txt`.
+    pub txt: bool,
+    /// `invoices.csv` and `lines.csv`.
+    pub csv: bool,
+    /// `summary.md` and `summary.csv`.
+    pub summary: bool,
+}
+
+impl Outputs {
+    /// Everything.
+    pub const ALL: Self = Self {
+        html: true,
+        md: true,
+        txt: true,
+        csv: true,
+        summary: true,
+    };
+
+    fn docs(self) -> Vec<DocFormat> {
+        [
+            (self.html, DocFormat::Html),
+            (self.md, DocFormat::Md),
+            (self.txt, DocFormat::Txt),
+        ]
+        .into_iter()
+        .filter_map(|(on, f)| on.then_some(f))
+        .collect()
+    }
+}
+
+/// The compiled templates.
+#[derive(Debug)]
+pub struct Templates {
+    tera: Tera,
+}
+
+impl Templates {
+    /// The embedded templates, replaced by name by the `*.tera` files of `dir`.
+    ///
+    /// # Errors
+    /// A file that cannot be read, or a template that does not compile.
+    pub fn load(dir: Option<&Path>) -> Result<Self, RenderError> {
+        let mut sources: BTreeMap<String, String> = EMBEDDED
+            .iter()
+            .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+            .collect();
+        if let Some(dir) = dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| {
+                RenderError(format!(
+                    "cannot read templates folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            let mut found = Vec::new();
+            for e in entries {
+                let path = e
+                    .map_err(|e| RenderError(format!("cannot read {}: {e}", dir.display())))?
+                    .path();
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if path.is_file() && name.ends_with(".tera") {
+                    found.push((name.to_owned(), path));
+                }
+            }
+            if found.is_empty() {
+                return Err(RenderError(format!(
+                    "no *.tera file in {} (expected any of {})",
+                    dir.display(),
+                    TEMPLATE_NAMES.join(", ")
+                )));
+            }
+            for (name, path) in found {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| RenderError(format!("cannot read {}: {e}", path.display())))?;
+                sources.insert(name, text);
+            }
+        }
+        Self::from_sources(sources)
+    }
+
+    fn from_sources(sources: BTreeMap<String, String>) -> Result<Self, RenderError> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html.tera", ".html", ".htm"]);
+        tera.register_filter("md", md_filter);
+        tera.register_filter("pad", pad_filter);
+        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| tera_error(&e))?;
+        Ok(Self { tera })
+    }
+
+    fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String, RenderError> {
+        let ctx = Context::from_serialize(ctx).map_err(|e| tera_error(&e))?;
+        self.tera.render(name, &ctx).map_err(|e| tera_error(&e))
+    }
+}
+
+/// What an invoice template receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceContext<'a> {
+    /// The provider (the rate card's `[provider]`).
+    pub provider: &'a Party,
+    /// The invoice.
+    pub invoice: &'a Invoice,
+    /// The card's rounding mode.
+    pub rounding: &'a str,
+}
+
+/// What the summary template receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryContext<'a> {
+    /// The provider.
+    pub provider: &'a Party,
+    /// The summary.
+    pub summary: &'a Summary,
+}
+
+/// The exact JSON handed to the templates (`--context FILE`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FullContext<'a> {
+    /// One entry per invoice, as handed to `invoice.*.tera`.
+    pub invoices: Vec<InvoiceContext<'a>>,
+    /// As handed to `summary.md.tera`.
+    pub summary: SummaryContext<'a>,
+}
+
+/// The context of a whole run.
+#[must_use]
+pub fn context<'a>(billing: &'a Billing, provider: &'a Party) -> FullContext<'a> {
+    FullContext {
+        invoices: billing
+            .invoices
+            .iter()
+            .map(|invoice| InvoiceContext {
+                provider,
+                invoice,
+                rounding: billing.summary.rounding,
+            })
+            .collect(),
+        summary: SummaryContext {
+            provider,
+            summary: &billing.summary,
+        },
+    }
+}
+
+/// One file to write: a name (no folder) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// File name, safe: ASCII `[A-Za-z0-9._-]`.
+    pub name: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// Renders every output of a run in memory (invoices in parallel), in a stable order.
+///
+/// # Errors
+/// The first template that fails to render (no file is produced then).
+pub fn render_all(
+    billing: &Billing,
+    provider: &Party,
+    templates: &Templates,
+    outputs: Outputs,
+) -> Result<Vec<OutputFile>, RenderError> {
+    let ctx = context(billing, provider);
+    let docs = outputs.docs();
+    let per_invoice: Vec<Result<Vec<OutputFile>, RenderError>> = ctx
+        .invoices
+        .par_iter()
+        .map(|c| {
+            let stem = file_stem(c.invoice);
+            docs.iter()
+                .map(|f| {
+                    let text = templates
+                        .render(f.template(), c)
+                        .map_err(|e| RenderError(format!("{}: {e}", f.template())))?;
+                    Ok(OutputFile {
+                        name: format!("{stem}.{}", f.extension()),
+                        bytes: text.into_bytes(),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut files = Vec::new();
+    for r in per_invoice {
+        files.extend(r?);
+    }
+    if outputs.csv {
+        files.push(OutputFile {
+            name: "invoices.csv".into(),
+            bytes: invoices_csv(&billing.invoices),
+        });
+        files.push(OutputFile {
+            name: "lines.csv".into(),
+            bytes: lines_csv(&billing.invoices),
+        });
+    }
+    if outputs.summary {
+        let text = templates
+            .render("summary.md.tera", &ctx.summary)
+            .map_err(|e| RenderError(format!("summary.md.tera: {e}")))?;
+        files.push(OutputFile {
+            name: "summary.md".into(),
+            bytes: text.into_bytes(),
+        });
+        files.push(OutputFile {
+            name: "summary.csv".into(),
+            bytes: summary_csv(&billing.summary),
+        });
+    }
+    Ok(files)
+}
+
+/// `<invoice-number>-<slug>`: the file name of an invoice without extension.
+#[must_use]
+pub fn file_stem(i: &Invoice) -> String {
+    let number: String = i
+        .number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!(
+        "{}-{}",
+        number.trim_start_matches('.'),
+        slug(&i.customer.name, &i.customer.uid)
+    )
+}
+
+/// Longest slug of a name, in characters.
+pub const SLUG_MAX: usize = 40;
+
+fn transliterate(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ä' | 'Ä' | 'æ' | 'Æ' => "ae",
+        'ö' | 'Ö' | 'œ' | 'Œ' => "oe",
+        'ü' | 'Ü' => "ue",
+        'ß' => "ss",
+        'à' | 'á' | 'â' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Å' => "a",
+        'ç' | 'Ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ø' => "o",
+        'ù' | 'ú' | 'û' | 'Ù' | 'Ú' | 'Û' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        _ => return None,
+    })
+}
+
+/// A file-name-safe slug: ASCII `[a-z0-9-]` of the name (at most [`SLUG_MAX`]
+/// characters; `tenant` when nothing is left), a `-`, and the last 8 letters and digits
+/// of the UID (so that two tenants with the same name get different files).
+#[must_use]
+pub fn slug(name: &str, uid: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if let Some(t) = transliterate(c) {
+            s.push_str(t);
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let mut s: String = s.trim_matches('-').chars().take(SLUG_MAX).collect();
+    while s.ends_with('-') {
+        s.pop();
+    }
+    if s.is_empty() {
+        s.push_str("tenant");
+    }
+    let id: Vec<char> = uid
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let tail: String = id[id.len().saturating_sub(8)..].iter().collect();
+    if tail.is_empty() {
+        s
+    } else {
+        format!("{s}-{tail}")
+    }
+}
+
+/// A CSV cell: text from people (neutralised) or a number the tool wrote.
+enum Cell<'a> {
+    Text(&'a str),
+    Num(String),
+}
+
+/// Text a spreadsheet would run as a formula gets a leading `'`.
+///
+/// Applied to every text cell. Numbers the tool formats itself are written as they are,
+/// so that a negative margin stays a number.
+#[must_use]
+pub fn neutralise(s: &str) -> Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠') => {
+            Cow::Owned(format!("'{s}"))
+        }
+        _ => Cow::Borrowed(s),
+    }
+}
+
+fn write_csv(header: &[&str], rows: &[Vec<Cell<'_>>]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(header);
+    for row in rows {
+        let cells: Vec<Cow<'_, str>> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Text(t) => neutralise(t),
+                Cell::Num(n) => Cow::Borrowed(n.as_str()),
+            })
+            .collect();
+        let _ = w.write_record(cells.iter().map(|c| c.as_bytes()));
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn num(v: impl ToString) -> Cell<'static> {
+    Cell::Num(v.to_string())
+}
+
+fn opt_num<T: ToString>(v: Option<T>) -> Cell<'static> {
+    Cell::Num(v.map_or_else(String::new, |v| v.to_string()))
+}
+
+/// `invoices.csv`: one row per invoice.
+#[must_use]
+pub fn invoices_csv(invoices: &[Invoice]) -> Vec<u8> {
+    let rows: Vec<Vec<Cell<'_>>> = invoices
+        .iter()
+        .map(|i| {
+            vec![
+                Cell::Text(&i.number),
+                num(i.period),
+                Cell::Text(&i.issue_date),
+                Cell::Text(&i.due_date),
+                Cell::Text(&i.customer.uid),
+                Cell::Text(&i.customer.name),
+                Cell::Text(&i.currency),
+                num(i.points),
+                num(i.subtotal),
+                num(i.discount),
+                num(i.tax),
+                num(i.total),
+            ]
+        })
+        .collect();
+    write_csv(
+        &[
+            "invoice_number",
+            "period",
+            "issue_date",
+            "due_date",
+            "organization_uid",
+            "organization_name",
+            "currency",
+            "points",
+            "subtotal",
+            "discount",
+            "tax",
+            "total",
+        ],
+        &rows,
+    )
+}
+
+/// `lines.csv`: one row per invoice line (company, service, quantity, unit, rate,
+/// amount: what PSA tools import).
+#[must_use]
+pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
+    let mut rows = Vec::new();
+    for i in invoices {
+        for (n, l) in i.lines.iter().enumerate() {
+            let kind = match l.kind {
+                crate::billing::charge::PartKind::Charge => "charge",
+                crate::billing::charge::PartKind::FreeUnits => "free-units",
+                crate::billing::charge::PartKind::New => "new",
+                crate::billing::charge::PartKind::Minimum => "minimum",
+            };
+            rows.push(vec![
+                Cell::Text(&i.number),
+                num(n + 1),
+                Cell::Text(&i.customer.uid),
+                Cell::Text(&i.customer.name),
+                Cell::Text(kind),
+                Cell::Text(l.workload.as_deref().unwrap_or("")),
+                Cell::Text(l.edition.as_deref().unwrap_or("")),
+                Cell::Text(&l.description),
+                Cell::Text(l.detail.as_deref().unwrap_or("")),
+                num(l.quantity),
+                Cell::Text(&l.unit),
+                num(l.unit_price),
+                num(l.amount),
+                Cell::Text(&i.currency),
+            ]);
+        }
+    }
+    write_csv(
+        &[
+            "invoice_number",
+            "line",
+            "organization_uid",
+            "organization_name",
+            "kind",
+            "workload",
+            "edition",
+            "description",
+            "detail",
+            "quantity",
+            "unit",
+            "unit_price",
+            "amount",
+            "currency",
+        ],
+        &rows,
+    )
+}
+
+/// `summary.csv`: per report, one row per tenant, then the provider's own usage, tenants
+/// without usage, appendices, the cost no tenant carries, and the report's total with its
+/// reconciliation.
+#[must_use]
+pub fn summary_csv(s: &Summary) -> Vec<u8> {
+    let mut rows = Vec::new();
+    for r in &s.reports {
+        let period = r.report.period.map(|p| p.to_string()).unwrap_or_default();
+        let id = r
+            .report
+            .report_id
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        let base = |kind: &'static str| -> Vec<Cell<'_>> {
+            vec![
+                Cell::Text(kind),
+                Cell::Num(period.clone()),
+                Cell::Text(&r.report.file),
+                Cell::Num(id.clone()),
+            ]
+        };
+        for t in &r.tenants {
+            let mut row = base("tenant");
+            row.extend([
+                Cell::Text(&t.invoice_number),
+                Cell::Text(&t.uid),
+                Cell::Text(&t.name),
+                num(t.points),
+                num(t.revenue),
+                opt_num(t.cost),
+                opt_num(t.margin),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+            ]);
+            rows.push(row);
+        }
+        for (kind, list) in [("provider-own", &r.provider_own), ("no-usage", &r.no_usage)] {
+            for o in list {
+                let mut row = base(kind);
+                row.extend([
+                    Cell::Text(""),
+                    Cell::Text(&o.uid),
+                    Cell::Text(&o.name),
+                    num(o.points),
+                    opt_num(None::<u8>),
+                    opt_num(o.cost),
+                    opt_num(None::<u8>),
+                    opt_num(None::<u8>),
+                    opt_num(None::<u8>),
+                ]);
+                rows.push(row);
+            }
+        }
+        for a in &r.appendices {
+            let mut row = base(if a.billed {
+                "appendix-billed"
+            } else {
+                "appendix"
+            });
+            row.extend([
+                Cell::Text(""),
+                Cell::Text(""),
+                Cell::Text(&a.company),
+                num(a.points),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+            ]);
+            rows.push(row);
+        }
+        if let Some(u) = r.unallocated_cost {
+            let mut row = base("unallocated-cost");
+            row.extend([
+                Cell::Text(""),
+                Cell::Text(""),
+                Cell::Text(""),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+                num(u),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+                opt_num(None::<u8>),
+            ]);
+            rows.push(row);
+        }
+        let mut row = base("report-total");
+        row.extend([
+            Cell::Text(""),
+            Cell::Text(r.report.owner_uid.as_deref().unwrap_or("")),
+            Cell::Text(r.report.owner_name.as_deref().unwrap_or("")),
+            num(r.reconciliation.billed),
+            num(r.revenue),
+            opt_num(r.cost.as_ref().map(|c| c.amount)),
+            opt_num(r.margin),
+            num(r.reconciliation.expected),
+            num(r.reconciliation.difference),
+        ]);
+        rows.push(row);
+    }
+    write_csv(
+        &[
+            "kind",
+            "period",
+            "report_file",
+            "report_id",
+            "invoice_number",
+            "organization_uid",
+            "organization_name",
+            "points",
+            "revenue",
+            "cost",
+            "margin",
+            "expected_points",
+            "points_difference",
+        ],
+        &rows,
+    )
+}
+
+/// `md` filter: escapes Markdown and inline HTML in text, so a tenant's name stays text.
+fn md_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    Ok(Value::String(md_escape(&s)))
+}
+
+/// Backslash-escapes the characters that make Markdown or HTML out of text.
+#[must_use]
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '|'
+                | '#'
+                | '!'
+                | '~'
+                | '&'
+                | '{'
+                | '}'
+                | '('
+                | ')'
+                | '$'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `pad(width=N, right=true)` filter: pads text with spaces to N characters (on the left
+/// with `right=true`, to align numbers); longer text is left as it is.
+fn pad_filter(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let width = args
+        .get("width")
+        .and_then(Value::as_u64)
+        .and_then(|w| usize::try_from(w).ok())
+        .ok_or_else(|| tera::Error::msg("pad needs width=N"))?;
+    let right = args.get("right").and_then(Value::as_bool).unwrap_or(false);
+    let n = s.chars().count();
+    if n >= width {
+        return Ok(Value::String(s));
+    }
+    let fill = " ".repeat(width - n);
+    Ok(Value::String(if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_bounded_and_distinct() {
+        assert_eq!(
+            slug("Contoso Ltd", "c1a2b3c4-0001-4000-8000-000000000001"),
+            "contoso-ltd-00000001"
+        );
+        assert_eq!(slug("Müller & Söhne GmbH", "AB"), "mueller-soehne-gmbh-ab");
+        assert_eq!(slug("../../etc/passwd", "x/../y"), "etc-passwd-xy");
+        assert_eq!(
+            slug("<script>alert(1)</script>", "1"),
+            "script-alert-1-script-1"
+        );
+        assert_eq!(slug("\u{1b}[31m", ""), "31m");
+        assert_eq!(slug("日本語", "u-1"), "tenant-u1");
+        let long = slug(&"a".repeat(500), "ffffffff-ffff");
+        assert_eq!(long.len(), SLUG_MAX + 1 + 8);
+        for s in [long, slug("=HYPERLINK(\"http://x\")", "9")] {
+            assert!(
+                s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1"] {
+            assert!(neutralise(s).starts_with('\''), "{s}");
+        }
+        assert_eq!(neutralise("Contoso"), "Contoso");
+        assert_eq!(neutralise(""), "");
+        let bytes = write_csv(
+            &["a", "b"],
+            &[vec![
+                Cell::Text("=HYPERLINK(\"http://evil\",\"x\")"),
+                Cell::Num("-5.00".into()),
+            ]],
+        );
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "a,b\r\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-5.00\r\n"
+        );
+    }
+
+    #[test]
+    fn markdown_escaping_keeps_text_as_text() {
+        assert_eq!(
+            md_escape("<script>alert(1)</script>"),
+            "\\<script\\>alert\\(1\\)\\</script\\>"
+        );
+        assert_eq!(md_escape("A | B"), "A \\| B");
+        assert_eq!(md_escape("Fabrikam, Inc."), "Fabrikam, Inc.");
+    }
+
+    #[test]
+    fn embedded_templates_compile_and_html_autoescapes() {
+        let t = Templates::load(None).unwrap();
+        let mut sources = BTreeMap::new();
+        sources.insert("x.html.tera".to_owned(), "{{ name }}".to_owned());
+        sources.insert("x.md.tera".to_owned(), "{{ name | md }}".to_owned());
+        sources.insert(
+            "x.txt.tera".to_owned(),
+            "[{{ n | pad(width=5, right=true) }}]".to_owned(),
+        );
+        let t2 = Templates::from_sources(sources).unwrap();
+        let ctx = serde_json::json!({"name": "<b>&</b>", "n": "1.00"});
+        assert_eq!(
+            t2.render("x.html.tera", &ctx).unwrap(),
+            "&lt;b&gt;&amp;&lt;&#x2F;b&gt;"
+        );
+        assert_eq!(t2.render("x.md.tera", &ctx).unwrap(), "\\<b\\>\\&\\</b\\>");
+        assert_eq!(t2.render("x.txt.tera", &ctx).unwrap(), "[ 1.00]");
+        drop(t);
+    }
+
+    #[test]
+    fn broken_templates_are_reported_with_their_cause() {
+        let mut sources = BTreeMap::new();
+        sources.insert("invoice.html.tera".to_owned(), "{% if %}".to_owned());
+        let e = Templates::from_sources(sources).unwrap_err();
+        assert!(e.0.contains("invoice.html.tera"), "{e}");
+    }
+}
