@@ -9,6 +9,7 @@
 //! - [`diag`], [`codes`]: findings as values, and the documentation of every code.
 
 pub mod codes;
+pub mod corpus;
 pub mod date;
 pub mod diag;
 pub mod enums;

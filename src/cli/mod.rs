@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, printers and exit statuses. The work itself
 //! is done by the library.
 
+mod corpus_cmd;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -41,6 +42,8 @@ enum Command {
     Validate(validate::Args),
     /// Write the JSON Schemas generated from the tool's types
     Schema(schema_cmd::Args),
+    /// Write a synthetic corpus of reports (for benchmarks and tests)
+    Corpus(corpus_cmd::Args),
 }
 
 /// `--kind`: force the document kind instead of telling it from the shape.
@@ -133,6 +136,7 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema_cmd::run(&a),
+        Command::Corpus(a) => corpus_cmd::run(&a),
     };
     status.into()
 }
