@@ -50,7 +50,7 @@ fn decimal_to_number(d: &Decimal) -> Box<RawValue> {
 }
 
 /// The raw text of a value that must be a number (or `null` where `nullable`).
-fn number_text<'a, E: Error>(raw: &'a RawValue, nullable: bool) -> Result<Option<&'a str>, E> {
+fn number_text<E: Error>(raw: &RawValue, nullable: bool) -> Result<Option<&str>, E> {
     let text = raw.get();
     match text.as_bytes().first() {
         Some(b'-' | b'0'..=b'9') => Ok(Some(text)),
