@@ -12,6 +12,7 @@
 
 pub mod billing;
 pub mod codes;
+pub mod corpus;
 pub mod date;
 pub mod diag;
 pub mod enums;

@@ -1,7 +1,9 @@
 //! Command-line interface: argument parsing, printers and exit statuses. The work itself
 //! is done by the library.
 
+mod corpus_cmd;
 mod invoice;
+mod progress;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -42,6 +44,8 @@ enum Command {
     Validate(validate::Args),
     /// Write the JSON Schemas generated from the tool's types
     Schema(schema_cmd::Args),
+    /// Write a synthetic corpus of reports (for benchmarks and tests)
+    Corpus(corpus_cmd::Args),
     /// Bill tenants: one invoice per organization, CSV, and the provider's summary
     Invoice(invoice::Args),
 }
@@ -94,6 +98,9 @@ pub struct InputArgs {
     /// Worker threads (default: all cores); output is the same whatever the number
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// No progress bar (it is shown only on a terminal, for runs longer than a moment)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 impl InputArgs {
@@ -136,6 +143,7 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema_cmd::run(&a),
+        Command::Corpus(a) => corpus_cmd::run(&a),
         Command::Invoice(a) => invoice::run(&a),
     };
     status.into()
