@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing, printers and exit statuses. The work itself
 //! is done by the library.
 
+mod audit;
+mod explain;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -41,6 +43,10 @@ enum Command {
     Validate(validate::Args),
     /// Write the JSON Schemas generated from the tool's types
     Schema(schema_cmd::Args),
+    /// Recompute every point exactly and flag each inconsistency with a stable code
+    Audit(audit::Args),
+    /// Explain a finding code: what it means, why it matters, how to fix it
+    Explain(explain::Args),
 }
 
 /// `--kind`: force the document kind instead of telling it from the shape.
@@ -133,6 +139,8 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema_cmd::run(&a),
+        Command::Audit(a) => audit::run(&a),
+        Command::Explain(a) => explain::run(&a),
     };
     status.into()
 }
