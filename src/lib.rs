@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod codes;
+pub mod corpus;
 pub mod date;
 pub mod diag;
 pub mod enums;

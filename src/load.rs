@@ -541,6 +541,8 @@ fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) 
     let mut message = bare_message(e);
     if e.is_eof() {
         message = format!("the file ends before the JSON is complete (truncated?): {message}");
+    } else if message.starts_with("expected `,` or") {
+        message.push_str(": a comma is probably missing before this point");
     }
     Finding::of("invalid-json", name, pointer, message).at(pos.line, pos.column)
 }
@@ -669,8 +671,12 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
     let (kind, shape) = match sniff(b, opts.kind) {
         Sniff::Found(k, s) => (k, s),
         Sniff::Unknown(msg) => {
-            file.problems
-                .push(Finding::of("unknown-document", name, "", msg).at(1, 1));
+            // A syntax error says more than "unknown": report it first.
+            let problem = match serde_json::from_slice::<serde::de::IgnoredAny>(b) {
+                Err(e) => syntax_problem(name, b, &e, String::new()),
+                Ok(_) => Finding::of("unknown-document", name, "", msg).at(1, 1),
+            };
+            file.problems.push(problem);
             return file;
         }
         Sniff::Malformed => {

@@ -275,35 +275,6 @@ pub fn locate(text: &[u8], pointers: &[&str]) -> Vec<Option<Position>> {
         .collect()
 }
 
-/// The keys of an object starting at `i`, with the offset of each value.
-/// `None` when the text there is not a well-formed object.
-#[must_use]
-pub fn object_members(b: &[u8], i: usize) -> Option<Vec<(String, usize)>> {
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut j = skip_ws(b, i + 1);
-    if b.get(j) == Some(&b'}') {
-        return Some(out);
-    }
-    loop {
-        let (key, after) = read_string(b, j)?;
-        j = skip_ws(b, after);
-        if b.get(j) != Some(&b':') {
-            return None;
-        }
-        j = skip_ws(b, j + 1);
-        out.push((key, j));
-        j = skip_ws(b, skip_value(b, j)?);
-        match b.get(j)? {
-            b',' => j = skip_ws(b, j + 1),
-            b'}' => return Some(out),
-            _ => return None,
-        }
-    }
-}
-
 /// The keys of the object at `i`, skipping values; stops after the first key for which
 /// `stop` is true and returns the offset of that key's value.
 #[must_use]
@@ -405,7 +376,6 @@ mod tests {
         ] {
             let _ = locate(text.as_bytes(), &["/a/1", "/0"]);
             let _ = first_keys(text.as_bytes(), 0, |k| k == "a");
-            let _ = object_members(text.as_bytes(), 0);
         }
     }
 

@@ -15,7 +15,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ResponseMetadata {
     /// Paging of the collection.
-    #[serde(rename = "pagingInfo", default)]
+    #[serde(
+        rename = "pagingInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub paging_info: Option<PagingInfo>,
 }
 
@@ -23,15 +27,27 @@ pub struct ResponseMetadata {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PagingInfo {
     /// Number of items on the server.
-    #[serde(with = "crate::num::opt_count", default)]
+    #[serde(
+        with = "crate::num::opt_count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(schema_with = "crate::num::schema::opt_integer")]
     pub total: Option<i64>,
     /// Number of items in this page.
-    #[serde(with = "crate::num::opt_count", default)]
+    #[serde(
+        with = "crate::num::opt_count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(schema_with = "crate::num::schema::opt_integer")]
     pub count: Option<i64>,
     /// Items skipped before this page.
-    #[serde(with = "crate::num::opt_count", default)]
+    #[serde(
+        with = "crate::num::opt_count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(schema_with = "crate::num::schema::opt_integer")]
     pub offset: Option<i64>,
 }
@@ -40,13 +56,13 @@ pub struct PagingInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ApiError {
     /// Message.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Error type.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Error code, a number or a string.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<serde_json::Value>,
 }
 
@@ -54,12 +70,12 @@ pub struct ApiError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LicenseReportCollection {
     /// Paging information.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ResponseMetadata>,
     /// The reports of this page.
     pub data: Vec<SingleLicenseReport>,
     /// Errors the API reported alongside the data.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ApiError>>,
 }
 
@@ -69,7 +85,7 @@ pub struct LicenseReportEnvelope {
     /// The report.
     pub data: SingleLicenseReport,
     /// Errors the API reported alongside the data.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ApiError>>,
 }
 
@@ -78,34 +94,38 @@ pub struct LicenseReportEnvelope {
 #[serde(rename_all = "camelCase")]
 pub struct SingleLicenseReport {
     /// Status (API 3.5.1+); only `Approved` is final.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_status: Option<ReportStatus>,
     /// Report parameters under the vendor's misspelled name (API up to 3.5.1).
-    #[serde(rename = "reportParemeters", default)]
+    #[serde(
+        rename = "reportParemeters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub report_paremeters: Option<LicenseReportParameters>,
     /// Report parameters under the corrected name (API 3.6+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_parameters: Option<LicenseReportParameters>,
     /// Totals for the report owner.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_summary: Option<LicenseReportSummary>,
     /// Points per managed organization.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organizations_usage: Option<Vec<OrganizationLicenseUsage>>,
     /// Cloud Connect servers whose data could not be collected: their usage is missing.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_collected_cloud_servers: Option<Vec<String>>,
     /// Cloned Cloud Connect servers, excluded from the report (API 3.3+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloned_cloud_servers: Option<Vec<String>>,
     /// Unsupported Cloud Connect servers, excluded from the report (API 3.3+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsupported_cloud_servers: Option<Vec<String>>,
     /// Usage per organization, support id, license and product.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_details: Option<Vec<OrganizationUsageOfLicensesWithSameSupportId>>,
     /// Usage of licenses issued to other companies; not part of the owner's total.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appendices: Option<Vec<LicenseReportAppendix>>,
 }
 
@@ -197,20 +217,24 @@ pub struct LicenseReportSummary {
 #[serde(rename_all = "camelCase")]
 pub struct TotalProductLicenseUsage {
     /// Product.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_type: Option<ProductType>,
     /// Product under its legacy (API v2) name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
     /// Points of the product.
-    #[serde(with = "crate::num::opt_decimal", default)]
+    #[serde(
+        with = "crate::num::opt_decimal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(schema_with = "crate::num::schema::opt_number")]
     pub total_points: Option<Decimal>,
     /// License edition, e.g. `Standard`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_edition: Option<String>,
     /// Workloads of the product.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload_usage: Option<Vec<WorkloadLicenseUsage>>,
 }
 
@@ -229,7 +253,7 @@ pub struct WorkloadLicenseUsage {
     /// Workload type.
     pub workload_type: WorkloadType,
     /// Description (API 3.3+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Managed workloads as collected.
     #[serde(with = "crate::num::count")]
@@ -252,7 +276,7 @@ pub struct WorkloadLicenseUsage {
     #[schemars(schema_with = "crate::num::schema::number")]
     pub used_points: Decimal,
     /// Workloads per platform, each with objects of possibly different weights (API 3.3+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workloads_by_platform: Option<Vec<WorkloadsByPlatform>>,
 }
 
@@ -269,13 +293,13 @@ impl WorkloadLicenseUsage {
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadsByPlatform {
     /// Platform id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_id: Option<String>,
     /// Description.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Objects grouped by weight.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects_by_weight: Option<Vec<ObjectsByWeight>>,
 }
 
@@ -318,16 +342,16 @@ pub struct ObjectsByWeight {
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationLicenseUsage {
     /// Kind of organization.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_type: Option<OrganizationType>,
     /// Name, as the tenant wrote it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// UID.
     #[schemars(extend("format" = "uuid"))]
     pub organization_uid: String,
     /// Tenant UID (API 3.5.1; null for resellers).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_uid: Option<String>,
     /// Points used.
     #[serde(with = "crate::num::decimal")]
@@ -340,28 +364,28 @@ pub struct OrganizationLicenseUsage {
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationUsageOfLicensesWithSameSupportId {
     /// Name, as the tenant wrote it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// UID.
     #[schemars(extend("format" = "uuid"))]
     pub organization_uid: String,
     /// Tenant UID (API 3.5.1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_uid: Option<String>,
     /// Support id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_id: Option<String>,
     /// Client servers whose data could not be collected.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_collected_client_servers: Option<Vec<String>>,
     /// Cloned client servers (API 3.3+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloned_client_servers: Option<Vec<String>>,
     /// Unsupported client servers (API 3.3+).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsupported_client_servers: Option<Vec<String>>,
     /// Usage per license and product.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_by_license_and_product: Option<Vec<ProductLicenseUsage>>,
 }
 
@@ -380,20 +404,20 @@ impl OrganizationUsageOfLicensesWithSameSupportId {
 #[serde(rename_all = "camelCase")]
 pub struct ProductLicenseUsage {
     /// License id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_id: Option<String>,
     /// Product.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_type: Option<ProductType>,
     /// License edition.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_edition: Option<String>,
     /// Points used.
     #[serde(with = "crate::num::decimal")]
     #[schemars(schema_with = "crate::num::schema::number")]
     pub used_points: Decimal,
     /// Workloads.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload_usage: Option<Vec<WorkloadLicenseUsage>>,
 }
 
@@ -410,25 +434,25 @@ impl ProductLicenseUsage {
 #[serde(rename_all = "camelCase")]
 pub struct LicenseReportAppendix {
     /// Company the license is issued to.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_company_name: Option<String>,
     /// Totals of the appendix.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appendix_summary: Option<LicenseReportSummary>,
     /// Points per organization.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organizations_usage: Option<Vec<OrganizationLicenseUsage>>,
     /// Servers whose data could not be collected.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_collected_cloud_servers: Option<Vec<String>>,
     /// Cloned servers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloned_cloud_servers: Option<Vec<String>>,
     /// Unsupported servers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsupported_cloud_servers: Option<Vec<String>>,
     /// Usage details.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_details: Option<Vec<OrganizationUsageOfLicensesWithSameSupportId>>,
 }
 
@@ -452,7 +476,7 @@ pub struct SiteUsageEnvelope {
     /// The site's usage.
     pub data: SiteCloudLicenseUsage,
     /// Errors the API reported alongside the data.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ApiError>>,
 }
 
@@ -462,10 +486,10 @@ pub struct SiteUsageCollection {
     /// Usage per site.
     pub data: Vec<SiteCloudLicenseUsage>,
     /// Paging information, when the console sends it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ResponseMetadata>,
     /// Errors the API reported alongside the data.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ApiError>>,
 }
 
@@ -474,18 +498,18 @@ pub struct SiteUsageCollection {
 #[serde(rename_all = "camelCase")]
 pub struct SiteCloudLicenseUsage {
     /// Installation id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "uuid"))]
     pub installation_id: Option<String>,
     /// Site UID.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "uuid"))]
     pub site_uid: Option<String>,
     /// License id; not a UUID (`BackupServerLicense_BackupServer:…`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_id: Option<String>,
     /// Counters per workload type.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counters: Option<Vec<CloudLicenseCounter>>,
 }
 
@@ -505,7 +529,7 @@ pub struct CloudLicenseCounter {
     #[serde(rename = "type")]
     pub counter_type: WorkloadType,
     /// Unit of the `*Units` fields.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_type: Option<UnitType>,
     /// Units of objects whose tenant has its own rental license.
     #[serde(with = "crate::num::decimal")]

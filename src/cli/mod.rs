@@ -3,6 +3,7 @@
 
 mod audit;
 mod explain;
+mod corpus_cmd;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -47,6 +48,8 @@ enum Command {
     Audit(audit::Args),
     /// Explain a finding code: what it means, why it matters, how to fix it
     Explain(explain::Args),
+    /// Write a synthetic corpus of reports (for benchmarks and tests)
+    Corpus(corpus_cmd::Args),
 }
 
 /// `--kind`: force the document kind instead of telling it from the shape.
@@ -141,6 +144,7 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema_cmd::run(&a),
         Command::Audit(a) => audit::run(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Corpus(a) => corpus_cmd::run(&a),
     };
     status.into()
 }

@@ -1,11 +1,11 @@
 //! `vspc-billing validate`: schema check and typed load of every input.
 
 use super::style::Style;
-use super::{InputArgs, Status, TextOrJson};
+use super::{InputArgs, SchemaCheckArg, Status, TextOrJson};
 use rayon::prelude::*;
 use serde::Serialize;
 use vspc_billing::diag::{Finding, Severity};
-use vspc_billing::load::{LoadOptions, LoadedFile, SchemaCheck, expand, load_source};
+use vspc_billing::load::{LoadOptions, LoadedFile, expand, load_source};
 
 /// Check exports against the generated JSON Schemas and load them into the typed model.
 ///
@@ -18,6 +18,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
+    /// When the JSON Schema validator runs
+    #[arg(long, value_enum, default_value = "always")]
+    schema_check: SchemaCheckArg,
 }
 
 /// What `validate` reports about one file.
@@ -89,7 +92,7 @@ fn io_report(p: &Finding) -> FileReport {
 
 pub fn run(args: &Args) -> Status {
     let inputs = expand(&args.input.paths);
-    let opts: LoadOptions = args.input.load_options(SchemaCheck::Always);
+    let opts: LoadOptions = args.input.load_options(args.schema_check.into());
     let loaded = args.input.in_pool(|| {
         inputs
             .sources
