@@ -13,7 +13,11 @@ fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, c) in m {
-                pointers(c, &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                pointers(
+                    c,
+                    &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) => {
@@ -47,7 +51,10 @@ fn verdicts(bytes: &[u8]) -> (bool, bool) {
     let fast = load_bytes(
         "m.json",
         bytes.to_vec(),
-        &LoadOptions { kind: None, schema_check: SchemaCheck::OnFailure },
+        &LoadOptions {
+            kind: None,
+            schema_check: SchemaCheck::OnFailure,
+        },
     );
     let full = load_bytes("m.json", bytes.to_vec(), &LoadOptions::default());
     (fast.is_valid(), full.is_valid())
