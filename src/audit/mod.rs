@@ -144,6 +144,12 @@ impl Policy {
     }
 }
 
+/// A calendar day, `(year, month, day)`.
+pub type Ymd = (i32, u32, u32);
+
+/// What makes two reports duplicates: the owner's uid and the period.
+pub(crate) type Period<'a> = (&'a str, Ymd, Ymd);
+
 /// A report's identity and period, kept to compare reports across files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportKey {
@@ -162,9 +168,9 @@ pub struct ReportKey {
     /// `organizationName` of the report owner.
     pub owner_name: String,
     /// First day of the interval `(year, month, day)` (an impossible day clamped to the month).
-    pub start: (i32, u32, u32),
+    pub start: Ymd,
     /// Last day of the interval, likewise.
-    pub end: (i32, u32, u32),
+    pub end: Ymd,
 }
 
 impl ReportKey {
@@ -186,7 +192,7 @@ impl ReportKey {
     }
 }
 
-fn ymd((y, m, d): (i32, u32, u32)) -> String {
+fn ymd((y, m, d): Ymd) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -301,7 +307,6 @@ impl CrossFile {
 
     fn duplicates(&self, out: &mut Vec<Finding>) {
         // First occurrence of each (owner, period) overall, and within each file.
-        type Period<'a> = (&'a str, (i32, u32, u32), (i32, u32, u32));
         let mut first: BTreeMap<Period<'_>, usize> = BTreeMap::new();
         let mut first_in_file: BTreeSet<(usize, Period<'_>)> = BTreeSet::new();
         for (n, (f, k)) in self.keys.iter().enumerate() {
@@ -576,7 +581,19 @@ impl<'o> Ctx<'o> {
         if let (Some(total), Some(count)) = (p.total, p.count) {
             let offset = p.offset.unwrap_or(0);
             let end = offset.saturating_add(count);
-            if total > end {
+            if end > total {
+                let f = Finding::of(
+                    "paging-incomplete",
+                    self.file,
+                    ptr.key("offset").render(),
+                    format!(
+                        "pagingInfo says this page holds {noun} {} to {end}, but there are only {total}: the paging information is wrong",
+                        offset.saturating_add(1)
+                    ),
+                )
+                .with_values(total, end);
+                self.emit(f);
+            } else if total > end {
                 let f = Finding::of(
                     "paging-incomplete",
                     self.file,

@@ -46,7 +46,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, doc: &ReportsDocument) -> Vec<ReportKey> 
 
 /// `duplicate-report` within one file.
 fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey]) {
-    let mut first: BTreeMap<(&str, (i32, u32, u32), (i32, u32, u32)), usize> = BTreeMap::new();
+    let mut first: BTreeMap<super::Period<'_>, usize> = BTreeMap::new();
     for (n, k) in keys.iter().enumerate() {
         match first.entry((k.owner_uid.as_str(), k.start, k.end)) {
             std::collections::btree_map::Entry::Vacant(v) => {
@@ -110,6 +110,13 @@ struct TypeSums<'p> {
     details_at: Option<Ptr<'p>>,
 }
 
+/// Rows of one weight.
+struct WeightSeen<'p> {
+    weight: Decimal,
+    rows: usize,
+    first: Ptr<'p>,
+}
+
 type DedupeKey<'r> = (&'static str, &'r str, &'r str, Decimal);
 
 struct ReportCheck<'c, 'o, 'r, 'p> {
@@ -117,8 +124,8 @@ struct ReportCheck<'c, 'o, 'r, 'p> {
     root: Ptr<'p>,
     /// The report's month, once known (for dated weight rules).
     month: Option<Month>,
-    /// First weight of each (workload type, edition), and where.
-    weights_seen: BTreeMap<(&'r str, &'r str), (Decimal, Ptr<'p>)>,
+    /// The weights of each (workload type, edition): how many rows, and the first.
+    weights_seen: BTreeMap<(&'r str, &'r str), Vec<WeightSeen<'p>>>,
     /// Findings reported once per report: index in `ctx.out` and how many more there were.
     dedupe: BTreeMap<DedupeKey<'r>, (usize, usize)>,
 }
@@ -222,6 +229,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 Who::AppendixSummary(company),
             );
         }
+        self.inconsistent_weights();
         for &(i, more) in self.dedupe.values() {
             if more > 0
                 && let Some(f) = self.ctx.out.get_mut(i)
@@ -1002,29 +1010,61 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             .with_values(rule.points, w.weight);
             self.ctx.emit(f);
         }
-        let key = (wt, edition.unwrap_or(""));
-        match self.weights_seen.get(&key).copied() {
-            None => {
-                self.weights_seen.insert(key, (w.weight, at));
+        let seen = self
+            .weights_seen
+            .entry((wt, edition.unwrap_or("")))
+            .or_default();
+        match seen.iter_mut().find(|s| s.weight == w.weight) {
+            Some(s) => s.rows += 1,
+            None => seen.push(WeightSeen {
+                weight: w.weight,
+                rows: 1,
+                first: at,
+            }),
+        }
+    }
+
+    /// `weight-inconsistent`: per workload type and edition, every weight other than the
+    /// one most rows have (the first seen on a tie), at its first row.
+    fn inconsistent_weights(&mut self) {
+        let seen = std::mem::take(&mut self.weights_seen);
+        for ((wt, edition), weights) in &seen {
+            if weights.len() < 2 {
+                continue;
             }
-            Some((first, first_at)) if first != w.weight => {
-                if self.first_time(("weight-inconsistent", wt, key.1, w.weight)) {
-                    let f = Finding::of(
-                        "weight-inconsistent",
-                        self.ctx.file,
-                        at.key("weight").render(),
-                        format!(
-                            "{wt}{} {who} has weight {} here but {first} at {}: one workload type and edition has one weight in a report",
-                            edition.map_or(String::new(), |e| format!(" ({e})")),
-                            w.weight,
-                            first_at.key("weight").render()
-                        ),
-                    )
-                    .with_values(first, w.weight);
-                    self.ctx.emit(f);
+            let mut main = &weights[0];
+            for w in &weights[1..] {
+                if w.rows > main.rows {
+                    main = w;
                 }
             }
-            Some(_) => {}
+            let edition = if edition.is_empty() {
+                String::new()
+            } else {
+                format!(" ({edition})")
+            };
+            for w in weights.iter().filter(|w| w.weight != main.weight) {
+                let others = if w.rows > 1 {
+                    format!(" and in {} more rows", w.rows - 1)
+                } else {
+                    String::new()
+                };
+                let f = Finding::of(
+                    "weight-inconsistent",
+                    self.ctx.file,
+                    w.first.key("weight").render(),
+                    format!(
+                        "{wt}{edition} has weight {} here{others}, but {} in {} row{} of this report (first at {}): one workload type and edition has one weight in a report",
+                        w.weight,
+                        main.weight,
+                        main.rows,
+                        if main.rows == 1 { "" } else { "s" },
+                        main.first.key("weight").render()
+                    ),
+                )
+                .with_values(main.weight, w.weight);
+                self.ctx.emit(f);
+            }
         }
     }
 

@@ -2,8 +2,8 @@
 //! is done by the library.
 
 mod audit;
-mod explain;
 mod corpus_cmd;
+mod explain;
 mod schema_cmd;
 mod style;
 mod validate;
