@@ -7,9 +7,11 @@
 //! - [`schema`]: the JSON Schemas generated from the model, and their validators;
 //! - [`locate`]: JSON pointer → line and column;
 //! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
+//! - [`audit`]: recompute every point exactly and flag each inconsistency;
 //! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
 //! - [`render`]: invoices and summary through tera templates, CSV, safe file names.
 
+pub mod audit;
 pub mod billing;
 pub mod codes;
 pub mod corpus;
