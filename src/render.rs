@@ -680,30 +680,16 @@ fn md_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(md_escape(&s)))
 }
 
-/// Backslash-escapes the characters that make Markdown or HTML out of text.
+/// Backslash-escapes the characters that make Markdown or HTML out of text (CommonMark
+/// lets any ASCII punctuation be escaped). `(` and `)` are left alone: with `[` and `]`
+/// escaped they cannot form a link. `$` is escaped for renderers with math.
 #[must_use]
 pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(
             c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '['
-                | ']'
-                | '<'
-                | '>'
-                | '|'
-                | '#'
-                | '!'
-                | '~'
-                | '&'
-                | '{'
-                | '}'
-                | '('
-                | ')'
-                | '$'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&' | '$'
         ) {
             out.push('\\');
         }
@@ -791,7 +777,7 @@ mod tests {
     fn markdown_escaping_keeps_text_as_text() {
         assert_eq!(
             md_escape("<script>alert(1)</script>"),
-            "\\<script\\>alert\\(1\\)\\</script\\>"
+            "\\<script\\>alert(1)\\</script\\>"
         );
         assert_eq!(md_escape("A | B"), "A \\| B");
         assert_eq!(md_escape("Fabrikam, Inc."), "Fabrikam, Inc.");

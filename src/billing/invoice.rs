@@ -422,7 +422,7 @@ fn add_row<'r>(
                     .as_deref()
                     .map(clean_text)
                     .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| clean_text(w.workload_type.as_str())),
+                    .unwrap_or_else(|| default_description(&w.workload_type)),
                 product: info.product.map(clean_text),
                 edition,
                 reported: 0,
@@ -442,6 +442,44 @@ fn add_row<'r>(
         .checked_add(w.used_points)
         .ok_or_else(overflow)?;
     Ok(())
+}
+
+/// A plain description of a workload type, for reports without `description` (API
+/// before 3.3).
+#[must_use]
+pub fn default_description(w: &WorkloadType) -> String {
+    use WorkloadType as W;
+    let text = match w {
+        W::VbrVm | W::VbrVsphereVm | W::VbrHyperVVm | W::VbrNutanixVm => "Virtual machines",
+        W::VbrServerAgent => "Server agents (Veeam Backup & Replication)",
+        W::VbrWorkstationAgent => "Workstation agents (Veeam Backup & Replication)",
+        W::VacServerAgent => "Server agents",
+        W::VacWorkstationAgent => "Workstation agents",
+        W::VbrApplicationPlugins => "Application plug-ins",
+        W::VbrCloudVm => "Cloud VMs",
+        W::VbrCloudDatabase => "Cloud databases",
+        W::VbrCloudFileShare => "Cloud file shares",
+        W::VbrNasBackup => "NAS backups",
+        W::VbrNasServer => "NAS servers",
+        W::VbrTapeBackup => "Tape backups",
+        W::VbrTapeServer => "Tape servers",
+        W::CcVmBackup => "Cloud Connect VM backups",
+        W::CcVmReplica => "Cloud Connect replicas",
+        W::CcServerBackup => "Cloud Connect server backups",
+        W::CcWorkstationBackup => "Cloud Connect workstation backups",
+        W::Vb365User => "Microsoft 365 users",
+        W::VoneVm => "Veeam ONE: virtual machines",
+        W::VoneServerAgent => "Veeam ONE: server agents",
+        W::VoneWorkstationAgent => "Veeam ONE: workstation agents",
+        W::VoneCloudVm => "Veeam ONE: cloud VMs",
+        W::VoneCloudDatabase => "Veeam ONE: cloud databases",
+        W::VoneCloudFileShare => "Veeam ONE: cloud file shares",
+        W::VoneNasBackup => "Veeam ONE: NAS backups",
+        W::VoneTapeBackup => "Veeam ONE: tape backups",
+        W::VoneUser => "Veeam ONE: users",
+        W::Unknown | W::Dynamic | W::Other(_) => return clean_text(w.as_str()),
+    };
+    text.to_owned()
 }
 
 /// The unit of a workload type when the card does not name one.
@@ -478,17 +516,18 @@ pub struct InvoiceHeader<'a> {
     pub due_date: String,
 }
 
-/// Bills one tenant. `Ok(None)`: nothing to bill (no usage, no minimum).
+/// Bills one tenant on its `terms` (the card's `[tenants."<uid>"]`, when any).
+/// `Ok(None)`: nothing to bill (no usage, no minimum).
 ///
 /// # Errors
 /// Negative values or amounts beyond range in the tenant's usage.
 pub fn bill_tenant(
     t: &TenantUsage<'_>,
     card: &RateCard,
+    terms: Option<&TenantTerms>,
     header: &InvoiceHeader<'_>,
 ) -> Result<Option<Invoice>, BillError> {
     let r = card.rounding();
-    let terms: Option<&TenantTerms> = card.tenant(t.uid);
     let overflow = |_: Overflow| {
         BillError::Overflow(format!(
             "an amount of {} ({}) is too large to compute exactly",

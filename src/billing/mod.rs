@@ -308,10 +308,16 @@ struct FileOutcome {
 /// pool); the result does not depend on the number of threads.
 #[must_use]
 pub fn bill(inputs: &[FileInput<'_>], card: &RateCard, opts: &BillOptions) -> Billing {
-    let outcomes: Vec<FileOutcome> = inputs
-        .par_iter()
-        .map(|i| bill_file(i, card, opts))
-        .collect();
+    let ctx = Ctx {
+        card,
+        opts,
+        tenants: card
+            .tenants
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect(),
+    };
+    let outcomes: Vec<FileOutcome> = inputs.par_iter().map(|i| bill_file(i, &ctx)).collect();
     let mut bills = Vec::new();
     let mut refused = Vec::new();
     let mut skipped = Vec::new();
@@ -469,7 +475,22 @@ fn unmatched_tenants(bills: &[ReportBill], card: &RateCard) -> Vec<String> {
         .collect()
 }
 
-fn bill_file(input: &FileInput<'_>, card: &RateCard, opts: &BillOptions) -> FileOutcome {
+/// What every file of a run shares.
+struct Ctx<'a> {
+    card: &'a RateCard,
+    opts: &'a BillOptions,
+    /// The card's tenant terms by lower-case UID.
+    tenants: BTreeMap<String, &'a rates::TenantTerms>,
+}
+
+impl Ctx<'_> {
+    fn terms(&self, uid: &str) -> Option<&rates::TenantTerms> {
+        self.tenants.get(&uid.to_ascii_lowercase()).copied()
+    }
+}
+
+fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileOutcome {
+    let opts = ctx.opts;
     let file = input.file;
     let mut out = FileOutcome::default();
     let Some(doc) = &file.document else {
@@ -510,7 +531,7 @@ fn bill_file(input: &FileInput<'_>, card: &RateCard, opts: &BillOptions) -> File
         });
     }
     for (i, report) in reports.reports.iter().enumerate() {
-        let rref = report_ref(&file.name, reports.shape, reports.reports.len(), i, report);
+        let rref = report_ref(&file.name, reports.shape, i, report);
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
         if rref.period.is_none() {
@@ -550,15 +571,15 @@ fn bill_file(input: &FileInput<'_>, card: &RateCard, opts: &BillOptions) -> File
                 });
             }
         }
-        if !reasons.is_empty() {
+        let Some(period) = rref.period.filter(|_| reasons.is_empty()) else {
             out.refused.push(Refusal {
                 file: file.name.clone(),
                 report: Some(rref),
                 reasons,
             });
             continue;
-        }
-        match bill_report(report, rref.clone(), card, opts) {
+        };
+        match bill_report(report, rref.clone(), period, ctx) {
             Ok(mut b) => {
                 b.warnings = warnings;
                 out.bills.push(b);
@@ -612,9 +633,8 @@ fn report_errors(findings: &[Finding], shape: Shape, n: usize, i: usize) -> Vec<
         .collect()
 }
 
-fn report_ref(file: &str, shape: Shape, n: usize, i: usize, r: &SingleLicenseReport) -> ReportRef {
+fn report_ref(file: &str, shape: Shape, i: usize, r: &SingleLicenseReport) -> ReportRef {
     let p = r.parameters();
-    let _ = n;
     let start = p.map(|p| p.report_interval.start_of_interval.parts);
     let end = p.map(|p| p.report_interval.end_of_interval.parts);
     let period = start
@@ -716,16 +736,25 @@ enum TenantOutcome {
 fn bill_report(
     r: &SingleLicenseReport,
     rref: ReportRef,
-    card: &RateCard,
-    opts: &BillOptions,
+    period: Period,
+    ctx: &Ctx<'_>,
 ) -> Result<ReportBill, BillError> {
-    let period = rref
-        .period
-        .ok_or_else(|| BillError::Negative("no period".into()))?;
+    let (card, opts) = (ctx.card, ctx.opts);
+    // Default issue date: the report's generation date (VSPC builds it on the 1st of the
+    // next month); the 1st of the next month when that date is unusable.
     let issue = opts.issue_date.unwrap_or_else(|| {
         r.parameters()
             .and_then(|p| p.generation_date.parts.clamped_to_month())
-            .map_or((period.year, period.month, 1), |d| (d.year, d.month, d.day))
+            .map_or_else(
+                || {
+                    if period.month >= 12 {
+                        (period.year.saturating_add(1), 1, 1)
+                    } else {
+                        (period.year, period.month + 1, 1)
+                    }
+                },
+                |d| (d.year, d.month, d.day),
+            )
     });
     let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days));
     let header = InvoiceHeader {
@@ -750,7 +779,7 @@ fn bill_report(
             {
                 return Ok(TenantOutcome::ProviderOwn(org()?));
             }
-            Ok(match bill_tenant(t, card, &header)? {
+            Ok(match bill_tenant(t, card, ctx.terms(t.uid), &header)? {
                 Some(i) => TenantOutcome::Invoice(Box::new(i)),
                 None => TenantOutcome::NoUsage(org()?),
             })

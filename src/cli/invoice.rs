@@ -6,10 +6,11 @@ use super::{InputArgs, Status};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use vspc_billing::audit::{AuditOptions, Policy, check_file};
 use vspc_billing::billing::rates::{CardError, RateCard};
 use vspc_billing::billing::{BillOptions, Billing, FileInput, bill};
 use vspc_billing::date::DateParts;
-use vspc_billing::diag::{Finding, resolve_locations};
+use vspc_billing::diag::Finding;
 use vspc_billing::load::{LoadedFile, SchemaCheck, expand, load_source};
 use vspc_billing::output::write_atomic;
 use vspc_billing::render::{OutputFile, Outputs, Templates, context, render_all};
@@ -58,9 +59,13 @@ pub struct Args {
     /// Bill reports whose status is not Approved, or that have no status
     #[arg(long)]
     allow_unapproved: bool,
-    /// Bill reports that have error findings
+    /// Bill reports that have error findings from the audit
     #[arg(long)]
     allow_findings: bool,
+    /// Ignore this finding code when deciding whether a report can be billed (repeatable;
+    /// `vspc-billing explain` lists the codes)
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
     /// Issue date of every invoice, YYYY-MM-DD (default: the report's generation date)
     #[arg(long, value_name = "DATE")]
     issue_date: Option<String>,
@@ -115,11 +120,6 @@ fn card_errors(errors: &[CardError]) -> Status {
     Status::Usage
 }
 
-/// The audit's findings about a file (none until the audit is wired in).
-fn audit(_file: &LoadedFile) -> Vec<Finding> {
-    Vec::new()
-}
-
 pub fn run(args: &Args) -> Status {
     let card = match RateCard::load(&args.rates) {
         Ok(c) => c,
@@ -141,6 +141,13 @@ pub fn run(args: &Args) -> Status {
         allow_findings: args.allow_findings,
         issue_date,
     };
+    let audit_opts = match Policy::new(&args.allow, &[] as &[String]) {
+        Ok(policy) => AuditOptions {
+            policy,
+            ..AuditOptions::default()
+        },
+        Err(e) => return super::usage_error(&e),
+    };
     let outputs = outputs(&args.format);
     let inputs = expand(&args.input.paths);
     let load_opts = args.input.load_options(SchemaCheck::OnFailure);
@@ -150,8 +157,8 @@ pub fn run(args: &Args) -> Status {
             .par_iter()
             .map(|s| {
                 let f = load_source(s, &load_opts);
-                let mut findings = audit(&f);
-                resolve_locations(&f.text, &mut findings);
+                // Located, sorted, with the --allow'ed codes dropped.
+                let findings = check_file(&f, &audit_opts).findings;
                 (f, findings)
             })
             .collect();

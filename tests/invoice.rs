@@ -1,0 +1,740 @@
+//! `vspc-billing invoice`: snapshots of every output for the samples, refusals, hostile
+//! tenant names, byte-identical output whatever the thread count, the rate card's schema,
+//! and the rules that protect existing files.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use vspc_billing::billing::rates::RateCard;
+use vspc_billing::billing::{BillOptions, FileInput, bill};
+use vspc_billing::load::{LoadOptions, SchemaCheck, load_bytes};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("vspc-billing").unwrap();
+    c.current_dir(root()).env_remove("NO_COLOR");
+    c
+}
+
+/// Every file of a folder, by name.
+fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Runs `invoice` with `args` into a fresh folder and reads back what it wrote.
+fn invoice(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let mut full = vec!["invoice"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["--out", out_s]);
+    let o = bin().args(&full).output().unwrap();
+    let files = if out.exists() {
+        read_dir(&out)
+    } else {
+        BTreeMap::new()
+    };
+    Run {
+        code: o.status.code(),
+        stdout: String::from_utf8(o.stdout).unwrap().replace(out_s, "<OUT>"),
+        stderr: String::from_utf8(o.stderr).unwrap(),
+        files,
+    }
+}
+
+fn text(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap()
+}
+
+const ALL_SAMPLES: &[&str] = &[
+    "samples/",
+    "--rates",
+    "samples/rates.toml",
+    "--allow-unapproved",
+    "--allow-findings",
+];
+
+/// Every file written for the samples (the seed included, by allowing it): read, checked
+/// by hand against samples/rates.toml, and kept as snapshots.
+#[test]
+fn outputs_for_the_samples() {
+    let run = invoice(ALL_SAMPLES);
+    // The invalid samples are refused, so the run says so with status 1.
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let names: Vec<&str> = run.files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "2020-02-0001-beta-c576523a.html",
+            "2020-02-0001-beta-c576523a.md",
+            "2020-02-0001-beta-c576523a.txt",
+            "2026-10-0001-contoso-ltd-00000001.html",
+            "2026-10-0001-contoso-ltd-00000001.md",
+            "2026-10-0001-contoso-ltd-00000001.txt",
+            "2026-10-0002-fabrikam-inc-00000002.html",
+            "2026-10-0002-fabrikam-inc-00000002.md",
+            "2026-10-0002-fabrikam-inc-00000002.txt",
+            "2026-10-0003-northwind-traders-gmbh-00000003.html",
+            "2026-10-0003-northwind-traders-gmbh-00000003.md",
+            "2026-10-0003-northwind-traders-gmbh-00000003.txt",
+            "invoices.csv",
+            "lines.csv",
+            "summary.csv",
+            "summary.md",
+        ]
+    );
+    for (name, bytes) in &run.files {
+        insta::assert_snapshot!(format!("samples@{name}"), text(bytes));
+    }
+    insta::assert_snapshot!("samples@stdout", run.stdout);
+}
+
+/// Without the allowances the seed is refused, with both reasons and the finding.
+#[test]
+fn unapproved_reports_and_error_findings_are_refused_with_reasons() {
+    let run = invoice(&[
+        "samples/seed-license-reports.json",
+        "samples/reports-api-3.6-approved.json",
+        "samples/seed-site-usage.json",
+        "--rates",
+        "samples/rates.toml",
+    ]);
+    assert_eq!(run.code, Some(1));
+    insta::assert_snapshot!(run.stdout);
+    // Only the approved report is billed.
+    assert!(run.files.keys().all(|n| !n.starts_with("2020-02")));
+    assert!(
+        run.files
+            .contains_key("2026-10-0001-contoso-ltd-00000001.html")
+    );
+    let summary = text(&run.files["summary.md"]);
+    assert!(summary.contains("`status-missing`"), "{summary}");
+    assert!(summary.contains("`error-findings`"), "{summary}");
+    assert!(
+        summary.contains("`invalid-date` at samples/seed-license-reports.json:1:411"),
+        "{summary}"
+    );
+    // A finding code can be allowed on its own.
+    let run = invoice(&[
+        "samples/seed-license-reports.json",
+        "--rates",
+        "samples/rates.toml",
+        "--allow-unapproved",
+        "--allow",
+        "invalid-date",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(run.files.contains_key("2020-02-0001-beta-c576523a.txt"));
+}
+
+#[test]
+fn only_approved_and_clean_reports_give_exit_zero() {
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+    ]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.files.len(), 3 * 3 + 4);
+}
+
+#[test]
+fn appendices_are_billed_only_when_asked() {
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--include-appendices",
+        "--format",
+        "txt,summary",
+    ]);
+    assert_eq!(run.code, Some(0));
+    let globex = "2026-10-0004-globex-corporation-00000004.txt";
+    let inv = text(&run.files[globex]);
+    // Six Enterprise VMs at the Enterprise edition price 7.50 = 45.00, VAT 19 % = 8.55.
+    assert!(
+        inv.contains("Virtual machines (Enterprise)                          6 VM                 7.50        45.00"),
+        "{inv}"
+    );
+    assert!(inv.contains("TOTAL DUE EUR        53.55"), "{inv}");
+    assert!(
+        inv.contains("usage under the license of Globex Corporation"),
+        "{inv}"
+    );
+    let summary = text(&run.files["summary.md"]);
+    assert!(
+        summary.contains("| + appendices, billed | 30 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| − invoiced to tenants | 233.5 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| **= difference** | **0** |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("- Globex Corporation: 30 points, billed"),
+        "{summary}"
+    );
+}
+
+/// Company names come from tenants: they must stay text in every output, and never
+/// reach a path.
+#[test]
+fn hostile_names_stay_text_and_never_reach_a_path() {
+    let sample =
+        std::fs::read_to_string(root().join("samples/reports-api-3.6-approved.json")).unwrap();
+    let hostile = sample
+        .replace("Contoso Ltd", "<script>alert(1)</script>")
+        .replace(
+            "Fabrikam, Inc.",
+            r#"=HYPERLINK(\"http://evil.example\",\"click\")"#,
+        )
+        .replace("Northwind Traders (reseller)", "../../etc/passwd")
+        .replace("c1a2b3c4-0003-4000-8000-000000000003", "../../../tmp/evil")
+        .replace(
+            "Globex Corporation",
+            r"Evil\u001b[31mCorp\r\n| injected | row |",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.json");
+    std::fs::write(&input, hostile).unwrap();
+    let card = dir.path().join("rates.toml");
+    std::fs::write(
+        &card,
+        "currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[default]\nper_point = 1\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(["invoice", "--include-appendices", "--rates"])
+        .arg(&card)
+        .arg("--out")
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Everything is in --out, nothing elsewhere, and every name is a plain safe name.
+    let mut in_tmp: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    in_tmp.sort();
+    assert_eq!(in_tmp, ["hostile.json", "out", "rates.toml"]);
+    let files = read_dir(&out);
+    for name in files.keys() {
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'),
+            "{name}"
+        );
+        assert!(!name.contains(".."), "{name}");
+        assert!(name.len() < 100, "{name}");
+    }
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert!(
+        names.contains(&"2026-10-0002-script-alert-1-script-00000001.html"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"2026-10-0004-evil-31mcorp-injected-row-00000004.txt"),
+        "{names:?}"
+    );
+    // The path traversal name and UID became a slug: etc-passwd, and the UID's letters.
+    assert!(
+        names.contains(&"2026-10-0001-etc-passwd-tmpevil.md"),
+        "{names:?}"
+    );
+    for (name, bytes) in &files {
+        let t = text(bytes);
+        assert!(!t.contains('\u{1b}'), "{name} holds an escape character");
+        if name.ends_with(".html") {
+            assert!(!t.contains("<script>"), "{name}");
+            if name.contains("script") {
+                assert!(
+                    t.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+                    "{name}"
+                );
+            }
+        }
+        if name.ends_with(".md") {
+            assert!(!t.contains("<script>"), "{name}");
+            assert!(
+                !t.contains("| injected |"),
+                "{name}: a name must not open a table cell"
+            );
+        }
+        if name.ends_with(".txt") || name.ends_with(".md") {
+            assert!(!t.contains("\r"), "{name} holds a carriage return");
+        }
+    }
+    // CSV: the formula is neutralised, every cell that would start one is.
+    for csv_name in ["invoices.csv", "lines.csv", "summary.csv"] {
+        let mut r = csv::Reader::from_reader(files[csv_name].as_slice());
+        let headers = r.headers().unwrap().clone();
+        let mut seen_formula = false;
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            for (h, cell) in headers.iter().zip(rec.iter()) {
+                if cell.contains("HYPERLINK") {
+                    seen_formula = true;
+                    assert!(cell.starts_with("'="), "{csv_name} {h}: {cell}");
+                }
+                if !NUMERIC_COLUMNS.contains(&h) {
+                    assert!(
+                        !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "{csv_name} {h}: {cell}"
+                    );
+                }
+            }
+        }
+        assert!(seen_formula, "{csv_name} holds the tenant's name");
+    }
+}
+
+/// Columns the tool writes numbers into (a negative margin stays a number).
+const NUMERIC_COLUMNS: &[&str] = &[
+    "line",
+    "report_id",
+    "quantity",
+    "unit_price",
+    "amount",
+    "points",
+    "subtotal",
+    "discount",
+    "tax",
+    "total",
+    "revenue",
+    "cost",
+    "margin",
+    "expected_points",
+    "points_difference",
+];
+
+/// Same input, same bytes: twice, and with 1 or 4 threads.
+#[test]
+fn output_is_byte_identical_whatever_the_thread_count() {
+    let runs: Vec<Run> = ["1", "4", "4"]
+        .iter()
+        .map(|t| {
+            let mut args = ALL_SAMPLES.to_vec();
+            args.extend_from_slice(&["--threads", t]);
+            invoice(&args)
+        })
+        .collect();
+    assert!(runs[0].files.len() > 10);
+    for r in &runs[1..] {
+        assert_eq!(r.files, runs[0].files);
+        assert_eq!(r.stdout, runs[0].stdout);
+    }
+}
+
+#[test]
+fn existing_files_are_not_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "invoice",
+            "samples/reports-api-3.6-approved.json",
+            "--rates",
+            "samples/rates.toml",
+            "--format",
+            "html",
+            "--out",
+        ];
+        a.push(out.to_str().unwrap());
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        bin().args(args(&[])).output().unwrap().status.code(),
+        Some(0)
+    );
+    let victim = out.join("2026-10-0002-fabrikam-inc-00000002.html");
+    std::fs::write(&victim, "edited by hand").unwrap();
+    let o = bin().args(args(&[])).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("already exist") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "edited by hand");
+    let o = bin().args(args(&["--force"])).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&victim)
+            .unwrap()
+            .contains("Fabrikam, Inc.")
+    );
+    // No temporary file is left behind.
+    assert_eq!(read_dir(&out).len(), 3);
+}
+
+#[test]
+fn an_invalid_rate_card_writes_nothing_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(root().join("samples/rates.toml"))
+        .unwrap()
+        .replace("per_unit = 12.50", "per_unt = 12.50")
+        .replace(
+            "up_to = 50, per_unit = 12.00",
+            "up_to = 5, per_unit = 12.00",
+        );
+    std::fs::write(&card, text).unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(["invoice", "samples/", "--rates"])
+        .arg(&card)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+    let err = String::from_utf8(o.stderr).unwrap();
+    // The typo stops the typed read; it is reported at its line and column.
+    assert!(
+        err.contains("bad.toml:90:1: unknown field `per_unt`"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    // Fixing it shows the next problem, also located.
+    let text = std::fs::read_to_string(&card)
+        .unwrap()
+        .replace("per_unt = 12.50", "per_unit = 12.50");
+    std::fs::write(&card, text).unwrap();
+    let o = bin()
+        .args(["invoice", "samples/", "--rates"])
+        .arg(&card)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bad.toml:70:13: workloads.VAC_Server_Agent.volume[1].up_to: up_to 5 must be greater than the previous tier's 10"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("tpl");
+    std::fs::create_dir(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("invoice.txt.tera"),
+        "{{ invoice.number }} {{ invoice.customer.name }} {{ invoice.currency }} {{ invoice.total }}\n",
+    )
+    .unwrap();
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--format",
+        "txt",
+        "--templates",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        text(&run.files["2026-10-0002-fabrikam-inc-00000002.txt"]),
+        "2026-10-0002 Fabrikam, Inc. EUR 178.50\n"
+    );
+    // A template that does not compile.
+    std::fs::write(tpl.join("invoice.html.tera"), "{% if %}").unwrap();
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--templates",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.files.is_empty());
+    assert!(run.stderr.contains("invoice.html.tera"), "{}", run.stderr);
+    // A template that compiles but fails to render (unknown variable).
+    std::fs::write(tpl.join("invoice.html.tera"), "{{ invoice.no_such_field }}").unwrap();
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--templates",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.files.is_empty());
+    assert!(run.stderr.contains("no_such_field"), "{}", run.stderr);
+}
+
+#[test]
+fn format_picks_outputs_and_context_is_what_templates_get() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = dir.path().join("ctx.json");
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--format",
+        "csv",
+        "--context",
+        ctx.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0));
+    let names: Vec<&str> = run.files.keys().map(String::as_str).collect();
+    assert_eq!(names, ["invoices.csv", "lines.csv"]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&ctx).unwrap()).unwrap();
+    let invoices = v["invoices"].as_array().unwrap();
+    assert_eq!(invoices.len(), 3);
+    let first = &invoices[0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["invoice", "provider", "rounding"]);
+    assert_eq!(first["invoice"]["number"], "2026-10-0001");
+    assert_eq!(first["invoice"]["total"], "101.87");
+    assert_eq!(first["provider"]["name"], "Acme Cloud Services GmbH");
+    // Money is handed to templates as exact text, never as a float.
+    assert_eq!(first["invoice"]["lines"][2]["amount"], json!("14.85"));
+    assert_eq!(v["summary"]["summary"]["totals"]["revenue"], "263.87");
+}
+
+/// The committed schema accepts the sample rate card and refuses a typo, as the tool does.
+#[test]
+fn rate_card_schema_agrees_with_the_tool() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/rate-card.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let text = std::fs::read_to_string(root().join("samples/rates.toml")).unwrap();
+    let as_json =
+        |t: &str| serde_json::to_value(toml::from_str::<toml::Table>(t).unwrap()).unwrap();
+    assert!(RateCard::parse("rates.toml", &text).is_ok());
+    let errors: Vec<String> = validator
+        .iter_errors(&as_json(&text))
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    for bad in [
+        text.replace("per_point = 1.10", "per_pont = 1.10"),
+        text.replace("rounding = \"half-up\"", "rounding = \"up\""),
+        text.replace("[workloads.VBR_VM]", "[workloads.VBR_VMs]"),
+        text.replace("currency = \"EUR\"", "currency = \"euro\""),
+    ] {
+        assert!(RateCard::parse("rates.toml", &bad).is_err());
+        assert!(!validator.is_valid(&as_json(&bad)));
+    }
+}
+
+fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> vspc_billing::billing::Billing {
+    let f = load_bytes(
+        "r.json",
+        serde_json::to_vec(report).unwrap(),
+        &LoadOptions {
+            kind: None,
+            schema_check: SchemaCheck::OnFailure,
+        },
+    );
+    assert!(f.is_valid(), "{:?}", f.problems);
+    let card = RateCard::parse("card.toml", card).unwrap();
+    bill(
+        &[FileInput {
+            file: &f,
+            findings: &[],
+        }],
+        &card,
+        opts,
+    )
+}
+
+fn one_tenant_report(workloads: Value) -> Value {
+    json!({"data": {
+        "reportStatus": "Approved",
+        "reportParameters": {
+            "reportId": 1, "organizationName": "P", "organizationUid": "p",
+            "licenseCompanyName": "P", "generationDate": "2026-04-01",
+            "reportInterval": {"startOfInterval": "2026-03-01", "endOfInterval": "2026-03-31"}
+        },
+        "reportSummary": {"totalPoints": 400, "productsUsage": []},
+        "organizationsUsage": [{"organizationType": "Company", "organizationName": "T", "organizationUid": "t", "usedPoints": 400}],
+        "usageDetails": [{"organizationName": "T", "organizationUid": "t", "usageByLicenseAndProduct": [
+            {"productType": "BackupAndReplication", "licenseEdition": "Standard", "usedPoints": 400, "workloadUsage": workloads}
+        ]}]
+    }})
+}
+
+/// VSPC's own worked example, end to end: gross 400, discount 15 %, tax 10 % → 374.00.
+#[test]
+fn vspc_worked_example_end_to_end() {
+    let report = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 80, "reportedCount": 80, "newCount": 0, "weight": 5, "usedPoints": 400}
+    ]));
+    let card = r#"
+currency = "USD"
+rounding = "half-even"
+[provider]
+name = "P"
+[tax]
+name = "Sales tax"
+percent = 10
+[default]
+per_point = 1
+discount_percent = 15
+[workloads.VBR_VM]
+per_unit = 5
+"#;
+    let b = bill_text(&report, card, &BillOptions::default());
+    assert_eq!(b.invoices.len(), 1);
+    let i = &b.invoices[0];
+    assert_eq!(
+        [i.subtotal, i.discount, i.net, i.tax, i.total].map(|m| m.to_string()),
+        ["400.00", "60.00", "340.00", "34.00", "374.00"]
+    );
+    assert_eq!(i.number, "2026-03-0001");
+    assert_eq!(
+        (i.issue_date.as_str(), i.due_date.as_str()),
+        ("2026-04-01", "2026-05-01")
+    );
+    assert!(b.summary.reports[0].reconciliation.balanced);
+}
+
+/// Tenants without usage details are billed their organization points; the provider's own
+/// organization is not invoiced but reconciled.
+#[test]
+fn points_fallback_and_provider_own_usage() {
+    let mut report = one_tenant_report(json!([]));
+    report["data"]["usageDetails"] = json!([]);
+    report["data"]["reportSummary"]["totalPoints"] = json!(412.25);
+    report["data"]["organizationsUsage"] = json!([
+        {"organizationType": "Company", "organizationName": "T", "organizationUid": "t", "usedPoints": 400.25},
+        {"organizationType": "Provider", "organizationName": "P", "organizationUid": "p", "usedPoints": 12}
+    ]);
+    let card = "currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[default]\nper_point = 0.5\n";
+    let b = bill_text(&report, card, &BillOptions::default());
+    assert_eq!(b.invoices.len(), 1);
+    let i = &b.invoices[0];
+    assert_eq!(i.lines.len(), 1);
+    // 400.25 points × 0.50 = 200.125 → 200.13 half-up
+    assert_eq!(
+        (
+            i.lines[0].quantity.to_string(),
+            i.lines[0].unit.as_str(),
+            i.lines[0].amount.to_string()
+        ),
+        ("400.25".to_owned(), "point", "200.13".to_owned())
+    );
+    let rec = &b.summary.reports[0].reconciliation;
+    assert_eq!(
+        (
+            rec.billed.to_string(),
+            rec.provider_own.to_string(),
+            rec.difference.to_string()
+        ),
+        ("400.25".to_owned(), "12".to_owned(), "0".to_owned())
+    );
+}
+
+/// The same report twice would invoice every tenant twice: both are refused.
+#[test]
+fn the_same_report_twice_is_refused() {
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stdout.matches("duplicate-report").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(text(&run.files["invoices.csv"]).lines().count(), 1);
+}
+
+#[test]
+fn summary_points_balance_for_every_sample_report() {
+    let b = {
+        let files: Vec<PathBuf> = ["reports-api-3.6-approved.json", "seed-license-reports.json"]
+            .iter()
+            .map(|n| root().join("samples").join(n))
+            .collect();
+        let loaded: Vec<_> = files
+            .iter()
+            .map(|p| {
+                vspc_billing::load::load_source(
+                    &vspc_billing::load::Source::File(p.clone()),
+                    &LoadOptions::default(),
+                )
+            })
+            .collect();
+        let inputs: Vec<FileInput<'_>> = loaded
+            .iter()
+            .map(|f| FileInput {
+                file: f,
+                findings: &[],
+            })
+            .collect();
+        let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+        bill(
+            &inputs,
+            &card,
+            &BillOptions {
+                allow_unapproved: true,
+                ..BillOptions::default()
+            },
+        )
+    };
+    assert_eq!(b.summary.reports.len(), 2);
+    for r in &b.summary.reports {
+        assert!(r.reconciliation.balanced, "{r:?}");
+        // Revenue minus the Veeam cost is the margin; the cost is split into tenant shares
+        // and what no tenant carries.
+        let cost = r.cost.as_ref().unwrap().amount;
+        assert_eq!(r.margin.unwrap().value(), r.revenue.value() - cost.value());
+        assert_eq!(
+            r.allocated_cost.unwrap().value() + r.unallocated_cost.unwrap().value(),
+            cost.value()
+        );
+    }
+}
