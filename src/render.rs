@@ -210,7 +210,11 @@ impl Templates {
 
     fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String, RenderError> {
         let ctx = Context::from_serialize(ctx).map_err(|e| tera_error(&e))?;
-        self.tera.render(name, &ctx).map_err(|e| tera_error(&e))
+        self.render_context(name, &ctx)
+    }
+
+    fn render_context(&self, name: &str, ctx: &Context) -> Result<String, RenderError> {
+        self.tera.render(name, ctx).map_err(|e| tera_error(&e))
     }
 }
 
@@ -289,10 +293,15 @@ pub fn render_all(
         .par_iter()
         .map(|c| {
             let stem = file_stem(c.invoice);
+            if docs.is_empty() {
+                return Ok(Vec::new());
+            }
+            // One context per invoice, rendered by every format.
+            let context = Context::from_serialize(c).map_err(|e| tera_error(&e))?;
             docs.iter()
                 .map(|f| {
                     let text = templates
-                        .render(f.template(), c)
+                        .render_context(f.template(), &context)
                         .map_err(|e| RenderError(format!("{}: {e}", f.template())))?;
                     Ok(OutputFile {
                         name: format!("{stem}.{}", f.extension()),
@@ -409,12 +418,6 @@ pub fn slug(name: &str, uid: &str) -> String {
     }
 }
 
-/// A CSV cell: text from people (neutralised) or a number the tool wrote.
-enum Cell<'a> {
-    Text(&'a str),
-    Num(String),
-}
-
 /// Text a spreadsheet would run as a formula gets a leading `'`.
 ///
 /// Applied to every text cell. Numbers the tool formats itself are written as they are,
@@ -429,56 +432,61 @@ pub fn neutralise(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn write_csv(header: &[&str], rows: &[Vec<Cell<'_>>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(header);
-    for row in rows {
-        let cells: Vec<Cow<'_, str>> = row
-            .iter()
-            .map(|c| match c {
-                Cell::Text(t) => neutralise(t),
-                Cell::Num(n) => Cow::Borrowed(n.as_str()),
-            })
-            .collect();
-        let _ = w.write_record(cells.iter().map(|c| c.as_bytes()));
+/// A CSV file written row by row: text cells neutralised, number cells as written.
+struct CsvOut {
+    w: csv::Writer<Vec<u8>>,
+    buf: String,
+}
+
+impl CsvOut {
+    fn new(header: &[&str], capacity: usize) -> Self {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::with_capacity(capacity));
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(header);
+        Self {
+            w,
+            buf: String::new(),
+        }
     }
-    w.into_inner().unwrap_or_default()
-}
 
-fn num(v: impl ToString) -> Cell<'static> {
-    Cell::Num(v.to_string())
-}
+    /// Text from people or from the input: neutralised.
+    fn text(&mut self, s: &str) -> &mut Self {
+        let _ = self.w.write_field(neutralise(s).as_bytes());
+        self
+    }
 
-fn opt_num<T: ToString>(v: Option<T>) -> Cell<'static> {
-    Cell::Num(v.map_or_else(String::new, |v| v.to_string()))
+    /// A number the tool formats (a decimal, a count, a period).
+    fn num(&mut self, v: impl fmt::Display) -> &mut Self {
+        use fmt::Write as _;
+        self.buf.clear();
+        let _ = write!(self.buf, "{v}");
+        let _ = self.w.write_field(self.buf.as_bytes());
+        self
+    }
+
+    /// A number when there is one, else an empty cell.
+    fn opt_num(&mut self, v: Option<impl fmt::Display>) -> &mut Self {
+        match v {
+            Some(v) => self.num(v),
+            None => self.text(""),
+        }
+    }
+
+    fn end(&mut self) {
+        let _ = self.w.write_record(None::<&[u8]>);
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.w.into_inner().unwrap_or_default()
+    }
 }
 
 /// `invoices.csv`: one row per invoice.
 #[must_use]
 pub fn invoices_csv(invoices: &[Invoice]) -> Vec<u8> {
-    let rows: Vec<Vec<Cell<'_>>> = invoices
-        .iter()
-        .map(|i| {
-            vec![
-                Cell::Text(&i.number),
-                num(i.period),
-                Cell::Text(&i.issue_date),
-                Cell::Text(&i.due_date),
-                Cell::Text(&i.customer.uid),
-                Cell::Text(&i.customer.name),
-                Cell::Text(&i.currency),
-                num(i.points),
-                num(i.subtotal),
-                num(i.discount),
-                num(i.tax),
-                num(i.total),
-            ]
-        })
-        .collect();
-    write_csv(
+    let mut c = CsvOut::new(
         &[
             "invoice_number",
             "period",
@@ -493,42 +501,32 @@ pub fn invoices_csv(invoices: &[Invoice]) -> Vec<u8> {
             "tax",
             "total",
         ],
-        &rows,
-    )
+        invoices.len() * 200,
+    );
+    for i in invoices {
+        c.text(&i.number)
+            .num(i.period)
+            .text(&i.issue_date)
+            .text(&i.due_date)
+            .text(&i.customer.uid)
+            .text(&i.customer.name)
+            .text(&i.currency)
+            .num(i.points)
+            .num(i.subtotal)
+            .num(i.discount)
+            .num(i.tax)
+            .num(i.total)
+            .end();
+    }
+    c.finish()
 }
 
 /// `lines.csv`: one row per invoice line (company, service, quantity, unit, rate,
 /// amount: what PSA tools import).
 #[must_use]
 pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
-    let mut rows = Vec::new();
-    for i in invoices {
-        for (n, l) in i.lines.iter().enumerate() {
-            let kind = match l.kind {
-                crate::billing::charge::PartKind::Charge => "charge",
-                crate::billing::charge::PartKind::FreeUnits => "free-units",
-                crate::billing::charge::PartKind::New => "new",
-                crate::billing::charge::PartKind::Minimum => "minimum",
-            };
-            rows.push(vec![
-                Cell::Text(&i.number),
-                num(n + 1),
-                Cell::Text(&i.customer.uid),
-                Cell::Text(&i.customer.name),
-                Cell::Text(kind),
-                Cell::Text(l.workload.as_deref().unwrap_or("")),
-                Cell::Text(l.edition.as_deref().unwrap_or("")),
-                Cell::Text(&l.description),
-                Cell::Text(l.detail.as_deref().unwrap_or("")),
-                num(l.quantity),
-                Cell::Text(&l.unit),
-                num(l.unit_price),
-                num(l.amount),
-                Cell::Text(&i.currency),
-            ]);
-        }
-    }
-    write_csv(
+    let lines: usize = invoices.iter().map(|i| i.lines.len()).sum();
+    let mut c = CsvOut::new(
         &[
             "invoice_number",
             "line",
@@ -545,8 +543,28 @@ pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
             "amount",
             "currency",
         ],
-        &rows,
-    )
+        lines * 220,
+    );
+    for i in invoices {
+        for (n, l) in i.lines.iter().enumerate() {
+            c.text(&i.number)
+                .num(n + 1)
+                .text(&i.customer.uid)
+                .text(&i.customer.name)
+                .text(l.kind.as_str())
+                .text(l.workload.as_deref().unwrap_or(""))
+                .text(l.edition.as_deref().unwrap_or(""))
+                .text(&l.description)
+                .text(l.detail.as_deref().unwrap_or(""))
+                .num(l.quantity)
+                .text(&l.unit)
+                .num(l.unit_price)
+                .num(l.amount)
+                .text(&i.currency)
+                .end();
+        }
+    }
+    c.finish()
 }
 
 /// `summary.csv`: per report, one row per tenant, then the provider's own usage, tenants
@@ -554,103 +572,7 @@ pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
 /// reconciliation.
 #[must_use]
 pub fn summary_csv(s: &Summary) -> Vec<u8> {
-    let mut rows = Vec::new();
-    for r in &s.reports {
-        let period = r.report.period.map(|p| p.to_string()).unwrap_or_default();
-        let id = r
-            .report
-            .report_id
-            .map(|i| i.to_string())
-            .unwrap_or_default();
-        let base = |kind: &'static str| -> Vec<Cell<'_>> {
-            vec![
-                Cell::Text(kind),
-                Cell::Num(period.clone()),
-                Cell::Text(&r.report.file),
-                Cell::Num(id.clone()),
-            ]
-        };
-        for t in &r.tenants {
-            let mut row = base("tenant");
-            row.extend([
-                Cell::Text(&t.invoice_number),
-                Cell::Text(&t.uid),
-                Cell::Text(&t.name),
-                num(t.points),
-                num(t.revenue),
-                opt_num(t.cost),
-                opt_num(t.margin),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-            ]);
-            rows.push(row);
-        }
-        for (kind, list) in [("provider-own", &r.provider_own), ("no-usage", &r.no_usage)] {
-            for o in list {
-                let mut row = base(kind);
-                row.extend([
-                    Cell::Text(""),
-                    Cell::Text(&o.uid),
-                    Cell::Text(&o.name),
-                    num(o.points),
-                    opt_num(None::<u8>),
-                    opt_num(o.cost),
-                    opt_num(None::<u8>),
-                    opt_num(None::<u8>),
-                    opt_num(None::<u8>),
-                ]);
-                rows.push(row);
-            }
-        }
-        for a in &r.appendices {
-            let mut row = base(if a.billed {
-                "appendix-billed"
-            } else {
-                "appendix"
-            });
-            row.extend([
-                Cell::Text(""),
-                Cell::Text(""),
-                Cell::Text(&a.company),
-                num(a.points),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-            ]);
-            rows.push(row);
-        }
-        if let Some(u) = r.unallocated_cost {
-            let mut row = base("unallocated-cost");
-            row.extend([
-                Cell::Text(""),
-                Cell::Text(""),
-                Cell::Text(""),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-                num(u),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-                opt_num(None::<u8>),
-            ]);
-            rows.push(row);
-        }
-        let mut row = base("report-total");
-        row.extend([
-            Cell::Text(""),
-            Cell::Text(r.report.owner_uid.as_deref().unwrap_or("")),
-            Cell::Text(r.report.owner_name.as_deref().unwrap_or("")),
-            num(r.reconciliation.billed),
-            num(r.revenue),
-            opt_num(r.cost.as_ref().map(|c| c.amount)),
-            opt_num(r.margin),
-            num(r.reconciliation.expected),
-            num(r.reconciliation.difference),
-        ]);
-        rows.push(row);
-    }
-    write_csv(
+    let mut c = CsvOut::new(
         &[
             "kind",
             "period",
@@ -666,8 +588,90 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
             "expected_points",
             "points_difference",
         ],
-        &rows,
-    )
+        4096,
+    );
+    let none = None::<u8>;
+    for r in &s.reports {
+        let start = |c: &mut CsvOut, kind: &str| {
+            c.text(kind)
+                .opt_num(r.report.period)
+                .text(&r.report.file)
+                .opt_num(r.report.report_id);
+        };
+        for t in &r.tenants {
+            start(&mut c, "tenant");
+            c.text(&t.invoice_number)
+                .text(&t.uid)
+                .text(&t.name)
+                .num(t.points)
+                .num(t.revenue)
+                .opt_num(t.cost)
+                .opt_num(t.margin)
+                .opt_num(none)
+                .opt_num(none)
+                .end();
+        }
+        for (kind, list) in [("provider-own", &r.provider_own), ("no-usage", &r.no_usage)] {
+            for o in list {
+                start(&mut c, kind);
+                c.text("")
+                    .text(&o.uid)
+                    .text(&o.name)
+                    .num(o.points)
+                    .opt_num(none)
+                    .opt_num(o.cost)
+                    .opt_num(none)
+                    .opt_num(none)
+                    .opt_num(none)
+                    .end();
+            }
+        }
+        for a in &r.appendices {
+            start(
+                &mut c,
+                if a.billed {
+                    "appendix-billed"
+                } else {
+                    "appendix"
+                },
+            );
+            c.text("")
+                .text("")
+                .text(&a.company)
+                .num(a.points)
+                .opt_num(none)
+                .opt_num(none)
+                .opt_num(none)
+                .opt_num(none)
+                .opt_num(none)
+                .end();
+        }
+        if let Some(u) = r.unallocated_cost {
+            start(&mut c, "unallocated-cost");
+            c.text("")
+                .text("")
+                .text("")
+                .opt_num(none)
+                .opt_num(none)
+                .num(u)
+                .opt_num(none)
+                .opt_num(none)
+                .opt_num(none)
+                .end();
+        }
+        start(&mut c, "report-total");
+        c.text("")
+            .text(r.report.owner_uid.as_deref().unwrap_or(""))
+            .text(r.report.owner_name.as_deref().unwrap_or(""))
+            .num(r.reconciliation.billed)
+            .num(r.revenue)
+            .opt_num(r.cost.as_ref().map(|c| c.amount))
+            .opt_num(r.margin)
+            .num(r.reconciliation.expected)
+            .num(r.reconciliation.difference)
+            .end();
+    }
+    c.finish()
 }
 
 /// `md` filter: escapes Markdown and inline HTML in text, so a tenant's name stays text.
@@ -760,13 +764,11 @@ mod tests {
         }
         assert_eq!(neutralise("Contoso"), "Contoso");
         assert_eq!(neutralise(""), "");
-        let bytes = write_csv(
-            &["a", "b"],
-            &[vec![
-                Cell::Text("=HYPERLINK(\"http://evil\",\"x\")"),
-                Cell::Num("-5.00".into()),
-            ]],
-        );
+        let mut c = CsvOut::new(&["a", "b"], 0);
+        c.text("=HYPERLINK(\"http://evil\",\"x\")")
+            .num("-5.00")
+            .end();
+        let bytes = c.finish();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             "a,b\r\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",-5.00\r\n"

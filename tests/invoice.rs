@@ -382,8 +382,13 @@ fn existing_files_are_not_overwritten_without_force() {
     );
     let victim = out.join("2026-10-0002-fabrikam-inc-00000002.html");
     std::fs::write(&victim, "edited by hand").unwrap();
-    let o = bin().args(args(&[])).output().unwrap();
+    let ctx = dir.path().join("ctx.json");
+    let o = bin()
+        .args(args(&["--context", ctx.to_str().unwrap()]))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
+    assert!(!ctx.exists(), "nothing is written when a run is refused");
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(
         err.contains("already exist") && err.contains("--force"),

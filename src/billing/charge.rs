@@ -29,6 +29,19 @@ pub enum PartKind {
     Minimum,
 }
 
+impl PartKind {
+    /// The kebab-case name (as serialized).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Charge => "charge",
+            Self::FreeUnits => "free-units",
+            Self::New => "new",
+            Self::Minimum => "minimum",
+        }
+    }
+}
+
 /// One priced part of a charge: `quantity × unit_price = amount` (before rounding).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {

@@ -355,13 +355,45 @@ struct ProductInfo<'r> {
     edition: Option<&'r str>,
 }
 
+/// Identity of a usage item: workload type and edition (ignoring ASCII case), borrowed
+/// from the report so that grouping rows allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct ItemKey<'r> {
+    workload: &'r str,
+    edition: &'r str,
+}
+
+impl Ord for ItemKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.workload.cmp(other.workload).then_with(|| {
+            let a = self.edition.bytes().map(|b| b.to_ascii_lowercase());
+            let b = other.edition.bytes().map(|b| b.to_ascii_lowercase());
+            a.cmp(b)
+        })
+    }
+}
+
+impl PartialOrd for ItemKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for ItemKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for ItemKey<'_> {}
+
 /// Sums the tenant's workload rows per workload type and edition (ordered by type, then
 /// edition). `None` when the details hold no workload row.
 ///
 /// # Errors
 /// A negative count or point value, or a sum beyond range.
 pub fn usage_items(t: &TenantUsage<'_>) -> Result<Option<Vec<UsageItem>>, BillError> {
-    let mut items: BTreeMap<(String, String), (UsageItem, &WorkloadType)> = BTreeMap::new();
+    let mut items: BTreeMap<ItemKey<'_>, UsageItem> = BTreeMap::new();
     let mut any = false;
     for d in &t.details {
         for p in d.products() {
@@ -370,7 +402,7 @@ pub fn usage_items(t: &TenantUsage<'_>) -> Result<Option<Vec<UsageItem>>, BillEr
                     .product_type
                     .as_ref()
                     .map(crate::enums::ProductType::as_str),
-                edition: p.license_edition.as_deref(),
+                edition: p.license_edition.as_deref().map(str::trim),
             };
             for w in p.workloads() {
                 any = true;
@@ -378,12 +410,12 @@ pub fn usage_items(t: &TenantUsage<'_>) -> Result<Option<Vec<UsageItem>>, BillEr
             }
         }
     }
-    Ok(any.then(|| items.into_values().map(|(i, _)| i).collect()))
+    Ok(any.then(|| items.into_values().collect()))
 }
 
 fn add_row<'r>(
-    items: &mut BTreeMap<(String, String), (UsageItem, &'r WorkloadType)>,
-    info: &ProductInfo<'_>,
+    items: &mut BTreeMap<ItemKey<'r>, UsageItem>,
+    info: &ProductInfo<'r>,
     w: &'r WorkloadLicenseUsage,
     t: &TenantUsage<'_>,
 ) -> Result<(), BillError> {
@@ -401,11 +433,10 @@ fn add_row<'r>(
             w.used_points
         )));
     }
-    let edition = info.edition.map(clean_text).filter(|e| !e.is_empty());
-    let key = (
-        w.workload_type.as_str().to_owned(),
-        edition.as_deref().unwrap_or("").to_ascii_lowercase(),
-    );
+    let key = ItemKey {
+        workload: w.workload_type.as_str(),
+        edition: info.edition.unwrap_or(""),
+    };
     let overflow = || {
         BillError::Overflow(format!(
             "the usage of {} ({}) is beyond range",
@@ -413,24 +444,19 @@ fn add_row<'r>(
             t.uid
         ))
     };
-    let (item, _) = items.entry(key).or_insert_with(|| {
-        (
-            UsageItem {
-                workload: Some(clean_text(w.workload_type.as_str())),
-                description: w
-                    .description
-                    .as_deref()
-                    .map(clean_text)
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| default_description(&w.workload_type)),
-                product: info.product.map(clean_text),
-                edition,
-                reported: 0,
-                new: 0,
-                points: Decimal::ZERO,
-            },
-            &w.workload_type,
-        )
+    let item = items.entry(key).or_insert_with(|| UsageItem {
+        workload: Some(clean_text(w.workload_type.as_str())),
+        description: w
+            .description
+            .as_deref()
+            .map(clean_text)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_description(&w.workload_type)),
+        product: info.product.map(clean_text),
+        edition: info.edition.map(clean_text).filter(|e| !e.is_empty()),
+        reported: 0,
+        new: 0,
+        points: Decimal::ZERO,
     });
     item.reported = item
         .reported
@@ -485,18 +511,28 @@ pub fn default_description(w: &WorkloadType) -> String {
 /// The unit of a workload type when the card does not name one.
 #[must_use]
 pub fn default_unit(workload: &str) -> &'static str {
-    let w = workload.to_ascii_lowercase();
-    if w.ends_with("_user") {
+    let has = |part: &str| {
+        workload
+            .as_bytes()
+            .windows(part.len())
+            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    };
+    let ends = |part: &str| {
+        workload.len() >= part.len()
+            && workload.as_bytes()[workload.len() - part.len()..]
+                .eq_ignore_ascii_case(part.as_bytes())
+    };
+    if ends("_user") {
         "user"
-    } else if w.ends_with("_vm") {
+    } else if ends("_vm") {
         "VM"
-    } else if w.contains("agent") {
+    } else if has("agent") {
         "agent"
-    } else if w.contains("server") {
+    } else if has("server") {
         "server"
-    } else if w.contains("database") {
+    } else if has("database") {
         "database"
-    } else if w.contains("file_share") {
+    } else if has("file_share") {
         "file share"
     } else {
         "workload"

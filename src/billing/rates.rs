@@ -281,9 +281,8 @@ impl Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Decimal, E> {
-        Decimal::from_i128_with_scale(0, 0)
-            .checked_add(Decimal::try_from_i128_with_scale(v, 0).map_err(E::custom)?)
-            .ok_or_else(|| E::custom("number out of range"))
+        Decimal::try_from_i128_with_scale(v, 0)
+            .map_err(|_| E::custom(format!("{v} is out of range (at most 28 digits)")))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {
@@ -1091,6 +1090,18 @@ per_point = 1.25
         );
         let e = errors(&MINIMAL.replace("per_point = 1.25", "per_point = nan"));
         assert!(e[0].contains("not a finite decimal"), "{e:?}");
+        // Integers are exact; beyond 28 digits they are refused, not rounded.
+        let e = errors(&MINIMAL.replace(
+            "per_point = 1.25",
+            "per_point = 170141183460469231731687303715884105727",
+        ));
+        assert!(e[0].contains("out of range"), "{e:?}");
+        let c = RateCard::parse(
+            "r.toml",
+            &MINIMAL.replace("per_point = 1.25", "per_point = 1_000"),
+        )
+        .unwrap();
+        assert_eq!(c.default.per_point.0, Decimal::from(1000));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `vspc-billing invoice`: one invoice per tenant, CSV for accounting, and the provider's
 //! summary.
 
+use super::progress::Progress;
 use super::style::Style;
 use super::{InputArgs, Status};
 use rayon::prelude::*;
@@ -151,6 +152,7 @@ pub fn run(args: &Args) -> Status {
     let outputs = outputs(&args.format);
     let inputs = expand(&args.input.paths);
     let load_opts = args.input.load_options(SchemaCheck::OnFailure);
+    let progress = Progress::new(&inputs.sources, args.input.quiet);
     let run = args.input.in_pool(|| {
         let loaded: Vec<(LoadedFile, Vec<Finding>)> = inputs
             .sources
@@ -159,9 +161,11 @@ pub fn run(args: &Args) -> Status {
                 let f = load_source(s, &load_opts);
                 // Located, sorted, with the --allow'ed codes dropped.
                 let findings = check_file(&f, &audit_opts).findings;
+                progress.file_done(f.text.len());
                 (f, findings)
             })
             .collect();
+        progress.finish();
         let io_error = loaded.iter().any(|(f, _)| f.is_io_error());
         let file_inputs: Vec<FileInput<'_>> = loaded
             .iter()
@@ -175,12 +179,15 @@ pub fn run(args: &Args) -> Status {
         Ok(r) => r,
         Err(e) => return super::usage_error(&e),
     };
-    let mut files = match files {
+    let files = match files {
         Ok(f) => f,
         Err(e) => {
             return super::usage_error(&format!("template: {e}; nothing was written"));
         }
     };
+    if let Err(status) = refuse_existing(&args.out, &files, args.force) {
+        return status;
+    }
     if let Some(path) = &args.context {
         let json = serde_json::to_string_pretty(&context(&billing, &card.provider))
             .unwrap_or_default()
@@ -192,8 +199,10 @@ pub fn run(args: &Args) -> Status {
             return super::usage_error(&format!("cannot write {}: {e}", path.display()));
         }
     }
-    if let Err(status) = write_outputs(&args.out, &mut files, args.force) {
-        return status;
+    match args.input.in_pool(|| write_outputs(&args.out, &files)) {
+        Ok(Ok(())) => {}
+        Ok(Err(status)) => return status,
+        Err(e) => return super::usage_error(&e),
     }
     let st = Style::stdout();
     print!(
@@ -218,7 +227,9 @@ fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
     }
 }
 
-fn write_outputs(dir: &Path, files: &mut [OutputFile], force: bool) -> Result<(), Status> {
+/// Without `--force`, refuses to run when any output already exists (before anything is
+/// written).
+fn refuse_existing(dir: &Path, files: &[OutputFile], force: bool) -> Result<(), Status> {
     if !force {
         let existing: Vec<String> = files
             .iter()
@@ -246,6 +257,11 @@ fn write_outputs(dir: &Path, files: &mut [OutputFile], force: bool) -> Result<()
             )));
         }
     }
+    Ok(())
+}
+
+/// Writes every output, each to a temporary name renamed into place, in parallel.
+fn write_outputs(dir: &Path, files: &[OutputFile]) -> Result<(), Status> {
     if let Err(e) = prepare_dir(Some(dir)) {
         return Err(super::usage_error(&e));
     }
