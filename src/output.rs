@@ -1,23 +1,38 @@
 //! Writing files so that nothing is ever half-written: each file goes to a temporary name
 //! in the same folder and is renamed into place once complete.
+//!
+//! [`write_atomic`] does it for one file; [`Staging`] for a set of files that must appear
+//! only if all of them could be made (an invoice run: thousands of files rendered one by
+//! one, none kept in memory).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tempfile::TempPath;
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
-///
-/// # Errors
-/// When the folder is not writable or the rename fails.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// Writes a complete, flushed file under a temporary name in the folder of `path`, with
+/// the usual mode; `fill` writes the content. The file is deleted if the returned
+/// [`TempPath`] is dropped.
+fn write_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<TempPath> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".vspc-billing-")
         .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+        .tempfile_in(parent_of(path))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut w)?;
+        w.flush()?;
+    }
     // Temporary files are created private (0600); a finished file gets the usual mode.
     #[cfg(unix)]
     {
@@ -26,8 +41,75 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     tmp.as_file().sync_data()?;
+    Ok(tmp.into_temp_path())
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+///
+/// # Errors
+/// When the folder is not writable or the rename fails.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = write_temp(path, |w| w.write_all(bytes))?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Files that appear together or not at all: each is written complete under a temporary
+/// name next to its final path ([`Staging::stage`], from any thread); [`Staging::commit`]
+/// renames them all into place. Dropped before the commit (a later file failed), every
+/// temporary file is deleted.
+#[derive(Debug, Default)]
+pub struct Staging {
+    staged: Mutex<Vec<(PathBuf, TempPath)>>,
+}
+
+impl Staging {
+    /// An empty set.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `bytes`, to appear at `path` on commit.
+    ///
+    /// # Errors
+    /// When the folder is not writable.
+    pub fn stage(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        self.stage_with(path, |w| w.write_all(bytes))
+    }
+
+    /// Writes what `fill` writes, to appear at `path` on commit.
+    ///
+    /// # Errors
+    /// When the folder is not writable, or `fill` fails.
+    pub fn stage_with(
+        &self,
+        path: &Path,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let tmp = write_temp(path, fill)?;
+        self.staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((path.to_owned(), tmp));
+        Ok(())
+    }
+
+    /// Renames every staged file into place; returns how many.
+    ///
+    /// # Errors
+    /// The first rename that fails (the files not yet renamed are deleted).
+    pub fn commit(self) -> std::io::Result<usize> {
+        let staged = self
+            .staged
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = staged.len();
+        for (path, tmp) in staged {
+            tmp.persist(&path).map_err(|e| e.error)?;
+        }
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
@@ -42,5 +124,31 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn staged_files_appear_on_commit_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = |d: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let s = Staging::new();
+        s.stage(&dir.path().join("a.txt"), b"a").unwrap();
+        s.stage_with(&dir.path().join("b.txt"), |w| w.write_all(b"b"))
+            .unwrap();
+        assert!(names(dir.path()).iter().all(|n| n.ends_with(".tmp")));
+        assert_eq!(s.commit().unwrap(), 2);
+        assert_eq!(names(dir.path()), ["a.txt", "b.txt"]);
+        assert_eq!(std::fs::read(dir.path().join("b.txt")).unwrap(), b"b");
+        // Dropped without commit: nothing is left.
+        let s = Staging::new();
+        s.stage(&dir.path().join("c.txt"), b"c").unwrap();
+        drop(s);
+        assert_eq!(names(dir.path()), ["a.txt", "b.txt"]);
     }
 }

@@ -276,68 +276,130 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
-/// Renders every output of a run in memory (invoices in parallel), in a stable order.
+/// The names of every file a run writes, in a stable order (to refuse to overwrite
+/// existing files before anything is rendered).
+#[must_use]
+pub fn output_names(billing: &Billing, outputs: Outputs) -> Vec<String> {
+    let docs = outputs.docs();
+    let mut names: Vec<String> = billing
+        .invoices
+        .iter()
+        .flat_map(|i| {
+            let stem = file_stem(i);
+            docs.iter()
+                .map(move |f| format!("{stem}.{}", f.extension()))
+        })
+        .collect();
+    if outputs.csv {
+        names.extend(["invoices.csv".to_owned(), "lines.csv".to_owned()]);
+    }
+    if outputs.summary {
+        names.extend(["summary.md".to_owned(), "summary.csv".to_owned()]);
+    }
+    names
+}
+
+/// Renders every output of a run and hands each file to `sink` as soon as it is made
+/// (from several threads: invoices are rendered in parallel), so that no rendered
+/// document is kept in memory. The files are those of [`output_names`].
 ///
 /// # Errors
-/// The first template that fails to render (no file is produced then).
+/// The first template that fails to render, in invoice order, or the first error of
+/// `sink` (the caller then discards what it was given).
+pub fn render_into<F>(
+    billing: &Billing,
+    provider: &Party,
+    templates: &Templates,
+    outputs: Outputs,
+    sink: F,
+) -> Result<(), RenderError>
+where
+    F: Fn(OutputFile) -> Result<(), String> + Sync,
+{
+    let ctx = context(billing, provider);
+    let docs = outputs.docs();
+    if !docs.is_empty() {
+        let results: Vec<Result<(), RenderError>> = ctx
+            .invoices
+            .par_iter()
+            .map(|c| {
+                let stem = file_stem(c.invoice);
+                // One context per invoice, rendered by every format.
+                let context = Context::from_serialize(c).map_err(|e| tera_error(&e))?;
+                for f in &docs {
+                    let text = templates
+                        .render_context(f.template(), &context)
+                        .map_err(|e| {
+                            RenderError(format!(
+                                "template {} fails on invoice {}: {e}",
+                                f.template(),
+                                c.invoice.number
+                            ))
+                        })?;
+                    sink(OutputFile {
+                        name: format!("{stem}.{}", f.extension()),
+                        bytes: text.into_bytes(),
+                    })
+                    .map_err(RenderError)?;
+                }
+                Ok(())
+            })
+            .collect();
+        results.into_iter().collect::<Result<(), _>>()?;
+    }
+    if outputs.csv {
+        sink(OutputFile {
+            name: "invoices.csv".into(),
+            bytes: invoices_csv(&billing.invoices),
+        })
+        .map_err(RenderError)?;
+        sink(OutputFile {
+            name: "lines.csv".into(),
+            bytes: lines_csv(&billing.invoices),
+        })
+        .map_err(RenderError)?;
+    }
+    if outputs.summary {
+        let text = templates
+            .render("summary.md.tera", &ctx.summary)
+            .map_err(|e| RenderError(format!("template summary.md.tera fails: {e}")))?;
+        sink(OutputFile {
+            name: "summary.md".into(),
+            bytes: text.into_bytes(),
+        })
+        .map_err(RenderError)?;
+        sink(OutputFile {
+            name: "summary.csv".into(),
+            bytes: summary_csv(&billing.summary),
+        })
+        .map_err(RenderError)?;
+    }
+    Ok(())
+}
+
+/// Renders every output of a run in memory, ordered by name (for small runs and tests;
+/// the command streams with [`render_into`]).
+///
+/// # Errors
+/// The first template that fails to render.
 pub fn render_all(
     billing: &Billing,
     provider: &Party,
     templates: &Templates,
     outputs: Outputs,
 ) -> Result<Vec<OutputFile>, RenderError> {
-    let ctx = context(billing, provider);
-    let docs = outputs.docs();
-    let per_invoice: Vec<Result<Vec<OutputFile>, RenderError>> = ctx
-        .invoices
-        .par_iter()
-        .map(|c| {
-            let stem = file_stem(c.invoice);
-            if docs.is_empty() {
-                return Ok(Vec::new());
-            }
-            // One context per invoice, rendered by every format.
-            let context = Context::from_serialize(c).map_err(|e| tera_error(&e))?;
-            docs.iter()
-                .map(|f| {
-                    let text = templates
-                        .render_context(f.template(), &context)
-                        .map_err(|e| RenderError(format!("{}: {e}", f.template())))?;
-                    Ok(OutputFile {
-                        name: format!("{stem}.{}", f.extension()),
-                        bytes: text.into_bytes(),
-                    })
-                })
-                .collect()
-        })
-        .collect();
-    let mut files = Vec::new();
-    for r in per_invoice {
-        files.extend(r?);
-    }
-    if outputs.csv {
-        files.push(OutputFile {
-            name: "invoices.csv".into(),
-            bytes: invoices_csv(&billing.invoices),
-        });
-        files.push(OutputFile {
-            name: "lines.csv".into(),
-            bytes: lines_csv(&billing.invoices),
-        });
-    }
-    if outputs.summary {
-        let text = templates
-            .render("summary.md.tera", &ctx.summary)
-            .map_err(|e| RenderError(format!("summary.md.tera: {e}")))?;
-        files.push(OutputFile {
-            name: "summary.md".into(),
-            bytes: text.into_bytes(),
-        });
-        files.push(OutputFile {
-            name: "summary.csv".into(),
-            bytes: summary_csv(&billing.summary),
-        });
-    }
+    let files = std::sync::Mutex::new(Vec::new());
+    render_into(billing, provider, templates, outputs, |f| {
+        files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(f);
+        Ok(())
+    })?;
+    let mut files = files
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
 }
 

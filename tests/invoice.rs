@@ -55,6 +55,11 @@ fn invoice(args: &[&str]) -> Run {
     } else {
         BTreeMap::new()
     };
+    assert!(
+        files.keys().all(|n| !n.ends_with(".tmp")),
+        "no temporary file is left: {:?}",
+        files.keys()
+    );
     Run {
         code: o.status.code(),
         stdout: String::from_utf8(o.stdout).unwrap().replace(out_s, "<OUT>"),
@@ -491,8 +496,13 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
     assert_eq!(run.code, Some(2));
     assert!(run.files.is_empty());
     assert!(run.stderr.contains("invoice.html.tera"), "{}", run.stderr);
-    // A template that compiles but fails to render (unknown variable).
-    std::fs::write(tpl.join("invoice.html.tera"), "{{ invoice.no_such_field }}").unwrap();
+    // A template that compiles but fails to render on the last invoice only: the files
+    // already rendered are discarded too, and a folder made for the run is removed.
+    std::fs::write(
+        tpl.join("invoice.html.tera"),
+        "{% if invoice.number == \"2026-10-0003\" %}{{ invoice.no_such_field }}{% endif %}ok",
+    )
+    .unwrap();
     let run = invoice(&[
         "samples/reports-api-3.6-approved.json",
         "--rates",
@@ -502,7 +512,33 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
     ]);
     assert_eq!(run.code, Some(2));
     assert!(run.files.is_empty());
-    assert!(run.stderr.contains("no_such_field"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("invoice.html.tera fails on invoice 2026-10-0003")
+            && run.stderr.contains("no_such_field")
+            && run.stderr.contains("nothing was written"),
+        "{}",
+        run.stderr
+    );
+    // Into an existing folder: it is left as it was, without temporary files.
+    let out = dir.path().join("existing");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let o = bin()
+        .args([
+            "invoice",
+            "samples/reports-api-3.6-approved.json",
+            "--rates",
+            "samples/rates.toml",
+            "--templates",
+        ])
+        .arg(&tpl)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(read_dir(&out).into_keys().collect::<Vec<_>>(), ["keep.txt"]);
 }
 
 #[test]

@@ -295,8 +295,10 @@ struct ReportBill {
     warnings: Vec<String>,
 }
 
+/// What one file gives: its reports billed (not yet numbered), refused and skipped.
+/// Small next to the file itself: the file can be dropped once this is made.
 #[derive(Debug, Default)]
-struct FileOutcome {
+pub struct FileBill {
     bills: Vec<ReportBill>,
     refused: Vec<Refusal>,
     skipped: Vec<Skipped>,
@@ -308,20 +310,53 @@ struct FileOutcome {
 /// pool); the result does not depend on the number of threads.
 #[must_use]
 pub fn bill(inputs: &[FileInput<'_>], card: &RateCard, opts: &BillOptions) -> Billing {
-    let ctx = Ctx {
-        card,
-        opts,
-        tenants: card
-            .tenants
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect(),
-    };
-    let outcomes: Vec<FileOutcome> = inputs.par_iter().map(|i| bill_file(i, &ctx)).collect();
+    let biller = Biller::new(card, opts);
+    let files: Vec<FileBill> = inputs.par_iter().map(|i| biller.file(i)).collect();
+    biller.finish(files)
+}
+
+/// Billing one file at a time: [`Biller::file`] for each file (in parallel, dropping each
+/// file once billed), then [`Biller::finish`] over the results in input order.
+#[derive(Debug)]
+pub struct Biller<'a> {
+    ctx: Ctx<'a>,
+}
+
+impl<'a> Biller<'a> {
+    /// A biller for one run.
+    #[must_use]
+    pub fn new(card: &'a RateCard, opts: &'a BillOptions) -> Self {
+        Self {
+            ctx: Ctx {
+                card,
+                opts,
+                tenants: card
+                    .tenants
+                    .iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                    .collect(),
+            },
+        }
+    }
+
+    /// Bills every report of one file (its tenants in parallel).
+    #[must_use]
+    pub fn file(&self, input: &FileInput<'_>) -> FileBill {
+        bill_file(input, &self.ctx)
+    }
+
+    /// Refuses duplicate reports, numbers the invoices and builds the summary.
+    #[must_use]
+    pub fn finish(&self, files: Vec<FileBill>) -> Billing {
+        finish(files, self.ctx.card)
+    }
+}
+
+fn finish(files: Vec<FileBill>, card: &RateCard) -> Billing {
     let mut bills = Vec::new();
     let mut refused = Vec::new();
     let mut skipped = Vec::new();
-    for o in outcomes {
+    for o in files {
         bills.extend(o.bills);
         refused.extend(o.refused);
         skipped.extend(o.skipped);
@@ -476,6 +511,7 @@ fn unmatched_tenants(bills: &[ReportBill], card: &RateCard) -> Vec<String> {
 }
 
 /// What every file of a run shares.
+#[derive(Debug)]
 struct Ctx<'a> {
     card: &'a RateCard,
     opts: &'a BillOptions,
@@ -489,10 +525,10 @@ impl Ctx<'_> {
     }
 }
 
-fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileOutcome {
+fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
     let opts = ctx.opts;
     let file = input.file;
-    let mut out = FileOutcome::default();
+    let mut out = FileBill::default();
     let Some(doc) = &file.document else {
         let errors: Vec<FindingNote> = file
             .problems

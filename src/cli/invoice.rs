@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use vspc_billing::audit::{AuditOptions, Policy, check_file};
 use vspc_billing::billing::rates::{CardError, RateCard};
-use vspc_billing::billing::{BillOptions, Billing, FileInput, bill};
+use vspc_billing::billing::{BillOptions, Biller, Billing, FileBill, FileInput};
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
-use vspc_billing::load::{LoadedFile, SchemaCheck, expand, load_source};
-use vspc_billing::output::write_atomic;
-use vspc_billing::render::{OutputFile, Outputs, Templates, context, render_all};
+use vspc_billing::load::{SchemaCheck, expand, load_source};
+use vspc_billing::output::Staging;
+use vspc_billing::render::{Outputs, Templates, context, output_names, render_into};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
 /// organization (HTML, Markdown, text), `invoices.csv`, `lines.csv` and the provider's
@@ -129,7 +129,7 @@ pub fn run(args: &Args) -> Status {
     let templates = match Templates::load(args.templates.as_deref()) {
         Ok(t) => t,
         Err(e) => {
-            return super::usage_error(&format!("template: {e}; nothing was written"));
+            return super::usage_error(&format!("{e}; nothing was written"));
         }
     };
     let issue_date = match args.issue_date.as_deref().map(parse_date).transpose() {
@@ -153,61 +153,45 @@ pub fn run(args: &Args) -> Status {
     let inputs = expand(&args.input.paths);
     let load_opts = args.input.load_options(SchemaCheck::OnFailure);
     let progress = Progress::new(&inputs.sources, args.input.quiet);
+    let biller = Biller::new(&card, &opts);
     let run = args.input.in_pool(|| {
-        let loaded: Vec<(LoadedFile, Vec<Finding>)> = inputs
+        // Each file is loaded, audited, billed and dropped: only its bill is kept.
+        let billed: Vec<(FileBill, bool)> = inputs
             .sources
             .par_iter()
             .map(|s| {
-                let f = load_source(s, &load_opts);
+                let file = load_source(s, &load_opts);
                 // Located, sorted, with the --allow'ed codes dropped.
-                let findings = check_file(&f, &audit_opts).findings;
-                progress.file_done(f.text.len());
-                (f, findings)
+                let findings = check_file(&file, &audit_opts).findings;
+                let bill = biller.file(&FileInput {
+                    file: &file,
+                    findings: &findings,
+                });
+                progress.file_done(file.text.len());
+                (bill, file.is_io_error())
             })
             .collect();
         progress.finish();
-        let io_error = loaded.iter().any(|(f, _)| f.is_io_error());
-        let file_inputs: Vec<FileInput<'_>> = loaded
-            .iter()
-            .map(|(file, findings)| FileInput { file, findings })
-            .collect();
-        let billing = bill(&file_inputs, &card, &opts);
-        let files = render_all(&billing, &card.provider, &templates, outputs);
-        (billing, files, io_error)
+        let io_error = billed.iter().any(|(_, io)| *io);
+        let billing = biller.finish(billed.into_iter().map(|(b, _)| b).collect());
+        (billing, io_error)
     });
-    let (billing, files, io_error) = match run {
+    let (billing, io_error) = match run {
         Ok(r) => r,
         Err(e) => return super::usage_error(&e),
     };
-    let files = match files {
-        Ok(f) => f,
-        Err(e) => {
-            return super::usage_error(&format!("template: {e}; nothing was written"));
-        }
-    };
-    if let Err(status) = refuse_existing(&args.out, &files, args.force) {
+    let names = output_names(&billing, outputs);
+    if let Err(status) = refuse_existing(&args.out, &names, args.force) {
         return status;
     }
-    if let Some(path) = &args.context {
-        let json = serde_json::to_string_pretty(&context(&billing, &card.provider))
-            .unwrap_or_default()
-            + "\n";
-        if let Err(e) = prepare_dir(path.parent()) {
-            return super::usage_error(&e);
-        }
-        if let Err(e) = write_atomic(path, json.as_bytes()) {
-            return super::usage_error(&format!("cannot write {}: {e}", path.display()));
-        }
-    }
-    match args.input.in_pool(|| write_outputs(&args.out, &files)) {
-        Ok(Ok(())) => {}
-        Ok(Err(status)) => return status,
-        Err(e) => return super::usage_error(&e),
-    }
+    let written = match write_outputs(args, &billing, &card, &templates, outputs) {
+        Ok(n) => n,
+        Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
+    };
     let st = Style::stdout();
     print!(
         "{}",
-        report(&billing, &inputs.problems, &args.out, files.len(), st)
+        report(&billing, &inputs.problems, &args.out, written, st)
     );
     if io_error || !inputs.problems.is_empty() {
         Status::Usage
@@ -229,11 +213,11 @@ fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
 
 /// Without `--force`, refuses to run when any output already exists (before anything is
 /// written).
-fn refuse_existing(dir: &Path, files: &[OutputFile], force: bool) -> Result<(), Status> {
+fn refuse_existing(dir: &Path, names: &[String], force: bool) -> Result<(), Status> {
     if !force {
-        let existing: Vec<String> = files
+        let existing: Vec<String> = names
             .iter()
-            .map(|f| dir.join(&f.name))
+            .map(|n| dir.join(n))
             .filter(|p| p.symlink_metadata().is_ok())
             .map(|p| p.display().to_string())
             .collect();
@@ -260,24 +244,63 @@ fn refuse_existing(dir: &Path, files: &[OutputFile], force: bool) -> Result<(), 
     Ok(())
 }
 
-/// Writes every output, each to a temporary name renamed into place, in parallel.
-fn write_outputs(dir: &Path, files: &[OutputFile]) -> Result<(), Status> {
-    if let Err(e) = prepare_dir(Some(dir)) {
-        return Err(super::usage_error(&e));
-    }
-    let errors: Vec<String> = files
-        .par_iter()
-        .filter_map(|f| {
-            let p = dir.join(&f.name);
-            write_atomic(&p, &f.bytes)
-                .err()
-                .map(|e| format!("cannot write {}: {e}", p.display()))
+/// Renders every output (and the `--context` file) straight to temporary files, then
+/// renames them all into place: a template or write that fails leaves nothing behind.
+/// Returns how many files went into `--out`.
+fn write_outputs(
+    args: &Args,
+    billing: &Billing,
+    card: &RateCard,
+    templates: &Templates,
+    outputs: Outputs,
+) -> Result<usize, String> {
+    let created = !args.out.exists();
+    prepare_dir(Some(&args.out))?;
+    let staging = Staging::new();
+    let staged = args
+        .input
+        .in_pool(|| {
+            render_into(billing, &card.provider, templates, outputs, |f| {
+                let path = args.out.join(&f.name);
+                staging
+                    .stage(&path, &f.bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            })
+            .map_err(|e| e.to_string())
         })
-        .collect();
-    if let Some(e) = errors.first() {
-        return Err(super::usage_error(e));
+        .and_then(|r| r)
+        .and_then(|()| match &args.context {
+            None => Ok(()),
+            Some(path) => {
+                prepare_dir(path.parent())?;
+                staging
+                    .stage_with(path, |w| {
+                        serde_json::to_writer_pretty(&mut *w, &context(billing, &card.provider))
+                            .map_err(std::io::Error::other)?;
+                        w.write_all(b"\n")
+                    })
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            }
+        });
+    let committed = match staged {
+        Ok(()) => staging
+            .commit()
+            .map_err(|e| format!("cannot write into {}: {e}", args.out.display())),
+        Err(e) => {
+            drop(staging); // deletes every temporary file
+            Err(e)
+        }
+    };
+    match committed {
+        Ok(n) => Ok(n - usize::from(args.context.is_some())),
+        Err(e) => {
+            if created {
+                // Only removes the folder this run made, and only if it is still empty.
+                let _ = std::fs::remove_dir(&args.out);
+            }
+            Err(e)
+        }
     }
-    Ok(())
 }
 
 fn report(
