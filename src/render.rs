@@ -154,10 +154,13 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The embedded templates, replaced by name by the `*.tera` files of `dir`.
+    /// The embedded templates, replaced by name by the `*.tera` files of `dir` (files whose
+    /// name starts with `_` are partials, for `{% include %}` and macros).
     ///
     /// # Errors
-    /// A file that cannot be read, or a template that does not compile.
+    /// A file that cannot be read, a `.tera` file that is neither a template name nor a
+    /// partial (a typo would leave the embedded template in use), or a template that does
+    /// not compile.
     pub fn load(dir: Option<&Path>) -> Result<Self, RenderError> {
         let mut sources: BTreeMap<String, String> = EMBEDDED
             .iter()
@@ -189,6 +192,20 @@ impl Templates {
                     TEMPLATE_NAMES.join(", ")
                 )));
             }
+            let unknown: Vec<&str> = found
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .filter(|n| !TEMPLATE_NAMES.contains(n) && !n.starts_with('_'))
+                .collect();
+            if !unknown.is_empty() {
+                return Err(RenderError(format!(
+                    "{} in {}: not a template name (expected {}; partials for {{% include %}} start with _)",
+                    unknown.join(", "),
+                    dir.display(),
+                    TEMPLATE_NAMES.join(", ")
+                )));
+            }
+            found.sort();
             for (name, path) in found {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| RenderError(format!("cannot read {}: {e}", path.display())))?;

@@ -484,6 +484,19 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
         text(&run.files["2026-10-0002-fabrikam-inc-00000002.txt"]),
         "2026-10-0002 Fabrikam, Inc. EUR 178.50\n"
     );
+    // A misspelt template name is refused rather than silently ignored.
+    let typo = dir.path().join("typo");
+    std::fs::create_dir(&typo).unwrap();
+    std::fs::write(typo.join("invoice.htm.tera"), "x").unwrap();
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--templates",
+        typo.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("invoice.htm.tera"), "{}", run.stderr);
     // A template that does not compile.
     std::fs::write(tpl.join("invoice.html.tera"), "{% if %}").unwrap();
     let run = invoice(&[
@@ -553,6 +566,8 @@ fn format_picks_outputs_and_context_is_what_templates_get() {
         "csv",
         "--context",
         ctx.to_str().unwrap(),
+        "--issue-date",
+        "2026-11-05",
     ]);
     assert_eq!(run.code, Some(0));
     let names: Vec<&str> = run.files.keys().map(String::as_str).collect();
@@ -570,6 +585,8 @@ fn format_picks_outputs_and_context_is_what_templates_get() {
     assert_eq!(keys, ["invoice", "provider", "rounding"]);
     assert_eq!(first["invoice"]["number"], "2026-10-0001");
     assert_eq!(first["invoice"]["total"], "101.87");
+    assert_eq!(first["invoice"]["issue_date"], "2026-11-05");
+    assert_eq!(first["invoice"]["due_date"], "2026-12-05");
     assert_eq!(first["provider"]["name"], "Acme Cloud Services GmbH");
     // Money is handed to templates as exact text, never as a float.
     assert_eq!(first["invoice"]["lines"][2]["amount"], json!("14.85"));
@@ -778,4 +795,51 @@ fn summary_points_balance_for_every_sample_report() {
             cost.value()
         );
     }
+}
+
+/// A tenant's own terms: billing name, tax rate without a card-wide tax, minimum and a
+/// price of its own.
+#[test]
+fn tenant_terms_override_the_card() {
+    let report = one_tenant_report(json!([
+        {"workloadType": "vbR_VM", "initialCount": 3, "reportedCount": 3, "newCount": 0, "weight": 5, "usedPoints": 15}
+    ]));
+    let card = r#"
+currency = "CHF"
+rounding = "half-up"
+[provider]
+name = "P"
+[default]
+per_point = 1
+[workloads.VBR_VM]
+per_unit = 5
+[tenants."T"]
+name = "T Holding AG"
+tax_percent = 7.7
+minimum = 20
+[tenants."T".workloads.VBR_VM]
+per_unit = 4.5
+"#;
+    let b = bill_text(&report, card, &BillOptions::default());
+    let i = &b.invoices[0];
+    assert_eq!(i.customer.name, "T Holding AG");
+    assert_eq!(i.customer.reported_name, "T");
+    // 3 × 4.50 = 13.50, topped up to 20.00; tax 7.7 % of 20.00 = 1.54.
+    let lines: Vec<(String, String)> = i
+        .lines
+        .iter()
+        .map(|l| (l.description.clone(), l.amount.to_string()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("Virtual machines".to_owned(), "13.50".to_owned()),
+            ("Monthly minimum".to_owned(), "6.50".to_owned())
+        ]
+    );
+    assert_eq!(i.tax_name.as_deref(), Some("Tax"));
+    assert_eq!(
+        [i.subtotal, i.tax, i.total].map(|m| m.to_string()),
+        ["20.00", "1.54", "21.54"]
+    );
 }

@@ -724,7 +724,12 @@ pub fn bill_tenant(
         discount_percent: discount_percent.normalize(),
         discount: tot.discount,
         net: tot.net,
-        tax_name: card.tax.as_ref().map(|t| t.name.clone()),
+        // A tenant's own tax rate shows even when the card has no [tax].
+        tax_name: card
+            .tax
+            .as_ref()
+            .map(|t| t.name.clone())
+            .or_else(|| (!tax_percent.is_zero()).then(|| "Tax".to_owned())),
         tax_percent: tax_percent.normalize(),
         tax: tot.tax,
         total: tot.total,

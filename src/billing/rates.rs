@@ -683,6 +683,14 @@ pub fn parse_number_pattern(pattern: &str) -> Result<Vec<NumberPart>, String> {
                 .into(),
         );
     }
+    if let Some(NumberPart::Literal(l)) = parts.first()
+        && !l.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        return Err(
+            "the pattern must start with a letter, a digit or a placeholder (numbers name files)"
+                .into(),
+        );
+    }
     if pattern.len() > 64 {
         return Err("the pattern is longer than 64 characters".into());
     }
