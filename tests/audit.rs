@@ -1371,6 +1371,24 @@ fn findings_are_sorted_and_located() {
 // ---------------------------------------------------------------------------------------
 // Properties on generated reports.
 
+/// Pointers of every value in a document.
+fn all_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
+    out.push(at.to_owned());
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                all_pointers(c, &format!("{at}/{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                all_pointers(c, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -1468,6 +1486,37 @@ mod properties {
                 a.findings.iter().any(|f| f.pointer == target || parent(&f.pointer) == row),
                 "{} changed from {} to {}: {:#?}", target, old, new, a.findings
             );
+        }
+
+        #[test]
+        fn the_audit_never_panics_on_a_loaded_document(
+            seed in 0u64..10_000,
+            picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..14), 1..4),
+        ) {
+            let (doc, _) = collection(&spec(seed, 4, 4, 4), 0, 0);
+            let mut doc = serde_json::to_value(&doc).unwrap();
+            let mut all = Vec::new();
+            all_pointers(&doc, "", &mut all);
+            for (pick, choice) in picks {
+                let target = all[pick.index(all.len())].clone();
+                if doc.pointer(&target).is_none() {
+                    continue;
+                }
+                let text = [
+                    "79228162514264337593543950335", "-79228162514264337593543950335",
+                    "9223372036854775807", "-9223372036854775808", "0", "-0.0", "0.0000000000000000000000000001",
+                    "\"2020-13-45\"", "\"0000-00-00T24:61:61-15:00\"", "\"9999-12-31\"",
+                    "null", "[]", "\"x\\u001b[2Jy\"", "{}",
+                ][choice];
+                *doc.pointer_mut(&target).unwrap() = serde_json::from_str(text).unwrap();
+            }
+            let bytes = serde_json::to_vec(&doc).unwrap();
+            let f = load_bytes("m.json", bytes, &LOAD);
+            let a = check_file(&f, &AuditOptions::default());
+            let mut cross = CrossFile::default();
+            cross.add("m.json", &a.keys);
+            cross.add("n.json", &a.keys);
+            let _ = cross.finish();
         }
 
         #[test]

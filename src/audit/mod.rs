@@ -248,7 +248,13 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         .collect();
     pointers.extend(keys.iter().map(|k| k.pointer.as_str()));
     let offsets = locate_offsets(text, &pointers);
-    let index = LineIndex::new(text);
+    // Lines are counted only up to the last place needed, not through a whole large file.
+    let end = offsets
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |&m| (m + 1).min(text.len()));
+    let index = LineIndex::new(&text[..end]);
     let (for_findings, for_keys) = offsets.split_at(pending.len());
     for (&i, off) in pending.iter().zip(for_findings) {
         if let Some(off) = off {
@@ -601,7 +607,7 @@ impl<'o> Ctx<'o> {
                     format!(
                         "this page holds {noun} {} to {end} of {total}: {} {noun} are in other pages; export every page (offset) or a larger limit",
                         offset.saturating_add(1),
-                        total - end
+                        total.saturating_sub(end)
                     ),
                 )
                 .with_values(total, end);

@@ -5,7 +5,8 @@
 //! (`usedPoints = reportedCount × weight`, or the sum over `objectsByWeight`), and every
 //! roll-up (product, summary, organizations, usage details, details per workload type).
 //! A roll-up compares a reported total with the sum of the reported values one level
-//! below it, so one wrong number gives one finding where it is.
+//! below it: a wrong number breaks each relation it takes part in (a row's points: its own
+//! product and its product's total), and each broken relation is reported where it is.
 
 use super::compare::{rounded_up, show_expected};
 use super::weights::Month;
@@ -619,7 +620,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                                 format!(
                                     "{:?}, license {} ({}): usedPoints {} is not the sum of its workloads' usedPoints, {}{}",
                                     name.unwrap_or(""),
-                                    lp.license_id.as_deref().unwrap_or("without id"),
+                                    lp.license_id.as_deref().map_or_else(|| "without id".to_owned(), |l| format!("{l:?}")),
                                     lp.product_type.as_ref().map_or("no productType", ProductType::as_str),
                                     lp.used_points,
                                     show_expected(e, lp.used_points),
