@@ -3,7 +3,7 @@
 //! [`check_file`] runs every check on one loaded file and returns its findings (located
 //! and sorted) and small per-report keys; [`CrossFile`] takes the keys of every file and
 //! finds what needs several files: `duplicate-report` across files and `missing-month`.
-//! The checks of license reports are in [`reports`], those of site usage in [`site`];
+//! The checks of license reports are in `reports.rs`, those of site usage in `site.rs`;
 //! every comparison of numbers goes through [`compare::Rule`]; expected weights come
 //! from [`weights::Weights`]. Every code is documented in [`crate::codes`].
 //!
@@ -11,8 +11,8 @@
 //! of a consistent row allocates: pointers and messages are built only for a finding.
 
 pub mod compare;
-pub mod reports;
-pub mod site;
+mod reports;
+mod site;
 pub mod weights;
 
 use crate::codes;
