@@ -478,15 +478,18 @@ struct Parsed<T> {
 /// violation (falling back to the typed error when the schema accepts the text).
 fn parse_shape<T: DeserializeOwned>(
     name: &str,
-    b: &[u8],
+    text: &str,
     kind: Kind,
     shape: Shape,
     check: SchemaCheck,
 ) -> Parsed<T> {
-    match serde_json::from_slice::<T>(b) {
+    let b = text.as_bytes();
+    // `from_str`: the text is known to be UTF-8, so strings are not checked again, and
+    // numbers are borrowed from it (see `num`).
+    match serde_json::from_str::<T>(text) {
         Ok(v) => {
             let problems = if check == SchemaCheck::Always {
-                match serde_json::from_slice::<serde_json::Value>(b) {
+                match serde_json::from_str::<serde_json::Value>(text) {
                     Ok(value) => schema_problems(name, b, kind, shape, &value),
                     Err(e) => vec![syntax_problem(name, b, &e, String::new())],
                 }
@@ -499,19 +502,19 @@ fn parse_shape<T: DeserializeOwned>(
             }
         }
         Err(e) if e.is_syntax() || e.is_eof() => {
-            let pointer = typed_error_path::<T>(b).unwrap_or_default();
+            let pointer = typed_error_path::<T>(text).unwrap_or_default();
             Parsed {
                 value: None,
                 problems: vec![syntax_problem(name, b, &e, pointer)],
             }
         }
         Err(e) => {
-            let mut problems = match serde_json::from_slice::<serde_json::Value>(b) {
+            let mut problems = match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(value) => schema_problems(name, b, kind, shape, &value),
                 Err(e) => vec![syntax_problem(name, b, &e, String::new())],
             };
             if problems.is_empty() {
-                let pointer = typed_error_path::<T>(b).unwrap_or_default();
+                let pointer = typed_error_path::<T>(text).unwrap_or_default();
                 let index = LineIndex::new(b);
                 let pos = index.position(index.offset_of_byte_column(e.line(), e.column()));
                 problems.push(
@@ -527,8 +530,8 @@ fn parse_shape<T: DeserializeOwned>(
     }
 }
 
-fn typed_error_path<T: DeserializeOwned>(b: &[u8]) -> Option<String> {
-    let mut de = serde_json::Deserializer::from_slice(b);
+fn typed_error_path<T: DeserializeOwned>(text: &str) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(_) => None,
         Err(e) => Some(path_to_pointer(e.path())),
@@ -610,22 +613,19 @@ fn push_violation(name: &str, err: &jsonschema::ValidationError<'_>, out: &mut V
     ));
 }
 
-fn utf8_problem(name: &str, b: &[u8]) -> Option<Finding> {
-    let err = std::str::from_utf8(b).err()?;
+fn utf8_problem(name: &str, b: &[u8], err: &std::str::Utf8Error) -> Finding {
     let at = err.valid_up_to();
     let pos = LineIndex::new(b).position(at);
-    Some(
-        Finding::of(
-            "invalid-utf8",
-            name,
-            "",
-            format!(
-                "byte 0x{:02X} at offset {at} is not valid UTF-8; JSON must be UTF-8",
-                b[at]
-            ),
-        )
-        .at(pos.line, pos.column),
+    Finding::of(
+        "invalid-utf8",
+        name,
+        "",
+        format!(
+            "byte 0x{:02X} at offset {at} is not valid UTF-8; JSON must be UTF-8",
+            b[at]
+        ),
     )
+    .at(pos.line, pos.column)
 }
 
 /// Loads a document from its bytes.
@@ -664,10 +664,13 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
         );
         return file;
     }
-    if let Some(p) = utf8_problem(name, b) {
-        file.problems.push(p);
-        return file;
-    }
+    let text = match std::str::from_utf8(b) {
+        Ok(t) => t,
+        Err(e) => {
+            file.problems.push(utf8_problem(name, b, &e));
+            return file;
+        }
+    };
     let (kind, shape) = match sniff(b, opts.kind) {
         Sniff::Found(k, s) => (k, s),
         Sniff::Unknown(msg) => {
@@ -692,7 +695,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
     let check = opts.schema_check;
     let (document, problems) = match (kind, shape) {
         (Kind::Reports, Shape::Collection) => {
-            let p = parse_shape::<LicenseReportCollection>(name, b, kind, shape, check);
+            let p = parse_shape::<LicenseReportCollection>(name, text, kind, shape, check);
             (
                 p.value.map(|c| {
                     Document::Reports(ReportsDocument {
@@ -706,7 +709,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             )
         }
         (Kind::Reports, Shape::Envelope) => {
-            let p = parse_shape::<LicenseReportEnvelope>(name, b, kind, shape, check);
+            let p = parse_shape::<LicenseReportEnvelope>(name, text, kind, shape, check);
             (
                 p.value.map(|c| {
                     Document::Reports(ReportsDocument {
@@ -720,7 +723,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             )
         }
         (Kind::Reports, Shape::Bare) => {
-            let p = parse_shape::<SingleLicenseReport>(name, b, kind, shape, check);
+            let p = parse_shape::<SingleLicenseReport>(name, text, kind, shape, check);
             (
                 p.value.map(|r| {
                     Document::Reports(ReportsDocument {
@@ -734,7 +737,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             )
         }
         (Kind::SiteUsage, Shape::Collection) => {
-            let p = parse_shape::<SiteUsageCollection>(name, b, kind, shape, check);
+            let p = parse_shape::<SiteUsageCollection>(name, text, kind, shape, check);
             (
                 p.value.map(|c| {
                     Document::SiteUsage(SiteUsageDocument {
@@ -748,7 +751,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             )
         }
         (Kind::SiteUsage, Shape::Envelope) => {
-            let p = parse_shape::<SiteUsageEnvelope>(name, b, kind, shape, check);
+            let p = parse_shape::<SiteUsageEnvelope>(name, text, kind, shape, check);
             (
                 p.value.map(|c| {
                     Document::SiteUsage(SiteUsageDocument {
@@ -762,7 +765,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             )
         }
         (Kind::SiteUsage, Shape::Bare) => {
-            let p = parse_shape::<SiteCloudLicenseUsage>(name, b, kind, shape, check);
+            let p = parse_shape::<SiteCloudLicenseUsage>(name, text, kind, shape, check);
             (
                 p.value.map(|s| {
                     Document::SiteUsage(SiteUsageDocument {

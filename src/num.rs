@@ -1,14 +1,17 @@
 //! Exact numbers read from the JSON text.
 //!
-//! `serde_json` is built with `arbitrary_precision`, so a JSON number reaches us as
-//! the characters the vendor wrote (`5.0`, `0.33`, `1e1`). They are parsed into
+//! A number field is deserialized as a borrowed `serde_json` `RawValue`: the characters
+//! the vendor wrote (`5.0`, `0.33`, `1e1`), without allocation. They are parsed into
 //! [`Decimal`] without ever passing through `f64`. Counts are integers; `2.0` is
-//! accepted as 2 because JSON Schema's `integer` accepts it too.
+//! accepted as 2 because JSON Schema's `integer` accepts it too. Serialization writes the
+//! decimal's digits back as a JSON number, unchanged.
+//!
+//! Borrowing needs the input in memory: documents are parsed with `serde_json::from_str`.
 
 use rust_decimal::Decimal;
 use serde::de::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::str::FromStr;
+use serde_json::value::RawValue;
 
 /// Parses a JSON number's text into an exact decimal.
 ///
@@ -41,22 +44,36 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
     }
 }
 
-fn decimal_to_number(d: &Decimal) -> serde_json::Number {
-    // Decimal's Display is always valid JSON number text.
-    serde_json::Number::from_str(&d.to_string()).expect("decimal text is a JSON number")
+fn decimal_to_number(d: &Decimal) -> Box<RawValue> {
+    // Decimal's Display (digits, optional sign and point, no exponent) is valid JSON.
+    RawValue::from_string(d.to_string()).expect("decimal text is a JSON number")
+}
+
+/// The raw text of a value that must be a number (or `null` where `nullable`).
+fn number_text<E: Error>(raw: &RawValue, nullable: bool) -> Result<Option<&str>, E> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'-' | b'0'..=b'9') => Ok(Some(text)),
+        Some(b'n') if nullable => Ok(None),
+        _ => Err(E::custom(format!(
+            "invalid type: {text}, expected a number{}",
+            if nullable { " or null" } else { "" }
+        ))),
+    }
 }
 
 /// `#[serde(with = "crate::num::decimal")]` for a required decimal.
 pub mod decimal {
-    use super::{Decimal, Deserialize, Deserializer, Error, Serialize, Serializer};
+    use super::{Decimal, Deserialize, Deserializer, Error, RawValue, Serialize, Serializer};
 
     /// Deserializes a JSON number into an exact decimal.
     ///
     /// # Errors
     /// When the value is not a number, or cannot be held exactly.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        let n = serde_json::Number::deserialize(d)?;
-        super::parse_decimal(n.as_str()).map_err(D::Error::custom)
+        let raw = <&RawValue>::deserialize(d)?;
+        let text = super::number_text(raw, false)?.unwrap_or_default();
+        super::parse_decimal(text).map_err(D::Error::custom)
     }
 
     /// Serializes a decimal as a JSON number with the same digits.
@@ -70,16 +87,17 @@ pub mod decimal {
 
 /// `#[serde(with = "crate::num::opt_decimal", default)]` for an optional, nullable decimal.
 pub mod opt_decimal {
-    use super::{Decimal, Deserialize, Deserializer, Error, Serialize, Serializer};
+    use super::{Decimal, Deserialize, Deserializer, Error, RawValue, Serialize, Serializer};
 
     /// Deserializes `null` or a JSON number.
     ///
     /// # Errors
     /// When the value is neither, or cannot be held exactly.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        match Option::<serde_json::Number>::deserialize(d)? {
+        let raw = <&RawValue>::deserialize(d)?;
+        match super::number_text(raw, true)? {
             None => Ok(None),
-            Some(n) => super::parse_decimal(n.as_str())
+            Some(text) => super::parse_decimal(text)
                 .map(Some)
                 .map_err(D::Error::custom),
         }
@@ -96,15 +114,16 @@ pub mod opt_decimal {
 
 /// `#[serde(with = "crate::num::count")]` for a required integer count.
 pub mod count {
-    use super::{Deserialize, Deserializer, Error, Serializer};
+    use super::{Deserialize, Deserializer, Error, RawValue, Serializer};
 
     /// Deserializes an integral JSON number.
     ///
     /// # Errors
     /// When the value is not a whole number.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        let n = serde_json::Number::deserialize(d)?;
-        super::parse_count(n.as_str()).map_err(D::Error::custom)
+        let raw = <&RawValue>::deserialize(d)?;
+        let text = super::number_text(raw, false)?.unwrap_or_default();
+        super::parse_count(text).map_err(D::Error::custom)
     }
 
     /// Serializes the count.
@@ -119,18 +138,17 @@ pub mod count {
 
 /// `#[serde(with = "crate::num::opt_count", default)]` for an optional, nullable count.
 pub mod opt_count {
-    use super::{Deserialize, Deserializer, Error, Serialize, Serializer};
+    use super::{Deserialize, Deserializer, Error, RawValue, Serialize, Serializer};
 
     /// Deserializes `null` or an integral JSON number.
     ///
     /// # Errors
     /// When the value is neither.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        match Option::<serde_json::Number>::deserialize(d)? {
+        let raw = <&RawValue>::deserialize(d)?;
+        match super::number_text(raw, true)? {
             None => Ok(None),
-            Some(n) => super::parse_count(n.as_str())
-                .map(Some)
-                .map_err(D::Error::custom),
+            Some(text) => super::parse_count(text).map(Some).map_err(D::Error::custom),
         }
     }
 

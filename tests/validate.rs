@@ -60,8 +60,7 @@ fn validation_of_every_sample() {
                 })
             })
             .collect();
-        // Pretty JSON text: with serde_json's `arbitrary_precision`, insta's own serializer
-        // would show numbers of a `Value` as private maps.
+        // Pretty JSON text, as `validate --format json` writes it.
         let report = json!({
             "path": relative(path),
             "kind": loaded.kind.map(|k| k.as_str()),

@@ -4,6 +4,7 @@
 mod audit;
 mod corpus_cmd;
 mod explain;
+mod progress;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -100,6 +101,9 @@ pub struct InputArgs {
     /// Worker threads (default: all cores); output is the same whatever the number
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// No progress bar (it is shown only on a terminal, for runs longer than a moment)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 impl InputArgs {

@@ -1,5 +1,6 @@
 //! `vspc-billing validate`: schema check and typed load of every input.
 
+use super::progress::Progress;
 use super::style::Style;
 use super::{InputArgs, SchemaCheckArg, Status, TextOrJson};
 use rayon::prelude::*;
@@ -93,16 +94,19 @@ fn io_report(p: &Finding) -> FileReport {
 pub fn run(args: &Args) -> Status {
     let inputs = expand(&args.input.paths);
     let opts: LoadOptions = args.input.load_options(args.schema_check.into());
+    let progress = Progress::new(&inputs.sources, args.input.quiet);
     let loaded = args.input.in_pool(|| {
         inputs
             .sources
             .par_iter()
             .map(|s| {
                 let f = load_source(s, &opts);
+                progress.file_done(f.text.len());
                 (report(&f), f.is_io_error())
             })
             .collect::<Vec<_>>()
     });
+    progress.finish();
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) => return super::usage_error(&e),

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmark of vspc-billing against its own parse baseline, `jq empty` and a Python peer.
+# Prints MB/s and peak memory for validate, audit and invoice, on one thread and all threads,
+# and the ratios the project targets. Results are recorded in BENCHMARKS.md.
+#
+#   bench/run.sh            # ~400 MB corpus + one ~100 MB file (takes several minutes)
+#   BENCH_SCALE=0.1 bench/run.sh   # a tenth of the size, for a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${BENCH_OUT:-bench/out}
+SCALE=${BENCH_SCALE:-1}
+RUNS=${BENCH_RUNS:-3}
+mkdir -p "$OUT"
+
+# --- tools -----------------------------------------------------------------------------
+need_apt=()
+command -v hyperfine >/dev/null || need_apt+=(hyperfine)
+command -v jq >/dev/null || need_apt+=(jq)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} from Debian's packages" >&2
+  apt-get update -qq >&2 && apt-get install -y -qq "${need_apt[@]}" >&2
+fi
+python3 -c 'import jsonschema, jinja2' 2>/dev/null || python3 -m pip install -q jsonschema jinja2 >&2
+cargo build --release --quiet --bins --example parse_baseline
+BIN=target/release/vspc-billing
+BASE=target/release/examples/parse_baseline
+CORES=$(nproc)
+
+# --- data ------------------------------------------------------------------------------
+tenants=$(python3 -c "print(max(10, int(4300 * $SCALE)))")
+single=$(python3 -c "print(max(10, int(52000 * $SCALE)))")
+stamp="$tenants-$single-v1"
+if [ ! -f "$OUT/data.$stamp" ]; then
+  rm -rf "$OUT/corpus" "$OUT/single" "$OUT/month" "$OUT"/data.*
+  echo "generating the corpus (2 consoles x 24 months x $tenants tenants) and one file of $single tenants" >&2
+  $BIN corpus --out "$OUT/corpus" --owners 2 --months 24 --tenants "$tenants" --products 3 --rows 3 --inject 2 --seed 7 >&2
+  $BIN corpus --out "$OUT/single" --owners 1 --months 1 --tenants "$single" --products 3 --rows 3 --inject 2 --seed 11 >&2
+  mkdir -p "$OUT/month"
+  for f in "$OUT"/corpus/owner-*/2025-01.json; do cp "$f" "$OUT/month/$(basename "$(dirname "$f")").json"; done
+  touch "$OUT/data.$stamp"
+fi
+mb() { du -cb $(find "$1" -name '*.json') | tail -1 | awk '{printf "%.1f", $1/1e6}'; }
+largest_mb() { find "$1" -name '*.json' -printf '%s\n' | sort -n | tail -1 | awk '{printf "%.1f", $1/1e6}'; }
+
+RESULTS="$OUT/results.tsv"
+: > "$RESULTS"
+# measure NAME DATASET THREADS COMMAND...: mean seconds over $RUNS runs (hyperfine), MB/s, peak RSS
+measure() {
+  local name=$1 data=$2 threads=$3; shift 3
+  local size; size=$(mb "$OUT/$data")
+  local runs=$RUNS
+  [ "${SLOW:-0}" = 1 ] && runs=1
+  hyperfine --style none --runs "$runs" --warmup $([ "$runs" = 1 ] && echo 0 || echo 1) \
+    --export-json "$OUT/h.json" -- "$*" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
+  local mean; mean=$(python3 -c "import json;print(json.load(open('$OUT/h.json'))['results'][0]['mean'])")
+  local rss; rss=$( { /usr/bin/time -f '%M' bash -c "$* >/dev/null 2>&1" ; } 2>&1 | tail -1)
+  local rate; rate=$(python3 -c "print(f'{$size/$mean:.1f}')")
+  printf '%s\t%s\t%s\t%.3f\t%s\t%s\t%s\n' "$name" "$data" "$threads" "$mean" "$rate" "$((rss/1024))" "$size" >> "$RESULTS"
+  printf '%-26s %-7s %4s threads %8.3f s %9s MB/s %7s MB peak\n' "$name" "$data" "$threads" "$mean" "$rate" "$((rss/1024))" >&2
+}
+
+rates="samples/rates.toml"
+for data in corpus single month; do
+  p="$OUT/$data"
+  measure parse-baseline "$data" 1 "$BASE $p"
+  measure validate "$data" 1 "$BIN validate -q -j1 $p"
+  measure validate "$data" "$CORES" "$BIN validate -q $p"
+  measure validate-fast "$data" 1 "$BIN validate -q -j1 --schema-check on-failure $p"
+  measure audit "$data" 1 "$BIN audit -q -j1 --format json $p"
+  measure audit "$data" "$CORES" "$BIN audit -q --format json $p"
+  measure jq-empty "$data" 1 "find $p -name '*.json' -exec jq empty {} +"
+done
+for data in month single; do
+  p="$OUT/$data"
+  measure invoice "$data" 1 "$BIN invoice -q -j1 --allow-findings --force --rates $rates --out $OUT/invoices-$data $p"
+  measure invoice "$data" "$CORES" "$BIN invoice -q --allow-findings --force --rates $rates --out $OUT/invoices-$data $p"
+  SLOW=1 measure python-peer "$data" 1 "python3 bench/peer.py --schema schemas/license-reports.schema.json --out $OUT/peer-$data $p"
+done
+# The whole corpus: invoices written per second (file creation dominates).
+rm -rf "$OUT/invoices-corpus"
+start=$(date +%s.%N)
+$BIN invoice -q --allow-findings --force --rates $rates --out "$OUT/invoices-corpus" "$OUT/corpus" >/dev/null
+end=$(date +%s.%N)
+written=$(find "$OUT/invoices-corpus" -name '*.html' | wc -l)
+
+python3 - "$RESULTS" "$CORES" "$written" "$start" "$end" "$(largest_mb "$OUT/corpus")" <<'PY'
+import sys, collections
+path, cores, written, start, end, largest = sys.argv[1:]
+cores = int(cores)
+r = collections.defaultdict(dict)
+for line in open(path):
+    name, data, threads, mean, rate, rss, size = line.rstrip("\n").split("\t")
+    r[data][(name, int(threads))] = dict(mean=float(mean), rate=float(rate), rss=int(rss), size=float(size))
+def get(data, name, threads=1):
+    return r[data].get((name, threads))
+print()
+print("Targets (ratios from this run)")
+def line(label, value, target, ok):
+    print(f"  {label:<62} {value:>9}  target {target:<8} {'ok' if ok else 'MISSED'}")
+for data in ("corpus", "single"):
+    b, a = get(data, "parse-baseline"), get(data, "audit")
+    if b and a:
+        x = a["rate"] / b["rate"]
+        line(f"audit 1 thread / typed parse alone ({data})", f"{x:.2f}x", ">= 0.5", x >= 0.5)
+m_a, m_i = get("month", "audit"), get("month", "invoice")
+if m_a and m_i:
+    x = m_i["mean"] / m_a["mean"]
+    line("invoice time / audit time, one month, 1 thread", f"{x:.2f}x", "<= 1.3", x <= 1.3)
+m_a, m_i = get("month", "audit", cores), get("month", "invoice", cores)
+if m_a and m_i:
+    x = m_i["mean"] / m_a["mean"]
+    line(f"invoice time / audit time, one month, {cores} threads", f"{x:.2f}x", "<= 1.3", x <= 1.3)
+for data in ("corpus", "single"):
+    a, j = get(data, "audit", cores), get(data, "jq-empty")
+    if a and j:
+        x = a["rate"] / j["rate"]
+        line(f"audit ({cores} threads) / jq empty ({data})", f"{x:.1f}x", ">= 5", x >= 5)
+for data in ("month", "single"):
+    i, p = get(data, "invoice", cores), get(data, "python-peer")
+    if i and p:
+        x = i["rate"] / p["rate"]
+        line(f"invoice ({cores} threads) / Python peer ({data})", f"{x:.0f}x", ">= 50", x >= 50)
+for data in ("corpus", "single"):
+    one, many = get(data, "audit", 1), get(data, "audit", cores)
+    if one and many and cores > 1:
+        x = one["mean"] / many["mean"]
+        need = 1.8 if cores == 2 else 0.75 * cores
+        line(f"audit speed-up on {cores} threads ({data})", f"{x:.2f}x", f">= {need:g}", x >= need)
+a = get("corpus", "audit", cores)
+if a:
+    limit = 3 * float(largest) + 100
+    line(f"audit peak RSS on the corpus (largest file {largest} MB)", f"{a['rss']} MB", f"<= {limit:.0f}", a["rss"] <= limit)
+secs = float(end) - float(start)
+print(f"  whole corpus invoiced: {int(written)} invoices in {secs:.1f} s = {int(written)/secs:.0f} invoices/s ({cores} threads)")
+PY
