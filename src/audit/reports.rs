@@ -103,19 +103,20 @@ struct Servers<'r> {
     lists: [Option<&'r [String]>; 3],
 }
 
-/// Points of one workload type in the summary and in the details.
-struct TypeSums<'p> {
+/// Points of one workload type in the summary and in the details, and the first row of
+/// each (rendered once per type).
+struct TypeSums {
     summary: Sum,
     details: Sum,
-    summary_at: Option<Ptr<'p>>,
-    details_at: Option<Ptr<'p>>,
+    summary_at: Option<String>,
+    details_at: Option<String>,
 }
 
-/// Rows of one weight.
-struct WeightSeen<'p> {
+/// Rows of one weight, and the first of them (rendered once per weight).
+struct WeightSeen {
     weight: Decimal,
     rows: usize,
-    first: Ptr<'p>,
+    first: String,
 }
 
 type DedupeKey<'r> = (&'static str, &'r str, &'r str, Decimal);
@@ -126,7 +127,7 @@ struct ReportCheck<'c, 'o, 'r, 'p> {
     /// The report's month, once known (for dated weight rules).
     month: Option<Month>,
     /// The weights of each (workload type, edition): how many rows, and the first.
-    weights_seen: BTreeMap<(&'r str, &'r str), Vec<WeightSeen<'p>>>,
+    weights_seen: BTreeMap<(&'r WorkloadType, &'r str), Vec<WeightSeen>>,
     /// Findings reported once per report: index in `ctx.out` and how many more there were.
     dedupe: BTreeMap<DedupeKey<'r>, (usize, usize)>,
 }
@@ -172,7 +173,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     let f = Finding::of(
                         "conflicting-fields",
                         self.ctx.file,
-                        self.root.key("reportParemeters").render(),
+                        Ptr::key(&self.root, "reportParemeters").render(),
                         format!(
                             "both reportParameters (API 3.6+) and reportParemeters (the misspelled name up to 3.5.1) are present{differ}: reportParameters is used"
                         ),
@@ -202,7 +203,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             },
             company: None,
         };
-        self.scope(&owner, self.root, Who::Summary);
+        let root = self.root;
+        self.scope(&owner, root, Who::Summary);
         for (k, a) in r.appendix_list().iter().enumerate() {
             let company = a.license_company_name.as_deref();
             let scope = Scope {
@@ -224,11 +226,9 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 },
                 company,
             };
-            self.scope(
-                &scope,
-                self.root.key("appendices").at(k),
-                Who::AppendixSummary(company),
-            );
+            let root = self.root;
+            let at = root.key_at("appendices", k);
+            self.scope(&scope, at, Who::AppendixSummary(company));
         }
         self.inconsistent_weights();
         for &(i, more) in self.dedupe.values() {
@@ -277,7 +277,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             }
             Some(ReportStatus::Approved) => {}
             Some(s) => {
-                let at = self.root.key("reportStatus");
+                let root = self.root;
+                let at = root.key("reportStatus");
                 if let ReportStatus::Other(v) = s {
                     self.unknown(at, "reportStatus", v, ReportStatus::KNOWN);
                 }
@@ -341,7 +342,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         field: &'static str,
         index: usize,
     ) -> Option<ReportKey> {
-        let pp = self.root.key(field);
+        let root = self.root;
+        let pp = root.key(field);
         let generated = self.date(
             pp.key("generationDate"),
             "generationDate",
@@ -468,14 +470,15 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     }
 
     #[allow(clippy::too_many_lines)] // one roll-up after the other, in the order of the data
-    fn scope(&mut self, s: &Scope<'r>, at: Ptr<'p>, who: Who<'r>) {
+    fn scope(&mut self, s: &Scope<'r>, at: Ptr<'_>, who: Who<'r>) {
         let company = s.company;
         self.servers(at, &s.servers, &|| {
             company.map_or(String::new(), |c| format!("appendix of {c:?}: "))
         });
-        let mut types: BTreeMap<&'r str, TypeSums<'p>> = BTreeMap::new();
+        let mut types: BTreeMap<&'r WorkloadType, TypeSums> = BTreeMap::new();
         if let Some(summary) = s.summary {
-            self.summary(summary, at.key(s.summary_key), who, &mut types);
+            let sat = at.key(s.summary_key);
+            self.summary(summary, sat, who, &mut types);
         }
 
         // organizationsUsage
@@ -588,7 +591,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             );
             let mut org_total = Sum::ZERO;
             for (li, lp) in d.products().iter().enumerate() {
-                let lat = dat.key("usageByLicenseAndProduct").at(li);
+                let lat = dat.key_at("usageByLicenseAndProduct", li);
                 if let Some(ProductType::Other(v)) = &lp.product_type {
                     self.unknown(lat.key("productType"), "productType", v, ProductType::KNOWN);
                 }
@@ -598,14 +601,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 let edition = lp.license_edition.as_deref();
                 let mut sum = Sum::ZERO;
                 for (wi, w) in lp.workloads().iter().enumerate() {
-                    let wat = lat.key("workloadUsage").at(wi);
+                    let wat = lat.key_at("workloadUsage", wi);
                     self.workload(w, wat, edition, Who::Org(name));
                     sum.add(w.used_points);
-                    let t = types
-                        .entry(w.workload_type.as_str())
-                        .or_insert_with(TypeSums::new);
+                    let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
                     t.details.add(w.used_points);
-                    t.details_at.get_or_insert(wat);
+                    if t.details_at.is_none() {
+                        t.details_at = Some(wat.render());
+                    }
                 }
                 if lp.workload_usage.is_some() {
                     let uat = lat.key("usedPoints");
@@ -654,7 +657,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 if org_index.get(uid) != Some(&k) {
                     continue; // a duplicate, reported above
                 }
-                let uat = op.at(k).key("usedPoints");
+                let oat = op.at(k);
+                let uat = oat.key("usedPoints");
                 let expected = by_org
                     .get(uid)
                     .map_or(Some(Decimal::ZERO), |(s, _)| s.value());
@@ -714,21 +718,31 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         if s.summary.is_some() && !s.details.is_empty() {
             for (wt, t) in &types {
                 let (Some(found), Some(expected)) = (t.summary.value(), t.details.value()) else {
-                    let at = t.summary_at.or(t.details_at).unwrap_or(at);
-                    self.ctx.overflow(at, "the points of a workload type");
+                    let f = Finding::of(
+                        "number-out-of-range",
+                        self.ctx.file,
+                        t.summary_at
+                            .clone()
+                            .or_else(|| t.details_at.clone())
+                            .unwrap_or_else(|| at.render()),
+                        format!(
+                            "recomputing the points of {wt} goes beyond the exact decimal range (28 digits): the values are corrupt"
+                        ),
+                    );
+                    self.ctx.emit(f);
                     continue;
                 };
                 if self.ctx.rule.agrees(expected, found) {
                     continue;
                 }
-                let place = match (t.summary_at, t.details_at) {
-                    (Some(p), _) | (None, Some(p)) => p.key("usedPoints"),
-                    (None, None) => at,
+                let place = match (&t.summary_at, &t.details_at) {
+                    (Some(p), _) | (None, Some(p)) => format!("{p}/usedPoints"),
+                    (None, None) => at.render(),
                 };
                 let f = Finding::of(
                     "details-summary-mismatch",
                     self.ctx.file,
-                    place.render(),
+                    place,
                     format!(
                         "{wt}: the {} rows give {found} points, but the usageDetails rows sum to {}{}",
                         s.summary_key,
@@ -745,9 +759,9 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     fn summary(
         &mut self,
         s: &'r LicenseReportSummary,
-        at: Ptr<'p>,
+        at: Ptr<'_>,
         who: Who<'r>,
-        types: &mut BTreeMap<&'r str, TypeSums<'p>>,
+        types: &mut BTreeMap<&'r WorkloadType, TypeSums>,
     ) {
         if s.total_points.is_sign_negative() && !s.total_points.is_zero() {
             self.ctx.negative(at, "totalPoints", s.total_points);
@@ -762,14 +776,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             let edition = p.license_edition.as_deref();
             let mut sum = Sum::ZERO;
             for (wi, w) in p.workloads().iter().enumerate() {
-                let wat = pat.key("workloadUsage").at(wi);
+                let wat = pat.key_at("workloadUsage", wi);
                 self.workload(w, wat, edition, who);
                 sum.add(w.used_points);
-                let t = types
-                    .entry(w.workload_type.as_str())
-                    .or_insert_with(TypeSums::new);
+                let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
                 t.summary.add(w.used_points);
-                t.summary_at.get_or_insert(wat);
+                if t.summary_at.is_none() {
+                    t.summary_at = Some(wat.render());
+                }
             }
             match p.total_points {
                 Some(tp) => {
@@ -878,7 +892,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     fn workload(
         &mut self,
         w: &'r WorkloadLicenseUsage,
-        at: Ptr<'p>,
+        at: Ptr<'_>,
         edition: Option<&'r str>,
         who: Who<'r>,
     ) {
@@ -903,11 +917,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             let mut counts = [Some(0i64); 3];
             for (pi, p) in w.platforms().iter().enumerate() {
                 for (oi, o) in p.objects().iter().enumerate() {
-                    let oat = at
-                        .key("workloadsByPlatform")
-                        .at(pi)
-                        .key("objectsByWeight")
-                        .at(oi);
+                    let plat = at.key_at("workloadsByPlatform", pi);
+                    let oat = plat.key_at("objectsByWeight", oi);
                     self.counts(oat, o.initial_count, o.reported_count, o.new_count);
                     for (field, v) in [("weight", o.weight), ("usedPoints", o.used_points)] {
                         if v.is_sign_negative() && !v.is_zero() {
@@ -1013,14 +1024,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         }
         let seen = self
             .weights_seen
-            .entry((wt, edition.unwrap_or("")))
+            .entry((&w.workload_type, edition.unwrap_or("")))
             .or_default();
         match seen.iter_mut().find(|s| s.weight == w.weight) {
             Some(s) => s.rows += 1,
             None => seen.push(WeightSeen {
                 weight: w.weight,
                 rows: 1,
-                first: at,
+                first: at.render(),
             }),
         }
     }
@@ -1053,14 +1064,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 let f = Finding::of(
                     "weight-inconsistent",
                     self.ctx.file,
-                    w.first.key("weight").render(),
+                    format!("{}/weight", w.first),
                     format!(
-                        "{wt}{edition} has weight {} here{others}, but {} in {} row{} of this report (first at {}): one workload type and edition has one weight in a report",
+                        "{wt}{edition} has weight {} here{others}, but {} in {} row{} of this report (first at {}/weight): one workload type and edition has one weight in a report",
                         w.weight,
                         main.weight,
                         main.rows,
                         if main.rows == 1 { "" } else { "s" },
-                        main.first.key("weight").render()
+                        main.first
                     ),
                 )
                 .with_values(main.weight, w.weight);
@@ -1095,7 +1106,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     }
 }
 
-impl TypeSums<'_> {
+impl TypeSums {
     const fn new() -> Self {
         Self {
             summary: Sum::ZERO,
