@@ -325,6 +325,25 @@ fn interval_not_calendar_month() {
             x.message
         );
     }
+    // An exclusive end is named as such.
+    let mut d = approved();
+    set(
+        &mut d,
+        &format!("{PARAMS}/reportInterval/endOfInterval"),
+        r#""2026-11-01T00:00:00+01:00""#,
+    );
+    set(
+        &mut d,
+        &format!("{PARAMS}/generationDate"),
+        r#""2026-11-02""#,
+    );
+    let f = audit(&d);
+    let x = at(
+        &f,
+        "interval-not-calendar-month",
+        &format!("{PARAMS}/reportInterval"),
+    );
+    assert!(x.message.contains("exclusive end"), "{}", x.message);
     // Plain dates, and date-times whose offsets differ (daylight saving), are months.
     let mut d = approved();
     set(

@@ -148,7 +148,7 @@ fn server_names(list: &[String]) -> String {
     )
 }
 
-/// The last day of a date's month, or the first, whichever is nearer to an impossible day.
+/// Which end of its month an impossible day is nearer to (day 0, or past the last day).
 fn nearest_day_word(parts: &DateParts) -> &'static str {
     if parts.day == 0 { "first" } else { "last" }
 }
@@ -377,12 +377,22 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             } else {
                 let last = days_in_month(s.year, s.month);
                 if s.day != 1 || (e.year, e.month, e.day) != (s.year, s.month, last) {
+                    let next = if s.month == 12 {
+                        (s.year + 1, 1, 1)
+                    } else {
+                        (s.year, s.month + 1, 1)
+                    };
+                    let exclusive = if s.day == 1 && e.ymd() == next {
+                        "; an end on the 1st of the next month reads as an exclusive end, but VSPC writes the last day of the month"
+                    } else {
+                        ""
+                    };
                     let f = Finding::of(
                         "interval-not-calendar-month",
                         self.ctx.file,
                         ip.render(),
                         format!(
-                            "the interval {} to {} is not one calendar month (a monthly report covers {:04}-{:02}-01 to {:04}-{:02}-{last:02})",
+                            "the interval {} to {} is not one calendar month (a monthly report covers {:04}-{:02}-01 to {:04}-{:02}-{last:02}){exclusive}",
                             s.date_string(),
                             e.date_string(),
                             s.year,
