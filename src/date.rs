@@ -220,7 +220,8 @@ impl DateParts {
     #[must_use]
     pub fn clamped_to_month(&self) -> Option<Self> {
         let last = days_in_month(self.year, self.month);
-        (last > 0).then_some(Self {
+        // `then`, not `then_some`: the clamp must not run for a month that does not exist.
+        (last > 0).then(|| Self {
             day: self.day.clamp(1, last),
             ..*self
         })
@@ -327,6 +328,12 @@ mod tests {
                 .unwrap()
                 .calendar_error()
                 .is_some()
+        );
+        assert!(
+            DateParts::parse("2020-13-31")
+                .unwrap()
+                .clamped_to_month()
+                .is_none()
         );
         assert!(
             DateParts::parse("2020-04-00")

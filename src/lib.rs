@@ -6,8 +6,10 @@
 //! - [`load`], [`strict`]: bytes to typed documents, with located problems;
 //! - [`schema`]: the JSON Schemas generated from the model, and their validators;
 //! - [`locate`]: JSON pointer → line and column;
-//! - [`diag`], [`codes`]: findings as values, and the documentation of every code.
+//! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
+//! - [`audit`]: recompute every point exactly and flag each inconsistency.
 
+pub mod audit;
 pub mod codes;
 pub mod corpus;
 pub mod date;

@@ -87,6 +87,10 @@ struct Walker<'a> {
     b: &'a [u8],
     nodes: Vec<Trie>,
     found: Vec<Option<usize>>,
+    /// Whether a node is the end of a pointer.
+    target: Vec<bool>,
+    /// Targets not found yet: the walk stops when none is left.
+    left: usize,
 }
 
 /// Scanning errors are not reported: a pointer that cannot be followed is simply not found.
@@ -177,7 +181,13 @@ pub fn skip_value(b: &[u8], i: usize) -> Option<usize> {
 
 impl Walker<'_> {
     fn walk(&mut self, node: usize, i: usize) -> Scan<usize> {
+        if self.found[node].is_none() && self.target[node] {
+            self.left -= 1;
+        }
         self.found[node] = Some(i);
+        if self.left == 0 {
+            return None; // every pointer is found: the rest of the text need not be read
+        }
         if self.nodes[node].children.is_empty() {
             return skip_value(self.b, i);
         }
@@ -251,9 +261,17 @@ pub fn locate_offsets(text: &[u8], pointers: &[&str]) -> Vec<Option<usize>> {
         }
         paths.push(path);
     }
+    let mut target = vec![false; nodes.len()];
+    for path in &paths {
+        if let Some(&last) = path.last() {
+            target[last] = true;
+        }
+    }
     let mut w = Walker {
         b: text,
         found: vec![None; nodes.len()],
+        left: target.iter().filter(|&&t| t).count(),
+        target,
         nodes,
     };
     let start = skip_ws(text, 0);

@@ -1,7 +1,9 @@
 //! Command-line interface: argument parsing, printers and exit statuses. The work itself
 //! is done by the library.
 
+mod audit;
 mod corpus_cmd;
+mod explain;
 mod progress;
 mod schema_cmd;
 mod style;
@@ -43,6 +45,10 @@ enum Command {
     Validate(validate::Args),
     /// Write the JSON Schemas generated from the tool's types
     Schema(schema_cmd::Args),
+    /// Recompute every point exactly and flag each inconsistency with a stable code
+    Audit(audit::Args),
+    /// Explain a finding code: what it means, why it matters, how to fix it
+    Explain(explain::Args),
     /// Write a synthetic corpus of reports (for benchmarks and tests)
     Corpus(corpus_cmd::Args),
 }
@@ -140,6 +146,8 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema_cmd::run(&a),
+        Command::Audit(a) => audit::run(&a),
+        Command::Explain(a) => explain::run(&a),
         Command::Corpus(a) => corpus_cmd::run(&a),
     };
     status.into()

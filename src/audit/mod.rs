@@ -1,0 +1,728 @@
+//! Audit: recompute every point exactly and flag each inconsistency with a stable code.
+//!
+//! [`check_file`] runs every check on one loaded file and returns its findings (located
+//! and sorted) and small per-report keys; [`CrossFile`] takes the keys of every file and
+//! finds what needs several files: `duplicate-report` across files and `missing-month`.
+//! The checks of license reports are in `reports.rs`, those of site usage in `site.rs`;
+//! every comparison of numbers goes through [`compare::Rule`]; expected weights come
+//! from [`weights::Weights`]. Every code is documented in [`crate::codes`].
+//!
+//! Work per file is independent (files can be checked in parallel); nothing on the path
+//! of a consistent row allocates: pointers and messages are built only for a finding.
+
+pub mod compare;
+mod reports;
+mod site;
+pub mod weights;
+
+use crate::codes;
+use crate::diag::{Finding, Severity, sort_findings};
+use crate::load::{Document, LoadedFile};
+use crate::locate::{LineIndex, locate_offsets};
+use crate::model::{ApiError, ResponseMetadata};
+use compare::Rule;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use weights::Weights;
+
+/// Options of an audit.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// `Some(x)`: numbers agree when they differ by at most `x` (`--tolerance`), instead
+    /// of the precision rule of [`compare`].
+    pub tolerance: Option<Decimal>,
+    /// Expected weights (`weight-unexpected`): the built-in table and the user's file.
+    pub weights: Weights,
+    /// `--allow`, `--deny`: which codes to drop or raise to errors.
+    pub policy: Policy,
+}
+
+impl AuditOptions {
+    /// The comparison rule these options give.
+    #[must_use]
+    pub const fn rule(&self) -> Rule {
+        Rule {
+            tolerance: self.tolerance,
+        }
+    }
+}
+
+/// What to do with some codes: drop them (`--allow CODE`), or make them errors
+/// (`--deny CODE`, `--deny warnings`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    allow: BTreeSet<&'static str>,
+    deny: BTreeSet<&'static str>,
+    deny_warnings: bool,
+}
+
+/// Codes that say a file could not be loaded: allowing them would hide a file that was
+/// not checked at all.
+const LOAD_CODES: &[&str] = &[
+    "io-error",
+    "empty-file",
+    "byte-order-mark",
+    "invalid-utf8",
+    "invalid-json",
+    "unknown-document",
+    "schema-violation",
+    "type-error",
+];
+
+/// The registry's spelling of a documented code, or an error that suggests near codes.
+///
+/// # Errors
+/// When `code` is not documented in [`crate::codes::CODES`].
+pub fn known_code(code: &str) -> Result<&'static str, String> {
+    if let Some(doc) = codes::lookup(code) {
+        return Ok(doc.code);
+    }
+    let near: Vec<&str> = codes::CODES
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| {
+            let head = code.split('-').next().unwrap_or(code);
+            !head.is_empty() && c.contains(head)
+        })
+        .collect();
+    let hint = if near.is_empty() {
+        "`vspc-billing explain` lists the codes".to_owned()
+    } else {
+        format!("did you mean {}?", near.join(", "))
+    };
+    Err(format!("unknown finding code {code:?}; {hint}"))
+}
+
+impl Policy {
+    /// Builds a policy from `--allow` and `--deny` values; `warnings` in `deny` makes every
+    /// warning an error.
+    ///
+    /// # Errors
+    /// When a code is unknown, both allowed and denied, or says a file could not be
+    /// loaded (those cannot be allowed).
+    pub fn new<S: AsRef<str>>(allow: &[S], deny: &[S]) -> Result<Self, String> {
+        let mut p = Self::default();
+        for a in allow {
+            let code = known_code(a.as_ref())?;
+            if LOAD_CODES.contains(&code) {
+                return Err(format!(
+                    "{code} cannot be allowed: a file that fails to load is not checked at all"
+                ));
+            }
+            p.allow.insert(code);
+        }
+        for d in deny {
+            let d = d.as_ref();
+            if d == "warnings" {
+                p.deny_warnings = true;
+                continue;
+            }
+            let code = known_code(d)?;
+            if p.allow.contains(code) {
+                return Err(format!("{code} is both allowed and denied"));
+            }
+            p.deny.insert(code);
+        }
+        Ok(p)
+    }
+
+    /// Drops allowed findings and raises denied ones to errors; returns how many were dropped.
+    pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
+        if self.allow.is_empty() && self.deny.is_empty() && !self.deny_warnings {
+            return 0;
+        }
+        let before = findings.len();
+        findings.retain(|f| !self.allow.contains(f.code));
+        for f in findings.iter_mut() {
+            if self.deny.contains(f.code) || (self.deny_warnings && f.severity == Severity::Warning)
+            {
+                f.severity = Severity::Error;
+            }
+        }
+        before - findings.len()
+    }
+}
+
+/// A calendar day, `(year, month, day)`.
+pub type Ymd = (i32, u32, u32);
+
+/// What makes two reports duplicates: the owner's uid and the period.
+pub(crate) type Period<'a> = (&'a str, Ymd, Ymd);
+
+/// A report's identity and period, kept to compare reports across files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportKey {
+    /// Index of the report in its file.
+    pub index: usize,
+    /// JSON pointer of the report's parameters.
+    pub pointer: String,
+    /// Line of the parameters in the file.
+    pub line: Option<usize>,
+    /// Column of the parameters in the file.
+    pub column: Option<usize>,
+    /// `reportId`.
+    pub report_id: i64,
+    /// `organizationUid` of the report owner, in lower case.
+    pub owner_uid: String,
+    /// `organizationName` of the report owner.
+    pub owner_name: String,
+    /// First day of the interval `(year, month, day)` (an impossible day clamped to the month).
+    pub start: Ymd,
+    /// Last day of the interval, likewise.
+    pub end: Ymd,
+}
+
+impl ReportKey {
+    /// The month the report covers: that of its first day.
+    #[must_use]
+    pub const fn month(&self) -> weights::Month {
+        (self.start.0, self.start.1)
+    }
+
+    fn period(&self) -> String {
+        format!("{} to {}", ymd(self.start), ymd(self.end))
+    }
+
+    fn place(&self, file: &str) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            _ => format!("{file} ({})", self.pointer),
+        }
+    }
+}
+
+fn ymd((y, m, d): Ymd) -> String {
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn ym((y, m): weights::Month) -> String {
+    format!("{y:04}-{m:02}")
+}
+
+/// The audit of one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileAudit {
+    /// Findings, located (line and column filled where the pointer exists) and sorted.
+    pub findings: Vec<Finding>,
+    /// One key per report with parameters and a usable period, for [`CrossFile`].
+    pub keys: Vec<ReportKey>,
+    /// Findings dropped by `--allow`.
+    pub allowed: usize,
+}
+
+/// Runs every check on one loaded file. A file that failed to load yields its load
+/// problems. Never panics on a loaded document.
+#[must_use]
+pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
+    let mut ctx = Ctx::new(&file.name, opts);
+    let mut keys = Vec::new();
+    match &file.document {
+        None => {}
+        Some(Document::Reports(doc)) => keys = reports::check(&mut ctx, doc),
+        Some(Document::SiteUsage(doc)) => site::check(&mut ctx, doc),
+    }
+    let mut findings = file.problems.clone();
+    findings.append(&mut ctx.out);
+    locate(&file.text, &mut findings, &mut keys);
+    let allowed = opts.policy.apply(&mut findings);
+    sort_findings(&mut findings);
+    FileAudit {
+        findings,
+        keys,
+        allowed,
+    }
+}
+
+/// Fills line and column of findings and keys in one pass over the text.
+fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
+    let pending: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].line.is_none())
+        .collect();
+    if pending.is_empty() && keys.is_empty() {
+        return;
+    }
+    let mut pointers: Vec<&str> = pending
+        .iter()
+        .map(|&i| findings[i].pointer.as_str())
+        .collect();
+    pointers.extend(keys.iter().map(|k| k.pointer.as_str()));
+    let offsets = locate_offsets(text, &pointers);
+    // Lines are counted only up to the last place needed, not through a whole large file.
+    let end = offsets
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |&m| (m + 1).min(text.len()));
+    let index = LineIndex::new(&text[..end]);
+    let (for_findings, for_keys) = offsets.split_at(pending.len());
+    for (&i, off) in pending.iter().zip(for_findings) {
+        if let Some(off) = off {
+            let p = index.position(*off);
+            findings[i].line = Some(p.line);
+            findings[i].column = Some(p.column);
+        }
+    }
+    for (k, off) in keys.iter_mut().zip(for_keys) {
+        if let Some(off) = off {
+            let p = index.position(*off);
+            k.line = Some(p.line);
+            k.column = Some(p.column);
+        }
+    }
+}
+
+/// Checks that need every file: `duplicate-report` across files and `missing-month`.
+///
+/// Add each file's keys in input order, then [`CrossFile::finish`]. Findings point at the
+/// later file's report. Duplicates within one file are reported by [`check_file`].
+#[derive(Debug, Default)]
+pub struct CrossFile {
+    files: Vec<String>,
+    keys: Vec<(usize, ReportKey)>,
+    policy: Policy,
+}
+
+impl CrossFile {
+    /// An accumulator applying the policy of `opts` to its findings.
+    #[must_use]
+    pub fn new(opts: &AuditOptions) -> Self {
+        Self {
+            policy: opts.policy.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds the keys of one file.
+    pub fn add(&mut self, file: &str, keys: &[ReportKey]) {
+        let f = self.files.len();
+        self.files.push(file.to_owned());
+        self.keys.extend(keys.iter().map(|k| (f, k.clone())));
+    }
+
+    /// The cross-file findings (policy applied), sorted.
+    #[must_use]
+    pub fn finish(self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.duplicates(&mut out);
+        self.gaps(&mut out);
+        self.policy.apply(&mut out);
+        sort_findings(&mut out);
+        out
+    }
+
+    fn duplicates(&self, out: &mut Vec<Finding>) {
+        // First occurrence of each (owner, period) overall, and within each file.
+        let mut first: BTreeMap<Period<'_>, usize> = BTreeMap::new();
+        let mut first_in_file: BTreeSet<(usize, Period<'_>)> = BTreeSet::new();
+        for (n, (f, k)) in self.keys.iter().enumerate() {
+            let id = (k.owner_uid.as_str(), k.start, k.end);
+            let earliest = *first.entry(id).or_insert(n);
+            let first_here = first_in_file.insert((*f, id));
+            let (ef, ek) = &self.keys[earliest];
+            // Within one file, check_file has reported it already.
+            if ef == f || !first_here {
+                continue;
+            }
+            let here = &self.files[*f];
+            let there = ek.place(&self.files[*ef]);
+            out.push(
+                Finding::of(
+                    "duplicate-report",
+                    here,
+                    k.pointer.clone(),
+                    duplicate_message(k, ek, &there),
+                )
+                .at_opt(k.line, k.column),
+            );
+        }
+    }
+
+    fn gaps(&self, out: &mut Vec<Finding>) {
+        // Per owner, the months seen with their first report.
+        let mut months: BTreeMap<&str, BTreeMap<weights::Month, usize>> = BTreeMap::new();
+        for (n, (_, k)) in self.keys.iter().enumerate() {
+            months
+                .entry(k.owner_uid.as_str())
+                .or_default()
+                .entry(k.month())
+                .or_insert(n);
+        }
+        for seen in months.values() {
+            let mut prev: Option<(weights::Month, usize)> = None;
+            for (&m, &n) in seen {
+                if let Some((pm, pn)) = prev {
+                    let first_missing = next_month(pm);
+                    if first_missing < m {
+                        let last_missing = prev_month(m);
+                        let (f, k) = &self.keys[n];
+                        let (pf, pk) = &self.keys[pn];
+                        let missing = if first_missing == last_missing {
+                            ym(first_missing)
+                        } else {
+                            format!("{} to {}", ym(first_missing), ym(last_missing))
+                        };
+                        out.push(
+                            Finding::of(
+                                "missing-month",
+                                &self.files[*f],
+                                k.pointer.clone(),
+                                format!(
+                                    "no report of {:?} ({}) for {missing}: the inputs have {} ({}) and then {} (here)",
+                                    k.owner_name,
+                                    k.owner_uid,
+                                    ym(pm),
+                                    pk.place(&self.files[*pf]),
+                                    ym(m),
+                                ),
+                            )
+                            .at_opt(k.line, k.column),
+                        );
+                    }
+                }
+                prev = Some((m, n));
+            }
+        }
+    }
+}
+
+pub(crate) fn duplicate_message(k: &ReportKey, first: &ReportKey, there: &str) -> String {
+    if k.report_id == first.report_id {
+        format!(
+            "report {} of {:?} for {} is also at {there}: counting both would count the month twice",
+            k.report_id,
+            k.owner_name,
+            k.period()
+        )
+    } else {
+        format!(
+            "report {} of {:?} covers the same period, {}, as report {} at {there}: bill from one of them",
+            k.report_id,
+            k.owner_name,
+            k.period(),
+            first.report_id
+        )
+    }
+}
+
+const fn next_month((y, m): weights::Month) -> weights::Month {
+    if m >= 12 { (y + 1, 1) } else { (y, m + 1) }
+}
+
+const fn prev_month((y, m): weights::Month) -> weights::Month {
+    if m <= 1 { (y - 1, 12) } else { (y, m - 1) }
+}
+
+trait AtOpt {
+    fn at_opt(self, line: Option<usize>, column: Option<usize>) -> Self;
+}
+
+impl AtOpt for Finding {
+    fn at_opt(mut self, line: Option<usize>, column: Option<usize>) -> Self {
+        self.line = line;
+        self.column = column;
+        self
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared machinery of the checks.
+
+/// One step of a JSON pointer.
+#[derive(Debug, Clone, Copy)]
+enum Seg<'a> {
+    /// The pointer of the item the checks start from (`/data/3`, `/data`, or empty).
+    Root(&'a str),
+    Key(&'static str),
+    Index(usize),
+    /// A member and an index in it (`/usageDetails/4`), in one step.
+    KeyIndex(&'static str, usize),
+}
+
+/// A JSON pointer under construction: a chain of steps on the stack, each borrowing its
+/// parent, so that a child costs a few words and text is made only by [`Ptr::render`],
+/// when a finding is emitted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ptr<'a> {
+    parent: Option<&'a Ptr<'a>>,
+    seg: Seg<'a>,
+}
+
+impl<'a> Ptr<'a> {
+    pub(crate) const fn root(root: &'a str) -> Self {
+        Self {
+            parent: None,
+            seg: Seg::Root(root),
+        }
+    }
+
+    pub(crate) const fn key(&'a self, k: &'static str) -> Self {
+        Self {
+            parent: Some(self),
+            seg: Seg::Key(k),
+        }
+    }
+
+    pub(crate) const fn at(&'a self, i: usize) -> Self {
+        Self {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+
+    pub(crate) const fn key_at(&'a self, k: &'static str, i: usize) -> Self {
+        Self {
+            parent: Some(self),
+            seg: Seg::KeyIndex(k, i),
+        }
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut steps = Vec::with_capacity(16);
+        let mut p = Some(self);
+        while let Some(x) = p {
+            steps.push(x.seg);
+            p = x.parent;
+        }
+        let mut s = String::with_capacity(16 * steps.len());
+        for seg in steps.iter().rev() {
+            match seg {
+                Seg::Root(r) => s.push_str(r),
+                Seg::Key(k) => {
+                    s.push('/');
+                    s.push_str(k);
+                }
+                Seg::Index(i) => {
+                    let _ = write!(s, "/{i}");
+                }
+                Seg::KeyIndex(k, i) => {
+                    let _ = write!(s, "/{k}/{i}");
+                }
+            }
+        }
+        s
+    }
+}
+
+/// A running exact sum; `None` once it overflowed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sum(Option<Decimal>);
+
+impl Sum {
+    pub(crate) const ZERO: Self = Self(Some(Decimal::ZERO));
+
+    pub(crate) fn add(&mut self, d: Decimal) {
+        self.0 = self.0.and_then(|s| s.checked_add(d));
+    }
+
+    pub(crate) const fn value(self) -> Option<Decimal> {
+        self.0
+    }
+}
+
+/// What a comparison found.
+pub(crate) enum Verdict {
+    /// The values agree.
+    Agree,
+    /// They differ; the recomputed value.
+    Differ(Decimal),
+    /// The recomputation overflowed.
+    Overflow,
+}
+
+/// State of the checks of one file.
+pub(crate) struct Ctx<'o> {
+    pub(crate) file: &'o str,
+    pub(crate) rule: Rule,
+    pub(crate) weights: &'o Weights,
+    pub(crate) out: Vec<Finding>,
+}
+
+impl<'o> Ctx<'o> {
+    fn new(file: &'o str, opts: &'o AuditOptions) -> Self {
+        Self {
+            file,
+            rule: opts.rule(),
+            weights: &opts.weights,
+            out: Vec::new(),
+        }
+    }
+
+    pub(crate) fn emit(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+
+    /// Compares a reported value with a recomputed one (by [`Rule`]).
+    pub(crate) fn verdict(&self, expected: Option<Decimal>, found: Decimal) -> Verdict {
+        match expected {
+            None => Verdict::Overflow,
+            Some(e) if self.rule.agrees(e, found) => Verdict::Agree,
+            Some(e) => Verdict::Differ(e),
+        }
+    }
+
+    /// Reports a recomputation that overflowed.
+    pub(crate) fn overflow(&mut self, ptr: Ptr<'_>, what: &str) {
+        let f = Finding::of(
+            "number-out-of-range",
+            self.file,
+            ptr.render(),
+            format!(
+                "recomputing {what} goes beyond the exact decimal range (28 digits): the values are corrupt"
+            ),
+        );
+        self.emit(f);
+    }
+
+    /// Reports a negative number.
+    pub(crate) fn negative(
+        &mut self,
+        ptr: Ptr<'_>,
+        field: &'static str,
+        value: impl std::fmt::Display,
+    ) {
+        let mut f = Finding::of(
+            "negative-value",
+            self.file,
+            ptr.key(field).render(),
+            format!("{field} is {value}: points, units and counts cannot be negative"),
+        );
+        f.found = Some(value.to_string());
+        self.emit(f);
+    }
+
+    /// Checks `meta.pagingInfo` against the number of items.
+    pub(crate) fn paging(&mut self, meta: Option<&ResponseMetadata>, items: usize, noun: &str) {
+        let Some(p) = meta.and_then(|m| m.paging_info.as_ref()) else {
+            return;
+        };
+        let root = Ptr::root("");
+        let meta = root.key("meta");
+        let ptr = meta.key("pagingInfo");
+        let have = i64::try_from(items).unwrap_or(i64::MAX);
+        if let (Some(total), Some(count)) = (p.total, p.count) {
+            let offset = p.offset.unwrap_or(0);
+            let end = offset.saturating_add(count);
+            if end > total {
+                let f = Finding::of(
+                    "paging-incomplete",
+                    self.file,
+                    ptr.key("offset").render(),
+                    format!(
+                        "pagingInfo says this page holds {noun} {} to {end}, but there are only {total}: the paging information is wrong",
+                        offset.saturating_add(1)
+                    ),
+                )
+                .with_values(total, end);
+                self.emit(f);
+            } else if total > end {
+                let f = Finding::of(
+                    "paging-incomplete",
+                    self.file,
+                    ptr.key("total").render(),
+                    format!(
+                        "this page holds {noun} {} to {end} of {total}: {} {noun} are in other pages; export every page (offset) or a larger limit",
+                        offset.saturating_add(1),
+                        total.saturating_sub(end)
+                    ),
+                )
+                .with_values(total, end);
+                self.emit(f);
+            }
+        }
+        if let Some(count) = p.count
+            && count != have
+        {
+            let f = Finding::of(
+                "paging-incomplete",
+                self.file,
+                ptr.key("count").render(),
+                format!(
+                    "pagingInfo.count is {count} but data holds {items} {noun}: the file may have been cut or edited"
+                ),
+            )
+            .with_values(items, count);
+            self.emit(f);
+        }
+    }
+
+    /// Reports the errors the API returned with the data.
+    pub(crate) fn api_errors(&mut self, errors: &[ApiError]) {
+        for (i, e) in errors.iter().enumerate() {
+            let mut what = String::new();
+            if let Some(k) = &e.kind {
+                let _ = write!(what, "type {k:?}, ");
+            }
+            if let Some(c) = &e.code {
+                let _ = write!(what, "code {c}, ");
+            }
+            let message = e.message.as_deref().unwrap_or("(no message)");
+            let f = Finding::of(
+                "api-error",
+                self.file,
+                Ptr::root("").key_at("errors", i).render(),
+                format!(
+                    "the API returned an error with the data ({what}message {message:?}): the data may be incomplete"
+                ),
+            );
+            self.emit(f);
+        }
+    }
+
+    /// Reports a value of an enumeration this tool does not know.
+    pub(crate) fn unknown_enum(&mut self, ptr: Ptr<'_>, field: &str, value: &str, known: &[&str]) {
+        let f = Finding::of(
+            "unknown-enum-value",
+            self.file,
+            ptr.render(),
+            format!(
+                "{field} {value:?} is not a value this tool knows (known: {}); it is kept as written",
+                known.join(", ")
+            ),
+        );
+        self.emit(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_render_only_what_was_pushed() {
+        let prefix = String::from("/data/3");
+        let root = Ptr::root(&prefix);
+        let summary = root.key("reportSummary");
+        let product = summary.key_at("productsUsage", 2);
+        assert_eq!(product.render(), "/data/3/reportSummary/productsUsage/2");
+        assert_eq!(
+            product.at(0).render(),
+            "/data/3/reportSummary/productsUsage/2/0"
+        );
+        assert_eq!(Ptr::root("").render(), "");
+        assert_eq!(Ptr::root("").key_at("errors", 1).render(), "/errors/1");
+        assert!(std::mem::size_of::<Ptr<'_>>() <= 40);
+    }
+
+    #[test]
+    fn policy_allows_denies_and_refuses_bad_codes() {
+        let p = Policy::new(&["missing-month"], &["warnings", "report-not-approved"]).unwrap();
+        let mut v = vec![
+            Finding::of("missing-month", "a", "", "m"),
+            Finding::of("weight-unexpected", "a", "", "w"),
+            Finding::new("report-not-approved", Severity::Info, "a", "", "r"),
+        ];
+        assert_eq!(p.apply(&mut v), 1);
+        assert!(v.iter().all(|f| f.severity == Severity::Error));
+        assert!(Policy::new(&["points-mismatch"], &["points-mismatch"]).is_err());
+        assert!(Policy::new(&["invalid-json"], &[] as &[&str]).is_err());
+        let e = Policy::new(&["points-mismach"], &[] as &[&str]).unwrap_err();
+        assert!(e.contains("did you mean points-mismatch"), "{e}");
+    }
+
+    #[test]
+    fn months_wrap_around_the_year() {
+        assert_eq!(next_month((2025, 12)), (2026, 1));
+        assert_eq!(prev_month((2026, 1)), (2025, 12));
+    }
+}

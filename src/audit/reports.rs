@@ -1,0 +1,1140 @@
+//! Checks of license usage reports (`/licensing/reports`).
+//!
+//! Per report: its status and parameters (dates, interval, generation), then the owner's
+//! part and each appendix the same way: server lists, every workload row
+//! (`usedPoints = reportedCount × weight`, or the sum over `objectsByWeight`), and every
+//! roll-up (product, summary, organizations, usage details, details per workload type).
+//! A roll-up compares a reported total with the sum of the reported values one level
+//! below it: a wrong number breaks each relation it takes part in (a row's points: its own
+//! product and its product's total), and each broken relation is reported where it is.
+
+use super::compare::{rounded_up, show_expected};
+use super::weights::Month;
+use super::{Ctx, Ptr, ReportKey, Sum, Verdict};
+use crate::date::{DateParts, VspcDate, days_in_month};
+use crate::diag::{Finding, Severity};
+use crate::enums::{OrganizationType, ProductType, ReportStatus, WorkloadType};
+use crate::load::ReportsDocument;
+use crate::model::{
+    LicenseReportParameters, LicenseReportSummary, OrganizationLicenseUsage,
+    OrganizationUsageOfLicensesWithSameSupportId, SingleLicenseReport, WorkloadLicenseUsage,
+};
+use rust_decimal::Decimal;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Checks every report of a document; returns the keys of the reports that have an owner
+/// and a period.
+pub(crate) fn check(ctx: &mut Ctx<'_>, doc: &ReportsDocument) -> Vec<ReportKey> {
+    ctx.paging(doc.meta.as_ref(), doc.reports.len(), "reports");
+    ctx.api_errors(&doc.errors);
+    let mut keys = Vec::new();
+    for (i, r) in doc.reports.iter().enumerate() {
+        let prefix = doc.shape.item_pointer(i);
+        let check = ReportCheck {
+            ctx: &mut *ctx,
+            root: Ptr::root(&prefix),
+            month: None,
+            weights_seen: BTreeMap::new(),
+            dedupe: BTreeMap::new(),
+        };
+        keys.extend(check.run(r, i));
+    }
+    duplicates_within(ctx, &keys);
+    keys
+}
+
+/// `duplicate-report` within one file.
+fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey]) {
+    let mut first: BTreeMap<super::Period<'_>, usize> = BTreeMap::new();
+    for (n, k) in keys.iter().enumerate() {
+        match first.entry((k.owner_uid.as_str(), k.start, k.end)) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(n);
+            }
+            std::collections::btree_map::Entry::Occupied(o) => {
+                let e = &keys[*o.get()];
+                let there = format!("{} in this file", e.pointer);
+                let f = Finding::of(
+                    "duplicate-report",
+                    ctx.file,
+                    k.pointer.clone(),
+                    super::duplicate_message(k, e, &there),
+                );
+                ctx.emit(f);
+            }
+        }
+    }
+}
+
+/// Who a workload row belongs to, for messages.
+#[derive(Debug, Clone, Copy)]
+enum Who<'r> {
+    Summary,
+    AppendixSummary(Option<&'r str>),
+    Org(Option<&'r str>),
+}
+
+impl fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Summary => f.write_str("in reportSummary"),
+            Self::AppendixSummary(Some(c)) => write!(f, "in the appendix of {c:?}"),
+            Self::AppendixSummary(None) => f.write_str("in an appendix"),
+            Self::Org(Some(n)) => write!(f, "of {n:?}"),
+            Self::Org(None) => f.write_str("of an organization without name"),
+        }
+    }
+}
+
+/// The owner's part of a report, or one appendix: checked the same way.
+struct Scope<'r> {
+    summary_key: &'static str,
+    summary: Option<&'r LicenseReportSummary>,
+    orgs: &'r [OrganizationLicenseUsage],
+    details: &'r [OrganizationUsageOfLicensesWithSameSupportId],
+    servers: Servers<'r>,
+    company: Option<&'r str>,
+}
+
+struct Servers<'r> {
+    names: [&'static str; 3],
+    lists: [Option<&'r [String]>; 3],
+}
+
+/// Points of one workload type in the summary and in the details, and the first row of
+/// each (rendered once per type).
+struct TypeSums {
+    summary: Sum,
+    details: Sum,
+    summary_at: Option<String>,
+    details_at: Option<String>,
+}
+
+/// Rows of one weight, and the first of them (rendered once per weight).
+struct WeightSeen {
+    weight: Decimal,
+    rows: usize,
+    first: String,
+}
+
+type DedupeKey<'r> = (&'static str, &'r str, &'r str, Decimal);
+
+struct ReportCheck<'c, 'o, 'r, 'p> {
+    ctx: &'c mut Ctx<'o>,
+    root: Ptr<'p>,
+    /// The report's month, once known (for dated weight rules).
+    month: Option<Month>,
+    /// The weights of each (workload type, edition): how many rows, and the first.
+    weights_seen: BTreeMap<(&'r WorkloadType, &'r str), Vec<WeightSeen>>,
+    /// Findings reported once per report: index in `ctx.out` and how many more there were.
+    dedupe: BTreeMap<DedupeKey<'r>, (usize, usize)>,
+}
+
+fn server_names(list: &[String]) -> String {
+    let shown: Vec<String> = list.iter().take(5).map(|s| format!("{s:?}")).collect();
+    let more = list.len().saturating_sub(5);
+    format!(
+        "{} server{} ({}{})",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Which end of its month an impossible day is nearer to (day 0, or past the last day).
+fn nearest_day_word(parts: &DateParts) -> &'static str {
+    if parts.day == 0 { "first" } else { "last" }
+}
+
+impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
+    fn run(mut self, r: &'r SingleLicenseReport, index: usize) -> Option<ReportKey> {
+        self.status(r);
+        let key = match (&r.report_parameters, &r.report_paremeters) {
+            (None, None) => {
+                let f = Finding::of(
+                    "missing-parameters",
+                    self.ctx.file,
+                    self.root.render(),
+                    "the report has neither reportParameters nor reportParemeters: its owner and month are unknown, so it cannot be placed in a series or billed",
+                );
+                self.ctx.emit(f);
+                None
+            }
+            (Some(p), old) => {
+                if let Some(o) = old {
+                    let differ = if o == p { "" } else { ", and they differ" };
+                    let f = Finding::of(
+                        "conflicting-fields",
+                        self.ctx.file,
+                        Ptr::key(&self.root, "reportParemeters").render(),
+                        format!(
+                            "both reportParameters (API 3.6+) and reportParemeters (the misspelled name up to 3.5.1) are present{differ}: reportParameters is used"
+                        ),
+                    );
+                    self.ctx.emit(f);
+                }
+                self.parameters(p, "reportParameters", index)
+            }
+            (None, Some(p)) => self.parameters(p, "reportParemeters", index),
+        };
+        let owner = Scope {
+            summary_key: "reportSummary",
+            summary: r.report_summary.as_ref(),
+            orgs: r.organizations(),
+            details: r.details(),
+            servers: Servers {
+                names: [
+                    "notCollectedCloudServers",
+                    "clonedCloudServers",
+                    "unsupportedCloudServers",
+                ],
+                lists: [
+                    r.not_collected_cloud_servers.as_deref(),
+                    r.cloned_cloud_servers.as_deref(),
+                    r.unsupported_cloud_servers.as_deref(),
+                ],
+            },
+            company: None,
+        };
+        let root = self.root;
+        self.scope(&owner, root, Who::Summary);
+        for (k, a) in r.appendix_list().iter().enumerate() {
+            let company = a.license_company_name.as_deref();
+            let scope = Scope {
+                summary_key: "appendixSummary",
+                summary: a.appendix_summary.as_ref(),
+                orgs: a.organizations(),
+                details: a.details(),
+                servers: Servers {
+                    names: [
+                        "notCollectedCloudServers",
+                        "clonedCloudServers",
+                        "unsupportedCloudServers",
+                    ],
+                    lists: [
+                        a.not_collected_cloud_servers.as_deref(),
+                        a.cloned_cloud_servers.as_deref(),
+                        a.unsupported_cloud_servers.as_deref(),
+                    ],
+                },
+                company,
+            };
+            let root = self.root;
+            let at = root.key_at("appendices", k);
+            self.scope(&scope, at, Who::AppendixSummary(company));
+        }
+        self.inconsistent_weights();
+        for &(i, more) in self.dedupe.values() {
+            if more > 0
+                && let Some(f) = self.ctx.out.get_mut(i)
+            {
+                f.message
+                    .push_str(&format!(" ({more} more like it in this report)"));
+            }
+        }
+        key
+    }
+
+    /// Whether a finding with this key is the first of the report; counts the others.
+    fn first_time(&mut self, key: DedupeKey<'r>) -> bool {
+        let next = self.ctx.out.len();
+        match self.dedupe.entry(key) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert((next, 0));
+                true
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                o.get_mut().1 += 1;
+                false
+            }
+        }
+    }
+
+    fn unknown(&mut self, ptr: Ptr<'_>, field: &'static str, value: &'r str, known: &[&str]) {
+        if self.first_time(("unknown-enum-value", field, value, Decimal::ZERO)) {
+            self.ctx.unknown_enum(ptr, field, value, known);
+        }
+    }
+
+    fn status(&mut self, r: &'r SingleLicenseReport) {
+        match &r.report_status {
+            None => {
+                let mut f = Finding::of(
+                    "report-not-approved",
+                    self.ctx.file,
+                    self.root.render(),
+                    "the report has no reportStatus (consoles before API 3.5.1 do not send it): whether it is final cannot be told",
+                );
+                f.severity = Severity::Info;
+                self.ctx.emit(f);
+            }
+            Some(ReportStatus::Approved) => {}
+            Some(s) => {
+                let root = self.root;
+                let at = root.key("reportStatus");
+                if let ReportStatus::Other(v) = s {
+                    self.unknown(at, "reportStatus", v, ReportStatus::KNOWN);
+                }
+                let f = Finding::of(
+                    "report-not-approved",
+                    self.ctx.file,
+                    at.render(),
+                    format!(
+                        "reportStatus is {}, not Approved: the report may still change; approve it in VSPC (it approves itself on the 3rd) before billing from it",
+                        s.as_str()
+                    ),
+                );
+                self.ctx.emit(f);
+            }
+        }
+    }
+
+    /// Reports an impossible date; returns the calendar date the other checks use.
+    fn date(&mut self, at: Ptr<'_>, field: &str, d: &VspcDate) -> Option<DateParts> {
+        let Some(err) = d.parts.calendar_error() else {
+            return Some(d.parts);
+        };
+        let day_only = DateParts {
+            time: None,
+            ..d.parts
+        };
+        let (usable, advice) = if day_only.calendar_error().is_none() {
+            (
+                Some(day_only),
+                "; the date itself is used for the other checks".to_owned(),
+            )
+        } else {
+            match day_only
+                .clamped_to_month()
+                .filter(|c| c.calendar_error().is_none())
+            {
+                Some(c) => (
+                    Some(c),
+                    format!(
+                        "; {}, the {} day of that month, is probably meant (the other checks use it)",
+                        c.date_string(),
+                        nearest_day_word(&d.parts)
+                    ),
+                ),
+                None => (None, "; the checks that need it are skipped".to_owned()),
+            }
+        };
+        let f = Finding::of(
+            "invalid-date",
+            self.ctx.file,
+            at.render(),
+            format!("{field} {} is not a real date: {err}{advice}", d.text),
+        );
+        self.ctx.emit(f);
+        usable
+    }
+
+    fn parameters(
+        &mut self,
+        p: &'r LicenseReportParameters,
+        field: &'static str,
+        index: usize,
+    ) -> Option<ReportKey> {
+        let root = self.root;
+        let pp = root.key(field);
+        let generated = self.date(
+            pp.key("generationDate"),
+            "generationDate",
+            &p.generation_date,
+        );
+        let ip = pp.key("reportInterval");
+        let interval = &p.report_interval;
+        let start = self.date(
+            ip.key("startOfInterval"),
+            "startOfInterval",
+            &interval.start_of_interval,
+        );
+        let end = self.date(
+            ip.key("endOfInterval"),
+            "endOfInterval",
+            &interval.end_of_interval,
+        );
+        if let (Some(s), Some(e)) = (start, end) {
+            if s.ymd() > e.ymd() {
+                let f = Finding::of(
+                    "interval-reversed",
+                    self.ctx.file,
+                    ip.render(),
+                    format!(
+                        "the interval starts on {} after it ends on {}",
+                        s.date_string(),
+                        e.date_string()
+                    ),
+                );
+                self.ctx.emit(f);
+            } else {
+                let last = days_in_month(s.year, s.month);
+                if s.day != 1 || (e.year, e.month, e.day) != (s.year, s.month, last) {
+                    let next = if s.month == 12 {
+                        (s.year + 1, 1, 1)
+                    } else {
+                        (s.year, s.month + 1, 1)
+                    };
+                    let exclusive = if s.day == 1 && e.ymd() == next {
+                        "; an end on the 1st of the next month reads as an exclusive end, but VSPC writes the last day of the month"
+                    } else {
+                        ""
+                    };
+                    let f = Finding::of(
+                        "interval-not-calendar-month",
+                        self.ctx.file,
+                        ip.render(),
+                        format!(
+                            "the interval {} to {} is not one calendar month (a monthly report covers {:04}-{:02}-01 to {:04}-{:02}-{last:02}){exclusive}",
+                            s.date_string(),
+                            e.date_string(),
+                            s.year,
+                            s.month,
+                            s.year,
+                            s.month
+                        ),
+                    );
+                    self.ctx.emit(f);
+                }
+            }
+        }
+        if let (Some(g), Some(e)) = (generated, end)
+            && g.ymd() <= e.ymd()
+        {
+            let f = Finding::of(
+                "generated-before-interval-end",
+                self.ctx.file,
+                pp.key("generationDate").render(),
+                format!(
+                    "the report was generated on {}, before its interval ended ({}): usage of the rest of the month is missing",
+                    g.date_string(),
+                    e.date_string()
+                ),
+            );
+            self.ctx.emit(f);
+        }
+        self.month = start.map(|s| (s.year, s.month));
+        let (s, e) = (start?, end?);
+        Some(ReportKey {
+            index,
+            pointer: pp.render(),
+            line: None,
+            column: None,
+            report_id: p.report_id,
+            owner_uid: p.organization_uid.to_ascii_lowercase(),
+            owner_name: p.organization_name.clone(),
+            start: s.ymd(),
+            end: e.ymd(),
+        })
+    }
+
+    fn servers(&mut self, at: Ptr<'_>, s: &Servers<'r>, who: &dyn Fn() -> String) {
+        let [nc, cl, un] = s.lists;
+        let [ncn, cln, unn] = s.names;
+        if let Some(l) = nc.filter(|l| !l.is_empty()) {
+            let f = Finding::of(
+                "servers-not-collected",
+                self.ctx.file,
+                at.key(ncn).render(),
+                format!(
+                    "{}{ncn} lists {}: their usage could not be collected, so the totals miss it; collect again, or report it to Veeam by hand",
+                    who(),
+                    server_names(l)
+                ),
+            );
+            self.ctx.emit(f);
+        }
+        if let Some(l) = cl.filter(|l| !l.is_empty()) {
+            let f = Finding::of(
+                "servers-cloned",
+                self.ctx.file,
+                at.key(cln).render(),
+                format!(
+                    "{}{cln} lists {}: cloned servers (same installation id) are left out of the report, so the totals are incomplete",
+                    who(),
+                    server_names(l)
+                ),
+            );
+            self.ctx.emit(f);
+        }
+        if let Some(l) = un.filter(|l| !l.is_empty()) {
+            let f = Finding::of(
+                "servers-unsupported",
+                self.ctx.file,
+                at.key(unn).render(),
+                format!(
+                    "{}{unn} lists {}: unsupported servers are left out of the report, so the totals are incomplete",
+                    who(),
+                    server_names(l)
+                ),
+            );
+            self.ctx.emit(f);
+        }
+    }
+
+    #[allow(clippy::too_many_lines)] // one roll-up after the other, in the order of the data
+    fn scope(&mut self, s: &Scope<'r>, at: Ptr<'_>, who: Who<'r>) {
+        let company = s.company;
+        self.servers(at, &s.servers, &|| {
+            company.map_or(String::new(), |c| format!("appendix of {c:?}: "))
+        });
+        let mut types: BTreeMap<&'r WorkloadType, TypeSums> = BTreeMap::new();
+        if let Some(summary) = s.summary {
+            let sat = at.key(s.summary_key);
+            self.summary(summary, sat, who, &mut types);
+        }
+
+        // organizationsUsage
+        let op = at.key("organizationsUsage");
+        let mut org_index: HashMap<&'r str, usize> = HashMap::with_capacity(s.orgs.len());
+        let mut org_sum = Sum::ZERO;
+        for (k, o) in s.orgs.iter().enumerate() {
+            let oat = op.at(k);
+            if let Some(OrganizationType::Other(v)) = &o.organization_type {
+                self.unknown(
+                    oat.key("organizationType"),
+                    "organizationType",
+                    v,
+                    OrganizationType::KNOWN,
+                );
+            }
+            if o.used_points.is_sign_negative() && !o.used_points.is_zero() {
+                self.ctx.negative(oat, "usedPoints", o.used_points);
+            }
+            match org_index.entry(o.organization_uid.as_str()) {
+                Entry::Vacant(v) => {
+                    v.insert(k);
+                }
+                Entry::Occupied(first) => {
+                    let f = Finding::of(
+                        "duplicate-organization",
+                        self.ctx.file,
+                        oat.render(),
+                        format!(
+                            "{:?} ({}) appears again in organizationsUsage (first at {}): its points would be counted twice",
+                            o.organization_name.as_deref().unwrap_or(""),
+                            o.organization_uid,
+                            op.at(*first.get()).render()
+                        ),
+                    );
+                    self.ctx.emit(f);
+                }
+            }
+            org_sum.add(o.used_points);
+        }
+        if let Some(summary) = s.summary
+            && !s.orgs.is_empty()
+        {
+            match org_sum.value() {
+                None => self.ctx.overflow(op, "the sum of organizationsUsage"),
+                Some(sum) => {
+                    if !self.ctx.rule.agrees(summary.total_points, sum) {
+                        let f = Finding::of(
+                            "organizations-total-mismatch",
+                            self.ctx.file,
+                            op.render(),
+                            format!(
+                                "the organizations' usedPoints sum to {sum}, but {}.totalPoints is {}{}",
+                                s.summary_key,
+                                summary.total_points,
+                                company.map_or(String::new(), |c| format!(
+                                    " (appendix of {c:?})"
+                                ))
+                            ),
+                        )
+                        .with_values(summary.total_points, sum);
+                        self.ctx.emit(f);
+                    }
+                }
+            }
+        }
+
+        // usageDetails
+        let dp = at.key("usageDetails");
+        let mut by_org: HashMap<&'r str, (Sum, usize)> = HashMap::with_capacity(s.details.len());
+        let mut support: HashMap<(&'r str, Option<&'r str>), usize> =
+            HashMap::with_capacity(s.details.len());
+        for (di, d) in s.details.iter().enumerate() {
+            let dat = dp.at(di);
+            let name = d.organization_name.as_deref();
+            let uid = d.organization_uid.as_str();
+            match support.entry((uid, d.support_id.as_deref())) {
+                Entry::Vacant(v) => {
+                    v.insert(di);
+                }
+                Entry::Occupied(first) => {
+                    let f = Finding::of(
+                        "duplicate-organization",
+                        self.ctx.file,
+                        dat.render(),
+                        format!(
+                            "{:?} ({uid}) appears again in usageDetails with the same supportId (first at {}): its points would be counted twice",
+                            name.unwrap_or(""),
+                            dp.at(*first.get()).render()
+                        ),
+                    );
+                    self.ctx.emit(f);
+                }
+            }
+            self.servers(
+                dat,
+                &Servers {
+                    names: [
+                        "notCollectedClientServers",
+                        "clonedClientServers",
+                        "unsupportedClientServers",
+                    ],
+                    lists: [
+                        d.not_collected_client_servers.as_deref(),
+                        d.cloned_client_servers.as_deref(),
+                        d.unsupported_client_servers.as_deref(),
+                    ],
+                },
+                &|| format!("{:?}: ", name.unwrap_or("")),
+            );
+            let mut org_total = Sum::ZERO;
+            for (li, lp) in d.products().iter().enumerate() {
+                let lat = dat.key_at("usageByLicenseAndProduct", li);
+                if let Some(ProductType::Other(v)) = &lp.product_type {
+                    self.unknown(lat.key("productType"), "productType", v, ProductType::KNOWN);
+                }
+                if lp.used_points.is_sign_negative() && !lp.used_points.is_zero() {
+                    self.ctx.negative(lat, "usedPoints", lp.used_points);
+                }
+                let edition = lp.license_edition.as_deref();
+                let mut sum = Sum::ZERO;
+                for (wi, w) in lp.workloads().iter().enumerate() {
+                    let wat = lat.key_at("workloadUsage", wi);
+                    self.workload(w, wat, edition, Who::Org(name));
+                    sum.add(w.used_points);
+                    let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
+                    t.details.add(w.used_points);
+                    if t.details_at.is_none() {
+                        t.details_at = Some(wat.render());
+                    }
+                }
+                if lp.workload_usage.is_some() {
+                    let uat = lat.key("usedPoints");
+                    match self.ctx.verdict(sum.value(), lp.used_points) {
+                        Verdict::Agree => {}
+                        Verdict::Overflow => self.ctx.overflow(uat, "the sum of workloadUsage"),
+                        Verdict::Differ(e) => {
+                            let f = Finding::of(
+                                "details-total-mismatch",
+                                self.ctx.file,
+                                uat.render(),
+                                format!(
+                                    "{:?}, license {} ({}): usedPoints {} is not the sum of its workloads' usedPoints, {}{}",
+                                    name.unwrap_or(""),
+                                    lp.license_id.as_deref().map_or_else(|| "without id".to_owned(), |l| format!("{l:?}")),
+                                    lp.product_type.as_ref().map_or("no productType", ProductType::as_str),
+                                    lp.used_points,
+                                    show_expected(e, lp.used_points),
+                                    ceiling_note(e, lp.used_points)
+                                ),
+                            )
+                            .with_values(show_expected(e, lp.used_points), lp.used_points);
+                            self.ctx.emit(f);
+                        }
+                    }
+                }
+                org_total.add(lp.used_points);
+            }
+            match by_org.entry(uid) {
+                Entry::Vacant(v) => {
+                    v.insert((org_total, di));
+                }
+                Entry::Occupied(mut o) => {
+                    let (acc, _) = o.get_mut();
+                    acc.0 = acc
+                        .0
+                        .and_then(|a| org_total.0.and_then(|t| a.checked_add(t)));
+                }
+            }
+        }
+
+        // Each organization against its usage details.
+        if !s.orgs.is_empty() && !s.details.is_empty() {
+            for (k, o) in s.orgs.iter().enumerate() {
+                let uid = o.organization_uid.as_str();
+                if org_index.get(uid) != Some(&k) {
+                    continue; // a duplicate, reported above
+                }
+                let oat = op.at(k);
+                let uat = oat.key("usedPoints");
+                let expected = by_org
+                    .get(uid)
+                    .map_or(Some(Decimal::ZERO), |(s, _)| s.value());
+                match self.ctx.verdict(expected, o.used_points) {
+                    Verdict::Agree => {}
+                    Verdict::Overflow => self.ctx.overflow(uat, "the sum of usageDetails"),
+                    Verdict::Differ(e) => {
+                        let f = Finding::of(
+                            "details-total-mismatch",
+                            self.ctx.file,
+                            uat.render(),
+                            format!(
+                                "{:?} ({uid}) uses {} points in organizationsUsage, but its usageDetails sum to {}{}",
+                                o.organization_name.as_deref().unwrap_or(""),
+                                o.used_points,
+                                show_expected(e, o.used_points),
+                                ceiling_note(e, o.used_points)
+                            ),
+                        )
+                        .with_values(show_expected(e, o.used_points), o.used_points);
+                        self.ctx.emit(f);
+                    }
+                }
+            }
+            for (di, d) in s.details.iter().enumerate() {
+                let uid = d.organization_uid.as_str();
+                if org_index.contains_key(uid) {
+                    continue;
+                }
+                let Some(&(sum, first)) = by_org.get(uid) else {
+                    continue;
+                };
+                if first != di {
+                    continue;
+                }
+                match sum.value() {
+                    None => self.ctx.overflow(dp.at(di), "the sum of usageDetails"),
+                    Some(v) if v.is_zero() => {}
+                    Some(v) => {
+                        let f = Finding::of(
+                            "details-total-mismatch",
+                            self.ctx.file,
+                            dp.at(di).render(),
+                            format!(
+                                "{:?} ({uid}) uses {v} points in usageDetails but has no entry in organizationsUsage",
+                                d.organization_name.as_deref().unwrap_or("")
+                            ),
+                        )
+                        .with_values(v, 0);
+                        self.ctx.emit(f);
+                    }
+                }
+            }
+        }
+
+        // Per workload type, the details against the summary.
+        if s.summary.is_some() && !s.details.is_empty() {
+            for (wt, t) in &types {
+                let (Some(found), Some(expected)) = (t.summary.value(), t.details.value()) else {
+                    let f = Finding::of(
+                        "number-out-of-range",
+                        self.ctx.file,
+                        t.summary_at
+                            .clone()
+                            .or_else(|| t.details_at.clone())
+                            .unwrap_or_else(|| at.render()),
+                        format!(
+                            "recomputing the points of {wt} goes beyond the exact decimal range (28 digits): the values are corrupt"
+                        ),
+                    );
+                    self.ctx.emit(f);
+                    continue;
+                };
+                if self.ctx.rule.agrees(expected, found) {
+                    continue;
+                }
+                let place = match (&t.summary_at, &t.details_at) {
+                    (Some(p), _) | (None, Some(p)) => format!("{p}/usedPoints"),
+                    (None, None) => at.render(),
+                };
+                let f = Finding::of(
+                    "details-summary-mismatch",
+                    self.ctx.file,
+                    place,
+                    format!(
+                        "{wt}: the {} rows give {found} points, but the usageDetails rows sum to {}{}",
+                        s.summary_key,
+                        show_expected(expected, found),
+                        company.map_or(String::new(), |c| format!(" (appendix of {c:?})"))
+                    ),
+                )
+                .with_values(show_expected(expected, found), found);
+                self.ctx.emit(f);
+            }
+        }
+    }
+
+    fn summary(
+        &mut self,
+        s: &'r LicenseReportSummary,
+        at: Ptr<'_>,
+        who: Who<'r>,
+        types: &mut BTreeMap<&'r WorkloadType, TypeSums>,
+    ) {
+        if s.total_points.is_sign_negative() && !s.total_points.is_zero() {
+            self.ctx.negative(at, "totalPoints", s.total_points);
+        }
+        let pp = at.key("productsUsage");
+        let mut total = Sum::ZERO;
+        for (pi, p) in s.products_usage.iter().enumerate() {
+            let pat = pp.at(pi);
+            if let Some(ProductType::Other(v)) = &p.product_type {
+                self.unknown(pat.key("productType"), "productType", v, ProductType::KNOWN);
+            }
+            let edition = p.license_edition.as_deref();
+            let mut sum = Sum::ZERO;
+            for (wi, w) in p.workloads().iter().enumerate() {
+                let wat = pat.key_at("workloadUsage", wi);
+                self.workload(w, wat, edition, who);
+                sum.add(w.used_points);
+                let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
+                t.summary.add(w.used_points);
+                if t.summary_at.is_none() {
+                    t.summary_at = Some(wat.render());
+                }
+            }
+            match p.total_points {
+                Some(tp) => {
+                    if tp.is_sign_negative() && !tp.is_zero() {
+                        self.ctx.negative(pat, "totalPoints", tp);
+                    }
+                    if p.workload_usage.is_some() {
+                        let tat = pat.key("totalPoints");
+                        match self.ctx.verdict(sum.value(), tp) {
+                            Verdict::Agree => {}
+                            Verdict::Overflow => {
+                                self.ctx.overflow(tat, "the sum of workloadUsage");
+                            }
+                            Verdict::Differ(e) => {
+                                let product = p
+                                    .product_type
+                                    .as_ref()
+                                    .map(ProductType::as_str)
+                                    .or(p.product_name.as_deref())
+                                    .unwrap_or("without productType");
+                                let f = Finding::of(
+                                    "product-total-mismatch",
+                                    self.ctx.file,
+                                    tat.render(),
+                                    format!(
+                                        "product {product}{} {who}: totalPoints {tp} is not the sum of its workloads' usedPoints, {}{}",
+                                        edition.map_or(String::new(), |e| format!(" ({e})")),
+                                        show_expected(e, tp),
+                                        ceiling_note(e, tp)
+                                    ),
+                                )
+                                .with_values(show_expected(e, tp), tp);
+                                self.ctx.emit(f);
+                            }
+                        }
+                    }
+                    total.add(tp);
+                }
+                None => total.0 = total.0.and_then(|t| sum.0.and_then(|v| t.checked_add(v))),
+            }
+        }
+        let tat = at.key("totalPoints");
+        match self.ctx.verdict(total.value(), s.total_points) {
+            Verdict::Agree => {}
+            Verdict::Overflow => self.ctx.overflow(tat, "the sum of productsUsage"),
+            Verdict::Differ(e) => {
+                let f = Finding::of(
+                    "summary-total-mismatch",
+                    self.ctx.file,
+                    tat.render(),
+                    format!(
+                        "totalPoints {} {who} is not the sum of the products' totalPoints, {}{}",
+                        s.total_points,
+                        show_expected(e, s.total_points),
+                        ceiling_note(e, s.total_points)
+                    ),
+                )
+                .with_values(show_expected(e, s.total_points), s.total_points);
+                self.ctx.emit(f);
+            }
+        }
+    }
+
+    /// One row of `usedPoints` against `count × weight`.
+    #[allow(clippy::too_many_arguments)]
+    fn row_points(
+        &mut self,
+        at: Ptr<'_>,
+        what: &dyn Fn() -> String,
+        reported: i64,
+        new: i64,
+        weight: Decimal,
+        used: Decimal,
+    ) {
+        let uat = at.key("usedPoints");
+        let expected = Decimal::from(reported).checked_mul(weight);
+        match self.ctx.verdict(expected, used) {
+            Verdict::Agree => {}
+            Verdict::Overflow => self.ctx.overflow(uat, "reportedCount x weight"),
+            Verdict::Differ(e) => {
+                let mut message = format!(
+                    "{}: usedPoints {used} is not reportedCount {reported} x weight {weight} = {}",
+                    what(),
+                    show_expected(e, used)
+                );
+                if new != 0
+                    && let Some(without_new) = reported
+                        .checked_sub(new)
+                        .and_then(|c| Decimal::from(c).checked_mul(weight))
+                    && self.ctx.rule.agrees(without_new, used)
+                {
+                    message.push_str(&format!(
+                        "; it matches (reportedCount - newCount) x weight = ({reported} - {new}) x {weight} = {}: the new workloads were left out",
+                        show_expected(without_new, used)
+                    ));
+                }
+                message.push_str(&ceiling_note(e, used));
+                let f = Finding::of("points-mismatch", self.ctx.file, uat.render(), message)
+                    .with_values(show_expected(e, used), used);
+                self.ctx.emit(f);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn workload(
+        &mut self,
+        w: &'r WorkloadLicenseUsage,
+        at: Ptr<'_>,
+        edition: Option<&'r str>,
+        who: Who<'r>,
+    ) {
+        let wt = w.workload_type.as_str();
+        if let WorkloadType::Other(v) = &w.workload_type {
+            self.unknown(
+                at.key("workloadType"),
+                "workloadType",
+                v,
+                WorkloadType::KNOWN,
+            );
+        }
+        self.counts(at, w.initial_count, w.reported_count, w.new_count);
+        for (field, v) in [("weight", w.weight), ("usedPoints", w.used_points)] {
+            if v.is_sign_negative() && !v.is_zero() {
+                self.ctx.negative(at, field, v);
+            }
+        }
+        let has_objects = w.platforms().iter().any(|p| !p.objects().is_empty());
+        if has_objects {
+            let mut sum = Sum::ZERO;
+            let mut counts = [Some(0i64); 3];
+            for (pi, p) in w.platforms().iter().enumerate() {
+                for (oi, o) in p.objects().iter().enumerate() {
+                    let plat = at.key_at("workloadsByPlatform", pi);
+                    let oat = plat.key_at("objectsByWeight", oi);
+                    self.counts(oat, o.initial_count, o.reported_count, o.new_count);
+                    for (field, v) in [("weight", o.weight), ("usedPoints", o.used_points)] {
+                        if v.is_sign_negative() && !v.is_zero() {
+                            self.ctx.negative(oat, field, v);
+                        }
+                    }
+                    let platform = p.type_id.as_deref().or(p.description.as_deref());
+                    self.row_points(
+                        oat,
+                        &|| {
+                            format!(
+                                "{wt} {who}, platform {:?}, objects of weight {}",
+                                platform.unwrap_or(""),
+                                o.weight
+                            )
+                        },
+                        o.reported_count,
+                        o.new_count,
+                        o.weight,
+                        o.used_points,
+                    );
+                    sum.add(o.used_points);
+                    for (c, v) in
+                        counts
+                            .iter_mut()
+                            .zip([o.initial_count, o.reported_count, o.new_count])
+                    {
+                        *c = c.and_then(|c| c.checked_add(v));
+                    }
+                }
+            }
+            let uat = at.key("usedPoints");
+            match self.ctx.verdict(sum.value(), w.used_points) {
+                Verdict::Agree => {}
+                Verdict::Overflow => self.ctx.overflow(uat, "the sum of objectsByWeight"),
+                Verdict::Differ(e) => {
+                    let f = Finding::of(
+                        "points-mismatch",
+                        self.ctx.file,
+                        uat.render(),
+                        format!(
+                            "{wt} {who}: usedPoints {} is not the sum of its objectsByWeight usedPoints, {}{}",
+                            w.used_points,
+                            show_expected(e, w.used_points),
+                            ceiling_note(e, w.used_points)
+                        ),
+                    )
+                    .with_values(show_expected(e, w.used_points), w.used_points);
+                    self.ctx.emit(f);
+                }
+            }
+            let fields = [
+                ("initialCount", w.initial_count),
+                ("reportedCount", w.reported_count),
+                ("newCount", w.new_count),
+            ];
+            for ((field, have), sum) in fields.into_iter().zip(counts) {
+                if let Some(sum) = sum
+                    && sum != have
+                {
+                    let f = Finding::of(
+                        "platform-count-mismatch",
+                        self.ctx.file,
+                        at.key(field).render(),
+                        format!(
+                            "{wt} {who}: {field} {have} is not the sum of its objectsByWeight {field}, {sum}"
+                        ),
+                    )
+                    .with_values(sum, have);
+                    self.ctx.emit(f);
+                }
+            }
+        } else {
+            self.row_points(
+                at,
+                &|| format!("{wt} {who}"),
+                w.reported_count,
+                w.new_count,
+                w.weight,
+                w.used_points,
+            );
+        }
+
+        // Weights: against the table, and against the other rows of the report.
+        let weights = self.ctx.weights;
+        if let Some(rule) = weights.unexpected(&w.workload_type, edition, self.month, w.weight)
+            && self.first_time(("weight-unexpected", wt, edition.unwrap_or(""), w.weight))
+        {
+            let f = Finding::of(
+                "weight-unexpected",
+                self.ctx.file,
+                at.key("weight").render(),
+                format!(
+                    "{wt}{} {who} has weight {}, but {} is expected ({})",
+                    edition.map_or(String::new(), |e| format!(" ({e})")),
+                    w.weight,
+                    rule.points,
+                    rule.source
+                ),
+            )
+            .with_values(rule.points, w.weight);
+            self.ctx.emit(f);
+        }
+        let seen = self
+            .weights_seen
+            .entry((&w.workload_type, edition.unwrap_or("")))
+            .or_default();
+        match seen.iter_mut().find(|s| s.weight == w.weight) {
+            Some(s) => s.rows += 1,
+            None => seen.push(WeightSeen {
+                weight: w.weight,
+                rows: 1,
+                first: at.render(),
+            }),
+        }
+    }
+
+    /// `weight-inconsistent`: per workload type and edition, every weight other than the
+    /// one most rows have (the first seen on a tie), at its first row.
+    fn inconsistent_weights(&mut self) {
+        let seen = std::mem::take(&mut self.weights_seen);
+        for ((wt, edition), weights) in &seen {
+            if weights.len() < 2 {
+                continue;
+            }
+            let mut main = &weights[0];
+            for w in &weights[1..] {
+                if w.rows > main.rows {
+                    main = w;
+                }
+            }
+            let edition = if edition.is_empty() {
+                String::new()
+            } else {
+                format!(" ({edition})")
+            };
+            for w in weights.iter().filter(|w| w.weight != main.weight) {
+                let others = if w.rows > 1 {
+                    format!(" and in {} more rows", w.rows - 1)
+                } else {
+                    String::new()
+                };
+                let f = Finding::of(
+                    "weight-inconsistent",
+                    self.ctx.file,
+                    format!("{}/weight", w.first),
+                    format!(
+                        "{wt}{edition} has weight {} here{others}, but {} in {} row{} of this report (first at {}/weight): one workload type and edition has one weight in a report",
+                        w.weight,
+                        main.weight,
+                        main.rows,
+                        if main.rows == 1 { "" } else { "s" },
+                        main.first
+                    ),
+                )
+                .with_values(main.weight, w.weight);
+                self.ctx.emit(f);
+            }
+        }
+    }
+
+    /// Counts of a row: not negative, and no more reported than collected.
+    fn counts(&mut self, at: Ptr<'_>, initial: i64, reported: i64, new: i64) {
+        for (field, v) in [
+            ("initialCount", initial),
+            ("reportedCount", reported),
+            ("newCount", new),
+        ] {
+            if v < 0 {
+                self.ctx.negative(at, field, v);
+            }
+        }
+        if reported > initial {
+            let f = Finding::of(
+                "reported-exceeds-initial",
+                self.ctx.file,
+                at.key("reportedCount").render(),
+                format!(
+                    "reportedCount {reported} is more than initialCount {initial}: the report bills more workloads than were collected"
+                ),
+            )
+            .with_values(initial, reported);
+            self.ctx.emit(f);
+        }
+    }
+}
+
+impl TypeSums {
+    const fn new() -> Self {
+        Self {
+            summary: Sum::ZERO,
+            details: Sum::ZERO,
+            summary_at: None,
+            details_at: None,
+        }
+    }
+}
+
+/// The note added when the reported value is the recomputed one rounded up.
+fn ceiling_note(expected: Decimal, found: Decimal) -> String {
+    if rounded_up(expected, found) {
+        format!(
+            "; {found} is {} rounded up, as Veeam's portal rounds non-integer point totals up",
+            expected.normalize()
+        )
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,466 @@
+//! `vspc-billing audit`: every check on every input, printed as text, JSON, SARIF or CSV.
+
+use super::progress::Progress;
+use super::style::Style;
+use super::{InputArgs, Status};
+use clap::ValueEnum;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use vspc_billing::audit::weights::Weights;
+use vspc_billing::audit::{AuditOptions, CrossFile, FileAudit, Policy, check_file};
+use vspc_billing::codes::CODES;
+use vspc_billing::diag::{Finding, Severity};
+use vspc_billing::load::{Document, SchemaCheck, expand, load_source};
+
+/// Recompute every point exactly and flag each inconsistency with a stable code.
+///
+/// Loads every input as `validate` does (a file that fails to load gives its problems as
+/// findings) and runs every check: dates and interval, points of each row, every roll-up,
+/// status, excluded servers, paging, duplicates and gaps across files, weights, site
+/// counters. `vspc-billing explain CODE` tells what a code means. Exit status: 0 no error
+/// finding, 1 some error finding (after --allow and --deny), 2 usage or I/O error.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Drop findings with this code (repeat, or separate with commas)
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    allow: Vec<String>,
+    /// Make findings with this code errors; `warnings` makes every warning an error
+    #[arg(long, value_name = "CODE|warnings", value_delimiter = ',')]
+    deny: Vec<String>,
+    /// Numbers agree when they differ by at most this many points, instead of the
+    /// precision rule (exact, at the precision the vendor wrote)
+    #[arg(long, value_name = "POINTS")]
+    tolerance: Option<String>,
+    /// TOML file of expected weights ([[weight]] workload, edition, points, from, until),
+    /// applied before the built-in published weights
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
+}
+
+/// `--format` of the audit command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Findings grouped by file and a one-line summary; coloured on a terminal (honours NO_COLOR)
+    Text,
+    /// {"findings":[...],"summary":{...}}
+    Json,
+    /// SARIF 2.1.0, for code-scanning viewers
+    Sarif,
+    /// One row per finding, for spreadsheets (cells starting with = + - @ are neutralised)
+    Csv,
+}
+
+/// Counts of the run.
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    files: usize,
+    loaded: usize,
+    reports: usize,
+    sites: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    allowed: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Output<'a> {
+    findings: &'a [Finding],
+    summary: &'a Summary,
+}
+
+struct FileResult {
+    name: String,
+    io: bool,
+    document: Option<(usize, usize)>,
+    audit: FileAudit,
+}
+
+fn options(args: &Args) -> Result<AuditOptions, String> {
+    let policy = Policy::new(&args.allow, &args.deny)?;
+    let tolerance = match args.tolerance.as_deref() {
+        None => None,
+        Some(t) => {
+            let d = vspc_billing::num::parse_decimal(t.trim())
+                .map_err(|_| format!("--tolerance {t:?} is not a decimal number"))?;
+            if d.is_sign_negative() && !d.is_zero() {
+                return Err(format!("--tolerance {t} must not be negative"));
+            }
+            Some(d)
+        }
+    };
+    let weights = match &args.weights {
+        None => Weights::builtin(),
+        Some(p) => Weights::builtin().with_file(p)?,
+    };
+    Ok(AuditOptions {
+        tolerance,
+        weights,
+        policy,
+    })
+}
+
+pub fn run(args: &Args) -> Status {
+    let opts = match options(args) {
+        Ok(o) => o,
+        Err(e) => return super::usage_error(&e),
+    };
+    let inputs = expand(&args.input.paths);
+    let load = args.input.load_options(SchemaCheck::OnFailure);
+    let progress = Progress::new(&inputs.sources, args.input.quiet);
+    let results = args.input.in_pool(|| {
+        inputs
+            .sources
+            .par_iter()
+            .map(|s| {
+                let f = load_source(s, &load);
+                let audit = check_file(&f, &opts);
+                progress.file_done(f.text.len());
+                let document = f.document.as_ref().map(|d| match d {
+                    Document::Reports(r) => (r.reports.len(), 0),
+                    Document::SiteUsage(s) => (0, s.sites.len()),
+                });
+                FileResult {
+                    io: f.is_io_error(),
+                    document,
+                    audit,
+                    name: f.name,
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    progress.finish();
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => return super::usage_error(&e),
+    };
+
+    // Files in input order; within a file, by position.
+    let mut order: HashMap<String, usize> = HashMap::new();
+    let mut findings: Vec<(usize, Finding)> = Vec::new();
+    let mut summary = Summary::default();
+    for p in &inputs.problems {
+        let n = order.len();
+        let o = *order.entry(p.file.clone()).or_insert(n);
+        findings.push((o, p.clone()));
+    }
+    // Cross-file findings get the policy applied here, to count what it drops.
+    let mut cross = CrossFile::default();
+    for r in &results {
+        let n = order.len();
+        let o = *order.entry(r.name.clone()).or_insert(n);
+        cross.add(&r.name, &r.audit.keys);
+        summary.allowed += r.audit.allowed;
+        if let Some((reports, sites)) = r.document {
+            summary.loaded += 1;
+            summary.reports += reports;
+            summary.sites += sites;
+        }
+        findings.extend(r.audit.findings.iter().cloned().map(|f| (o, f)));
+    }
+    let mut cross = cross.finish();
+    summary.allowed += opts.policy.apply(&mut cross);
+    findings.extend(cross.into_iter().map(|f| {
+        let o = order.get(&f.file).copied().unwrap_or(usize::MAX);
+        (o, f)
+    }));
+    findings.sort_by(|(oa, a), (ob, b)| {
+        (oa, a.line, a.column, &a.pointer, a.code, &a.message)
+            .cmp(&(ob, b.line, b.column, &b.pointer, b.code, &b.message))
+    });
+    let findings: Vec<Finding> = findings.into_iter().map(|(_, f)| f).collect();
+    summary.files = inputs.problems.len() + results.len();
+    for f in &findings {
+        match f.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+        }
+    }
+
+    let text = match args.format {
+        Format::Text => render_text(&findings, &summary, Style::stdout()),
+        Format::Json => {
+            let out = Output {
+                findings: &findings,
+                summary: &summary,
+            };
+            serde_json::to_string_pretty(&out).expect("findings serialize") + "\n"
+        }
+        Format::Sarif => {
+            serde_json::to_string_pretty(&sarif(&findings)).expect("SARIF serializes") + "\n"
+        }
+        Format::Csv => match render_csv(&findings) {
+            Ok(s) => s,
+            Err(e) => return super::usage_error(&format!("cannot write CSV: {e}")),
+        },
+    };
+    print!("{text}");
+
+    let io = !inputs.problems.is_empty() || results.iter().any(|r| r.io);
+    if io {
+        Status::Usage
+    } else if summary.errors > 0 {
+        Status::Invalid
+    } else {
+        Status::Ok
+    }
+}
+
+/// Control characters (a terminal's escape sequences) are shown escaped.
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn render_text(findings: &[Finding], summary: &Summary, st: Style) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let mut i = 0;
+    while i < findings.len() {
+        let file = &findings[i].file;
+        let group: Vec<&Finding> = findings[i..]
+            .iter()
+            .take_while(|f| &f.file == file)
+            .collect();
+        i += group.len();
+        let count = |sev| group.iter().filter(|f| f.severity == sev).count();
+        let mut counts = Vec::new();
+        for (sev, one, many) in [
+            (Severity::Error, "error", "errors"),
+            (Severity::Warning, "warning", "warnings"),
+            (Severity::Info, "info", "infos"),
+        ] {
+            let n = count(sev);
+            if n > 0 {
+                counts.push(plural(n, one, many));
+            }
+        }
+        let _ = writeln!(
+            s,
+            "{} {}",
+            st.bold(&clean(file)),
+            st.dim(&format!("({})", counts.join(", ")))
+        );
+        for f in group {
+            let _ = writeln!(
+                s,
+                "  {}: {} {}",
+                clean(&f.location()),
+                st.severity(f.severity, &format!("{}[{}]", f.severity, f.code)),
+                clean(&f.message)
+            );
+            let mut detail = Vec::new();
+            if let (Some(e), Some(v)) = (&f.expected, &f.found) {
+                detail.push(format!("expected {e}, found {v}"));
+            } else if let Some(v) = &f.found {
+                detail.push(format!("found {v}"));
+            }
+            if !f.pointer.is_empty() {
+                detail.push(format!("at {}", clean(&f.pointer)));
+            }
+            if !detail.is_empty() {
+                let _ = writeln!(s, "      {}", st.dim(&detail.join("; ")));
+            }
+        }
+    }
+    let mut what = vec![plural(summary.reports, "report", "reports")];
+    what.push(plural(summary.sites, "site", "sites"));
+    let not_loaded = summary.files - summary.loaded;
+    if not_loaded > 0 {
+        what.push(format!("{not_loaded} not loaded"));
+    }
+    let _ = write!(
+        s,
+        "{} checked ({}): {}, {}, {}",
+        plural(summary.files, "file", "files"),
+        what.join(", "),
+        st.severity(Severity::Error, &plural(summary.errors, "error", "errors")),
+        st.severity(
+            Severity::Warning,
+            &plural(summary.warnings, "warning", "warnings")
+        ),
+        st.severity(Severity::Info, &plural(summary.infos, "info", "infos")),
+    );
+    if summary.allowed > 0 {
+        let _ = write!(s, "; {} allowed", summary.allowed);
+    }
+    s.push('\n');
+    s
+}
+
+/// A file name as a SARIF artifact URI (RFC 3986: unreserved characters and `/` kept,
+/// the rest percent-encoded; absolute paths become `file://` URIs).
+fn artifact_uri(name: &str) -> String {
+    let path = name.replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+const fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn sarif(findings: &[Finding]) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = CODES
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.code,
+                "shortDescription": { "text": c.summary },
+                "fullDescription": { "text": c.why },
+                "help": { "text": format!("{} (vspc-billing explain {})", c.fix, c.code) },
+                "defaultConfiguration": { "level": sarif_level(c.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let mut physical = json!({ "artifactLocation": { "uri": artifact_uri(&f.file) } });
+            if let (Some(l), Some(c)) = (f.line, f.column) {
+                physical["region"] = json!({ "startLine": l, "startColumn": c });
+            }
+            let mut location = json!({ "physicalLocation": physical });
+            if !f.pointer.is_empty() {
+                location["logicalLocations"] =
+                    json!([{ "fullyQualifiedName": f.pointer, "kind": "member" }]);
+            }
+            let mut r = json!({
+                "ruleId": f.code,
+                "level": sarif_level(f.severity),
+                "message": { "text": f.message },
+                "locations": [location],
+            });
+            if let Some(i) = CODES.iter().position(|c| c.code == f.code) {
+                r["ruleIndex"] = json!(i);
+            }
+            let mut props = serde_json::Map::new();
+            props.insert("pointer".into(), json!(f.pointer));
+            if let Some(e) = &f.expected {
+                props.insert("expected".into(), json!(e));
+            }
+            if let Some(v) = &f.found {
+                props.insert("found".into(), json!(v));
+            }
+            r["properties"] = serde_json::Value::Object(props);
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "vspc-billing",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/vspc-billing/vspc-billing",
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// A cell a spreadsheet would read as a formula gets a leading `'`.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+fn render_csv(findings: &[Finding]) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "code", "severity", "file", "line", "column", "pointer", "message", "expected", "found",
+    ])?;
+    for f in findings {
+        let line = f.line.map(|l| l.to_string()).unwrap_or_default();
+        let column = f.column.map(|c| c.to_string()).unwrap_or_default();
+        let cells = [
+            f.code,
+            f.severity.as_str(),
+            &f.file,
+            &line,
+            &column,
+            &f.pointer,
+            &f.message,
+            f.expected.as_deref().unwrap_or(""),
+            f.found.as_deref().unwrap_or(""),
+        ];
+        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(artifact_uri("samples/a b.json"), "samples/a%20b.json");
+        assert_eq!(artifact_uri("/tmp/x.json"), "file:///tmp/x.json");
+        assert_eq!(artifact_uri("dir\\ü.json"), "dir/%C3%BC.json");
+        assert_eq!(artifact_uri("<stdin>"), "%3Cstdin%3E");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("-5.0"), "'-5.0");
+        assert_eq!(neutralise("@SUM"), "'@SUM");
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("points"), "points");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_text() {
+        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("Zürich"), "Zürich");
+    }
+}
