@@ -140,27 +140,25 @@ pub fn read_string(b: &[u8], i: usize) -> Scan<(String, usize)> {
 pub fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     match *b.get(i)? {
         b'"' => skip_string(b, i),
-        b'{' | b'[' => {
+        open @ (b'{' | b'[') => {
+            // Only brackets of the value's own kind change its depth (the other kind is
+            // balanced inside it), and brackets inside strings are skipped with the strings:
+            // so one `memchr3` finds every byte that matters.
+            let close = if open == b'{' { b'}' } else { b']' };
             let mut depth = 0usize;
             let mut j = i;
             loop {
-                // Jump to the next byte that matters.
-                let k = j + b
-                    .get(j..)?
-                    .iter()
-                    .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))?;
-                match b[k] {
-                    b'"' => j = skip_string(b, k)?,
-                    b'{' | b'[' => {
-                        depth += 1;
-                        j = k + 1;
-                    }
-                    _ => {
-                        depth -= 1;
-                        j = k + 1;
-                        if depth == 0 {
-                            return Some(j);
-                        }
+                let k = j + memchr::memchr3(b'"', open, close, b.get(j..)?)?;
+                if b[k] == b'"' {
+                    j = skip_string(b, k)?;
+                } else if b[k] == open {
+                    depth += 1;
+                    j = k + 1;
+                } else {
+                    depth -= 1;
+                    j = k + 1;
+                    if depth == 0 {
+                        return Some(j);
                     }
                 }
             }
@@ -395,6 +393,14 @@ mod tests {
             let _ = locate(text.as_bytes(), &["/a/1", "/0"]);
             let _ = first_keys(text.as_bytes(), 0, |k| k == "a");
         }
+    }
+
+    #[test]
+    fn skipping_ignores_brackets_in_strings_and_of_the_other_kind() {
+        let text = br#"{"a": ["}", {"b": "]"}, [1, {"c": "\"}"}]], "d": 2} tail"#;
+        assert_eq!(skip_value(text, 0), Some(text.len() - 5));
+        let text = br#"[{"x": "["}, [], {}] ,"#;
+        assert_eq!(skip_value(text, 0), Some(text.len() - 2));
     }
 
     #[test]
