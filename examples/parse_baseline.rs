@@ -20,7 +20,7 @@ fn main() {
         let Ok(text) = std::str::from_utf8(&text) else {
             continue;
         };
-        match serde_json::from_str::<LicenseReportCollection>(text) {
+        match vspc_billing::strict::from_str::<LicenseReportCollection>(text) {
             Ok(c) => reports += c.data.len(),
             Err(e) => eprintln!("{}: {e}", p.display()),
         }

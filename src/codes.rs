@@ -223,7 +223,7 @@ pub const CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "paging-incomplete",
         severity: Severity::Warning,
-        summary: "The export is one page of a longer collection (pagingInfo.total > offset + count), or pagingInfo.count is not the number of items in data.",
+        summary: "The export is one page of a longer collection (pagingInfo.total > offset + count), its paging is impossible (offset + count > total), or pagingInfo.count is not the number of items in data.",
         why: "The API returns 100 items by default: reports in other pages are missing from the run, or the file was cut.",
         fix: "Export every page (offset) or ask for a larger limit (?limit=1000); do not edit exports by hand.",
     },

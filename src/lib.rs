@@ -3,7 +3,7 @@
 //!
 //! The pipeline, one module a step:
 //! - [`model`], [`enums`], [`date`], [`num`]: the typed documents, exact numbers, vendor dates;
-//! - [`load`]: bytes to typed documents, with located problems;
+//! - [`load`], [`strict`]: bytes to typed documents, with located problems;
 //! - [`schema`]: the JSON Schemas generated from the model, and their validators;
 //! - [`locate`]: JSON pointer → line and column;
 //! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
@@ -25,3 +25,4 @@ pub mod num;
 pub mod output;
 pub mod render;
 pub mod schema;
+pub mod strict;

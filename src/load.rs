@@ -484,9 +484,10 @@ fn parse_shape<T: DeserializeOwned>(
     check: SchemaCheck,
 ) -> Parsed<T> {
     let b = text.as_bytes();
-    // `from_str`: the text is known to be UTF-8, so strings are not checked again, and
-    // numbers are borrowed from it (see `num`).
-    match serde_json::from_str::<T>(text) {
+    // From `&str`: the text is known to be UTF-8, so strings are not checked again, and
+    // numbers are borrowed from it (see `num`). `strict`: structs from objects only, as the
+    // schema says.
+    match crate::strict::from_str::<T>(text) {
         Ok(v) => {
             let problems = if check == SchemaCheck::Always {
                 match serde_json::from_str::<serde_json::Value>(text) {
@@ -532,7 +533,7 @@ fn parse_shape<T: DeserializeOwned>(
 
 fn typed_error_path<T: DeserializeOwned>(text: &str) -> Option<String> {
     let mut de = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut de)) {
         Ok(_) => None,
         Err(e) => Some(path_to_pointer(e.path())),
     }

@@ -87,6 +87,10 @@ struct Walker<'a> {
     b: &'a [u8],
     nodes: Vec<Trie>,
     found: Vec<Option<usize>>,
+    /// Whether a node is the end of a pointer.
+    target: Vec<bool>,
+    /// Targets not found yet: the walk stops when none is left.
+    left: usize,
 }
 
 /// Scanning errors are not reported: a pointer that cannot be followed is simply not found.
@@ -136,27 +140,25 @@ pub fn read_string(b: &[u8], i: usize) -> Scan<(String, usize)> {
 pub fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     match *b.get(i)? {
         b'"' => skip_string(b, i),
-        b'{' | b'[' => {
+        open @ (b'{' | b'[') => {
+            // Only brackets of the value's own kind change its depth (the other kind is
+            // balanced inside it), and brackets inside strings are skipped with the strings:
+            // so one `memchr3` finds every byte that matters.
+            let close = if open == b'{' { b'}' } else { b']' };
             let mut depth = 0usize;
             let mut j = i;
             loop {
-                // Jump to the next byte that matters.
-                let k = j + b
-                    .get(j..)?
-                    .iter()
-                    .position(|c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))?;
-                match b[k] {
-                    b'"' => j = skip_string(b, k)?,
-                    b'{' | b'[' => {
-                        depth += 1;
-                        j = k + 1;
-                    }
-                    _ => {
-                        depth -= 1;
-                        j = k + 1;
-                        if depth == 0 {
-                            return Some(j);
-                        }
+                let k = j + memchr::memchr3(b'"', open, close, b.get(j..)?)?;
+                if b[k] == b'"' {
+                    j = skip_string(b, k)?;
+                } else if b[k] == open {
+                    depth += 1;
+                    j = k + 1;
+                } else {
+                    depth -= 1;
+                    j = k + 1;
+                    if depth == 0 {
+                        return Some(j);
                     }
                 }
             }
@@ -177,7 +179,13 @@ pub fn skip_value(b: &[u8], i: usize) -> Option<usize> {
 
 impl Walker<'_> {
     fn walk(&mut self, node: usize, i: usize) -> Scan<usize> {
+        if self.found[node].is_none() && self.target[node] {
+            self.left -= 1;
+        }
         self.found[node] = Some(i);
+        if self.left == 0 {
+            return None; // every pointer is found: the rest of the text need not be read
+        }
         if self.nodes[node].children.is_empty() {
             return skip_value(self.b, i);
         }
@@ -251,9 +259,17 @@ pub fn locate_offsets(text: &[u8], pointers: &[&str]) -> Vec<Option<usize>> {
         }
         paths.push(path);
     }
+    let mut target = vec![false; nodes.len()];
+    for path in &paths {
+        if let Some(&last) = path.last() {
+            target[last] = true;
+        }
+    }
     let mut w = Walker {
         b: text,
         found: vec![None; nodes.len()],
+        left: target.iter().filter(|&&t| t).count(),
+        target,
         nodes,
     };
     let start = skip_ws(text, 0);
@@ -377,6 +393,14 @@ mod tests {
             let _ = locate(text.as_bytes(), &["/a/1", "/0"]);
             let _ = first_keys(text.as_bytes(), 0, |k| k == "a");
         }
+    }
+
+    #[test]
+    fn skipping_ignores_brackets_in_strings_and_of_the_other_kind() {
+        let text = br#"{"a": ["}", {"b": "]"}, [1, {"c": "\"}"}]], "d": 2} tail"#;
+        assert_eq!(skip_value(text, 0), Some(text.len() - 5));
+        let text = br#"[{"x": "["}, [], {}] ,"#;
+        assert_eq!(skip_value(text, 0), Some(text.len() - 2));
     }
 
     #[test]

@@ -38,18 +38,52 @@ fn audit_text_with(name: &str, text: &str, opts: &AuditOptions) -> FileAudit {
 }
 
 fn audit_with(doc: &Value, opts: &AuditOptions) -> Vec<Finding> {
-    let text = serde_json::to_string_pretty(doc).unwrap();
-    audit_text_with("t.json", &text, opts).findings
+    audit_text_with("t.json", &pretty(doc), opts).findings
 }
 
 fn audit(doc: &Value) -> Vec<Finding> {
     audit_with(doc, &AuditOptions::default())
 }
 
-/// Replaces the value at `pointer` with the JSON `text` (numbers keep their digits).
+/// Marks a number whose text must be written exactly: `serde_json::Value` holds numbers
+/// as `f64` (`8.250` would come back as `8.25`), so [`set`] stores a number as a marked
+/// string and [`text`] writes the digits back.
+const RAW: &str = "\u{1}raw:";
+
+/// Replaces the value at `pointer` with the JSON `text`; numbers keep their digits.
 fn set(doc: &mut Value, pointer: &str, text: &str) {
+    let v: Value = serde_json::from_str(text).unwrap();
+    let v = if v.is_number() {
+        Value::String(format!("{RAW}{text}"))
+    } else {
+        v
+    };
     *doc.pointer_mut(pointer)
-        .unwrap_or_else(|| panic!("no {pointer}")) = serde_json::from_str(text).unwrap();
+        .unwrap_or_else(|| panic!("no {pointer}")) = v;
+}
+
+/// The JSON text of a document, numbers set by [`set`] written as given.
+fn text_of(json: String) -> String {
+    let marker = "\"\\u0001raw:";
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json.as_str();
+    while let Some(i) = rest.find(marker) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + marker.len()..];
+        let end = after.find('"').unwrap();
+        out.push_str(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn text(doc: &Value) -> String {
+    text_of(serde_json::to_string(doc).unwrap())
+}
+
+fn pretty(doc: &Value) -> String {
+    text_of(serde_json::to_string_pretty(doc).unwrap())
 }
 
 fn remove(doc: &mut Value, pointer: &str) {
@@ -291,6 +325,25 @@ fn interval_not_calendar_month() {
             x.message
         );
     }
+    // An exclusive end is named as such.
+    let mut d = approved();
+    set(
+        &mut d,
+        &format!("{PARAMS}/reportInterval/endOfInterval"),
+        r#""2026-11-01T00:00:00+01:00""#,
+    );
+    set(
+        &mut d,
+        &format!("{PARAMS}/generationDate"),
+        r#""2026-11-02""#,
+    );
+    let f = audit(&d);
+    let x = at(
+        &f,
+        "interval-not-calendar-month",
+        &format!("{PARAMS}/reportInterval"),
+    );
+    assert!(x.message.contains("exclusive end"), "{}", x.message);
     // Plain dates, and date-times whose offsets differ (daylight saving), are months.
     let mut d = approved();
     set(
@@ -954,11 +1007,7 @@ fn month_report(id: i64, owner: &str, year: i32, month: u32) -> Value {
 }
 
 fn file_audit(name: &str, doc: &Value) -> FileAudit {
-    audit_text_with(
-        name,
-        &serde_json::to_string_pretty(doc).unwrap(),
-        &AuditOptions::default(),
-    )
+    audit_text_with(name, &pretty(doc), &AuditOptions::default())
 }
 
 #[test]
@@ -1371,6 +1420,24 @@ fn findings_are_sorted_and_located() {
 // ---------------------------------------------------------------------------------------
 // Properties on generated reports.
 
+/// Pointers of every value in a document.
+fn all_pointers(v: &Value, at: &str, out: &mut Vec<String>) {
+    out.push(at.to_owned());
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                all_pointers(c, &format!("{at}/{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                all_pointers(c, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -1461,13 +1528,43 @@ mod properties {
             let delta = if is_count { "1" } else { delta };
             let new: rust_decimal::Decimal = old.parse::<rust_decimal::Decimal>().unwrap() + delta.parse::<rust_decimal::Decimal>().unwrap();
             set(&mut doc, &target, &new.to_string());
-            let text = serde_json::to_string(&doc).unwrap();
-            let a = audit_text_with("g.json", &text, &AuditOptions::default());
+            let a = audit_text_with("g.json", &text(&doc), &AuditOptions::default());
             let row = parent(&target);
             prop_assert!(
                 a.findings.iter().any(|f| f.pointer == target || parent(&f.pointer) == row),
                 "{} changed from {} to {}: {:#?}", target, old, new, a.findings
             );
+        }
+
+        #[test]
+        fn the_audit_never_panics_on_a_loaded_document(
+            seed in 0u64..10_000,
+            picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..14), 1..4),
+        ) {
+            let (doc, _) = collection(&spec(seed, 4, 4, 4), 0, 0);
+            let mut doc = serde_json::to_value(&doc).unwrap();
+            let mut all = Vec::new();
+            all_pointers(&doc, "", &mut all);
+            for (pick, choice) in picks {
+                let target = all[pick.index(all.len())].clone();
+                if doc.pointer(&target).is_none() {
+                    continue;
+                }
+                let text = [
+                    "79228162514264337593543950335", "-79228162514264337593543950335",
+                    "9223372036854775807", "-9223372036854775808", "0", "-0.0", "0.0000000000000000000000000001",
+                    "\"2020-13-45\"", "\"0000-00-00T24:61:61-15:00\"", "\"9999-12-31\"",
+                    "null", "[]", "\"x\\u001b[2Jy\"", "{}",
+                ][choice];
+                set(&mut doc, &target, text);
+            }
+            let bytes = text(&doc).into_bytes();
+            let f = load_bytes("m.json", bytes, &LOAD);
+            let a = check_file(&f, &AuditOptions::default());
+            let mut cross = CrossFile::default();
+            cross.add("m.json", &a.keys);
+            cross.add("n.json", &a.keys);
+            let _ = cross.finish();
         }
 
         #[test]
@@ -1480,8 +1577,7 @@ mod properties {
             let target = initial[pick.index(initial.len())].clone();
             let reported = doc.pointer(&format!("{}/reportedCount", parent(&target))).and_then(Value::as_i64).unwrap();
             set(&mut doc, &target, &(reported - 1).to_string());
-            let text = serde_json::to_string(&doc).unwrap();
-            let a = audit_text_with("g.json", &text, &AuditOptions::default());
+            let a = audit_text_with("g.json", &text(&doc), &AuditOptions::default());
             let expected = format!("{}/reportedCount", parent(&target));
             prop_assert!(a.findings.iter().any(|f| f.code == "reported-exceeds-initial" && f.pointer == expected), "{:#?}", a.findings);
         }
@@ -1549,7 +1645,7 @@ mod cli {
     fn not_approved() -> String {
         let mut d = approved();
         set(&mut d, "/data/0/reportStatus", "\"ApprovalRequired\"");
-        serde_json::to_string_pretty(&d).unwrap()
+        pretty(&d)
     }
 
     #[test]
@@ -1705,7 +1801,7 @@ mod cli {
             "/data/0/usageDetails/2/usageByLicenseAndProduct/0/workloadUsage/0/usedPoints",
             "15.5",
         );
-        let text = serde_json::to_string(&d).unwrap();
+        let text = text(&d);
         let r = run(&["audit", "--format", "json", "-"], Some(text.clone()));
         assert_eq!(r.code, Some(1));
         let r = run(
@@ -1816,10 +1912,7 @@ mod cli {
     fn csv_output_neutralises_formulas() {
         let mut d = approved();
         set(&mut d, &format!("{VBR_VM}/newCount"), "-1");
-        let r = run(
-            &["audit", "--format", "csv", "-"],
-            Some(serde_json::to_string(&d).unwrap()),
-        );
+        let r = run(&["audit", "--format", "csv", "-"], Some(text(&d)));
         assert_eq!(r.code, Some(1));
         let mut lines = r.stdout.lines();
         assert_eq!(

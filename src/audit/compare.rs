@@ -45,6 +45,10 @@ impl Rule {
     /// Whether `found` (as reported) agrees with `expected` (recomputed, exact).
     #[must_use]
     pub fn agrees(self, expected: Decimal, found: Decimal) -> bool {
+        // Equal values agree under every rule (a tolerance is never negative).
+        if expected == found {
+            return true;
+        }
         if let Some(t) = self.tolerance {
             return match expected.checked_sub(found) {
                 Some(diff) => diff.abs() <= t,

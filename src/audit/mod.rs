@@ -3,7 +3,7 @@
 //! [`check_file`] runs every check on one loaded file and returns its findings (located
 //! and sorted) and small per-report keys; [`CrossFile`] takes the keys of every file and
 //! finds what needs several files: `duplicate-report` across files and `missing-month`.
-//! The checks of license reports are in [`reports`], those of site usage in [`site`];
+//! The checks of license reports are in `reports.rs`, those of site usage in `site.rs`;
 //! every comparison of numbers goes through [`compare::Rule`]; expected weights come
 //! from [`weights::Weights`]. Every code is documented in [`crate::codes`].
 //!
@@ -11,8 +11,8 @@
 //! of a consistent row allocates: pointers and messages are built only for a finding.
 
 pub mod compare;
-pub mod reports;
-pub mod site;
+mod reports;
+mod site;
 pub mod weights;
 
 use crate::codes;
@@ -248,7 +248,13 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         .collect();
     pointers.extend(keys.iter().map(|k| k.pointer.as_str()));
     let offsets = locate_offsets(text, &pointers);
-    let index = LineIndex::new(text);
+    // Lines are counted only up to the last place needed, not through a whole large file.
+    let end = offsets
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |&m| (m + 1).min(text.len()));
+    let index = LineIndex::new(&text[..end]);
     let (for_findings, for_keys) = offsets.split_at(pending.len());
     for (&i, off) in pending.iter().zip(for_findings) {
         if let Some(off) = off {
@@ -424,59 +430,73 @@ impl AtOpt for Finding {
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Seg {
+enum Seg<'a> {
+    /// The pointer of the item the checks start from (`/data/3`, `/data`, or empty).
+    Root(&'a str),
     Key(&'static str),
     Index(usize),
+    /// A member and an index in it (`/usageDetails/4`), in one step.
+    KeyIndex(&'static str, usize),
 }
 
-const MAX_DEPTH: usize = 16;
-
-/// A JSON pointer under construction, kept on the stack: building a child costs a copy,
-/// and text is made only by [`Ptr::render`], when a finding is emitted.
+/// A JSON pointer under construction: a chain of steps on the stack, each borrowing its
+/// parent, so that a child costs a few words and text is made only by [`Ptr::render`],
+/// when a finding is emitted.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Ptr<'p> {
-    root: &'p str,
-    segs: [Seg; MAX_DEPTH],
-    len: usize,
+pub(crate) struct Ptr<'a> {
+    parent: Option<&'a Ptr<'a>>,
+    seg: Seg<'a>,
 }
 
-impl<'p> Ptr<'p> {
-    pub(crate) const fn root(root: &'p str) -> Self {
+impl<'a> Ptr<'a> {
+    pub(crate) const fn root(root: &'a str) -> Self {
         Self {
-            root,
-            segs: [Seg::Index(0); MAX_DEPTH],
-            len: 0,
+            parent: None,
+            seg: Seg::Root(root),
         }
     }
 
-    fn push(mut self, s: Seg) -> Self {
-        // The model is never deeper than MAX_DEPTH; past it, the pointer stays at its parent.
-        if let Some(slot) = self.segs.get_mut(self.len) {
-            *slot = s;
-            self.len += 1;
+    pub(crate) const fn key(&'a self, k: &'static str) -> Self {
+        Self {
+            parent: Some(self),
+            seg: Seg::Key(k),
         }
-        self
     }
 
-    pub(crate) fn key(self, k: &'static str) -> Self {
-        self.push(Seg::Key(k))
+    pub(crate) const fn at(&'a self, i: usize) -> Self {
+        Self {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
     }
 
-    pub(crate) fn at(self, i: usize) -> Self {
-        self.push(Seg::Index(i))
+    pub(crate) const fn key_at(&'a self, k: &'static str, i: usize) -> Self {
+        Self {
+            parent: Some(self),
+            seg: Seg::KeyIndex(k, i),
+        }
     }
 
     pub(crate) fn render(&self) -> String {
-        let mut s = String::with_capacity(self.root.len() + 16 * self.len);
-        s.push_str(self.root);
-        for seg in &self.segs[..self.len] {
+        let mut steps = Vec::with_capacity(16);
+        let mut p = Some(self);
+        while let Some(x) = p {
+            steps.push(x.seg);
+            p = x.parent;
+        }
+        let mut s = String::with_capacity(16 * steps.len());
+        for seg in steps.iter().rev() {
             match seg {
+                Seg::Root(r) => s.push_str(r),
                 Seg::Key(k) => {
                     s.push('/');
                     s.push_str(k);
                 }
                 Seg::Index(i) => {
                     let _ = write!(s, "/{i}");
+                }
+                Seg::KeyIndex(k, i) => {
+                    let _ = write!(s, "/{k}/{i}");
                 }
             }
         }
@@ -576,7 +596,9 @@ impl<'o> Ctx<'o> {
         let Some(p) = meta.and_then(|m| m.paging_info.as_ref()) else {
             return;
         };
-        let ptr = Ptr::root("").key("meta").key("pagingInfo");
+        let root = Ptr::root("");
+        let meta = root.key("meta");
+        let ptr = meta.key("pagingInfo");
         let have = i64::try_from(items).unwrap_or(i64::MAX);
         if let (Some(total), Some(count)) = (p.total, p.count) {
             let offset = p.offset.unwrap_or(0);
@@ -601,7 +623,7 @@ impl<'o> Ctx<'o> {
                     format!(
                         "this page holds {noun} {} to {end} of {total}: {} {noun} are in other pages; export every page (offset) or a larger limit",
                         offset.saturating_add(1),
-                        total - end
+                        total.saturating_sub(end)
                     ),
                 )
                 .with_values(total, end);
@@ -638,7 +660,7 @@ impl<'o> Ctx<'o> {
             let f = Finding::of(
                 "api-error",
                 self.file,
-                Ptr::root("").key("errors").at(i).render(),
+                Ptr::root("").key_at("errors", i).render(),
                 format!(
                     "the API returned an error with the data ({what}message {message:?}): the data may be incomplete"
                 ),
@@ -668,18 +690,18 @@ mod tests {
 
     #[test]
     fn pointers_render_only_what_was_pushed() {
-        let root = String::from("/data/3");
-        let p = Ptr::root(&root)
-            .key("reportSummary")
-            .key("productsUsage")
-            .at(2);
-        assert_eq!(p.render(), "/data/3/reportSummary/productsUsage/2");
+        let prefix = String::from("/data/3");
+        let root = Ptr::root(&prefix);
+        let summary = root.key("reportSummary");
+        let product = summary.key_at("productsUsage", 2);
+        assert_eq!(product.render(), "/data/3/reportSummary/productsUsage/2");
+        assert_eq!(
+            product.at(0).render(),
+            "/data/3/reportSummary/productsUsage/2/0"
+        );
         assert_eq!(Ptr::root("").render(), "");
-        let mut deep = Ptr::root("");
-        for i in 0..(MAX_DEPTH + 3) {
-            deep = deep.at(i);
-        }
-        assert_eq!(deep.render().matches('/').count(), MAX_DEPTH);
+        assert_eq!(Ptr::root("").key_at("errors", 1).render(), "/errors/1");
+        assert!(std::mem::size_of::<Ptr<'_>>() <= 40);
     }
 
     #[test]

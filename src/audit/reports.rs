@@ -5,7 +5,8 @@
 //! (`usedPoints = reportedCount × weight`, or the sum over `objectsByWeight`), and every
 //! roll-up (product, summary, organizations, usage details, details per workload type).
 //! A roll-up compares a reported total with the sum of the reported values one level
-//! below it, so one wrong number gives one finding where it is.
+//! below it: a wrong number breaks each relation it takes part in (a row's points: its own
+//! product and its product's total), and each broken relation is reported where it is.
 
 use super::compare::{rounded_up, show_expected};
 use super::weights::Month;
@@ -102,19 +103,20 @@ struct Servers<'r> {
     lists: [Option<&'r [String]>; 3],
 }
 
-/// Points of one workload type in the summary and in the details.
-struct TypeSums<'p> {
+/// Points of one workload type in the summary and in the details, and the first row of
+/// each (rendered once per type).
+struct TypeSums {
     summary: Sum,
     details: Sum,
-    summary_at: Option<Ptr<'p>>,
-    details_at: Option<Ptr<'p>>,
+    summary_at: Option<String>,
+    details_at: Option<String>,
 }
 
-/// Rows of one weight.
-struct WeightSeen<'p> {
+/// Rows of one weight, and the first of them (rendered once per weight).
+struct WeightSeen {
     weight: Decimal,
     rows: usize,
-    first: Ptr<'p>,
+    first: String,
 }
 
 type DedupeKey<'r> = (&'static str, &'r str, &'r str, Decimal);
@@ -125,7 +127,7 @@ struct ReportCheck<'c, 'o, 'r, 'p> {
     /// The report's month, once known (for dated weight rules).
     month: Option<Month>,
     /// The weights of each (workload type, edition): how many rows, and the first.
-    weights_seen: BTreeMap<(&'r str, &'r str), Vec<WeightSeen<'p>>>,
+    weights_seen: BTreeMap<(&'r WorkloadType, &'r str), Vec<WeightSeen>>,
     /// Findings reported once per report: index in `ctx.out` and how many more there were.
     dedupe: BTreeMap<DedupeKey<'r>, (usize, usize)>,
 }
@@ -146,7 +148,7 @@ fn server_names(list: &[String]) -> String {
     )
 }
 
-/// The last day of a date's month, or the first, whichever is nearer to an impossible day.
+/// Which end of its month an impossible day is nearer to (day 0, or past the last day).
 fn nearest_day_word(parts: &DateParts) -> &'static str {
     if parts.day == 0 { "first" } else { "last" }
 }
@@ -171,7 +173,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     let f = Finding::of(
                         "conflicting-fields",
                         self.ctx.file,
-                        self.root.key("reportParemeters").render(),
+                        Ptr::key(&self.root, "reportParemeters").render(),
                         format!(
                             "both reportParameters (API 3.6+) and reportParemeters (the misspelled name up to 3.5.1) are present{differ}: reportParameters is used"
                         ),
@@ -201,7 +203,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             },
             company: None,
         };
-        self.scope(&owner, self.root, Who::Summary);
+        let root = self.root;
+        self.scope(&owner, root, Who::Summary);
         for (k, a) in r.appendix_list().iter().enumerate() {
             let company = a.license_company_name.as_deref();
             let scope = Scope {
@@ -223,11 +226,9 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 },
                 company,
             };
-            self.scope(
-                &scope,
-                self.root.key("appendices").at(k),
-                Who::AppendixSummary(company),
-            );
+            let root = self.root;
+            let at = root.key_at("appendices", k);
+            self.scope(&scope, at, Who::AppendixSummary(company));
         }
         self.inconsistent_weights();
         for &(i, more) in self.dedupe.values() {
@@ -276,7 +277,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             }
             Some(ReportStatus::Approved) => {}
             Some(s) => {
-                let at = self.root.key("reportStatus");
+                let root = self.root;
+                let at = root.key("reportStatus");
                 if let ReportStatus::Other(v) = s {
                     self.unknown(at, "reportStatus", v, ReportStatus::KNOWN);
                 }
@@ -340,7 +342,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         field: &'static str,
         index: usize,
     ) -> Option<ReportKey> {
-        let pp = self.root.key(field);
+        let root = self.root;
+        let pp = root.key(field);
         let generated = self.date(
             pp.key("generationDate"),
             "generationDate",
@@ -374,12 +377,22 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             } else {
                 let last = days_in_month(s.year, s.month);
                 if s.day != 1 || (e.year, e.month, e.day) != (s.year, s.month, last) {
+                    let next = if s.month == 12 {
+                        (s.year + 1, 1, 1)
+                    } else {
+                        (s.year, s.month + 1, 1)
+                    };
+                    let exclusive = if s.day == 1 && e.ymd() == next {
+                        "; an end on the 1st of the next month reads as an exclusive end, but VSPC writes the last day of the month"
+                    } else {
+                        ""
+                    };
                     let f = Finding::of(
                         "interval-not-calendar-month",
                         self.ctx.file,
                         ip.render(),
                         format!(
-                            "the interval {} to {} is not one calendar month (a monthly report covers {:04}-{:02}-01 to {:04}-{:02}-{last:02})",
+                            "the interval {} to {} is not one calendar month (a monthly report covers {:04}-{:02}-01 to {:04}-{:02}-{last:02}){exclusive}",
                             s.date_string(),
                             e.date_string(),
                             s.year,
@@ -467,14 +480,15 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     }
 
     #[allow(clippy::too_many_lines)] // one roll-up after the other, in the order of the data
-    fn scope(&mut self, s: &Scope<'r>, at: Ptr<'p>, who: Who<'r>) {
+    fn scope(&mut self, s: &Scope<'r>, at: Ptr<'_>, who: Who<'r>) {
         let company = s.company;
         self.servers(at, &s.servers, &|| {
             company.map_or(String::new(), |c| format!("appendix of {c:?}: "))
         });
-        let mut types: BTreeMap<&'r str, TypeSums<'p>> = BTreeMap::new();
+        let mut types: BTreeMap<&'r WorkloadType, TypeSums> = BTreeMap::new();
         if let Some(summary) = s.summary {
-            self.summary(summary, at.key(s.summary_key), who, &mut types);
+            let sat = at.key(s.summary_key);
+            self.summary(summary, sat, who, &mut types);
         }
 
         // organizationsUsage
@@ -587,7 +601,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             );
             let mut org_total = Sum::ZERO;
             for (li, lp) in d.products().iter().enumerate() {
-                let lat = dat.key("usageByLicenseAndProduct").at(li);
+                let lat = dat.key_at("usageByLicenseAndProduct", li);
                 if let Some(ProductType::Other(v)) = &lp.product_type {
                     self.unknown(lat.key("productType"), "productType", v, ProductType::KNOWN);
                 }
@@ -597,14 +611,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 let edition = lp.license_edition.as_deref();
                 let mut sum = Sum::ZERO;
                 for (wi, w) in lp.workloads().iter().enumerate() {
-                    let wat = lat.key("workloadUsage").at(wi);
+                    let wat = lat.key_at("workloadUsage", wi);
                     self.workload(w, wat, edition, Who::Org(name));
                     sum.add(w.used_points);
-                    let t = types
-                        .entry(w.workload_type.as_str())
-                        .or_insert_with(TypeSums::new);
+                    let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
                     t.details.add(w.used_points);
-                    t.details_at.get_or_insert(wat);
+                    if t.details_at.is_none() {
+                        t.details_at = Some(wat.render());
+                    }
                 }
                 if lp.workload_usage.is_some() {
                     let uat = lat.key("usedPoints");
@@ -619,7 +633,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                                 format!(
                                     "{:?}, license {} ({}): usedPoints {} is not the sum of its workloads' usedPoints, {}{}",
                                     name.unwrap_or(""),
-                                    lp.license_id.as_deref().unwrap_or("without id"),
+                                    lp.license_id.as_deref().map_or_else(|| "without id".to_owned(), |l| format!("{l:?}")),
                                     lp.product_type.as_ref().map_or("no productType", ProductType::as_str),
                                     lp.used_points,
                                     show_expected(e, lp.used_points),
@@ -653,7 +667,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 if org_index.get(uid) != Some(&k) {
                     continue; // a duplicate, reported above
                 }
-                let uat = op.at(k).key("usedPoints");
+                let oat = op.at(k);
+                let uat = oat.key("usedPoints");
                 let expected = by_org
                     .get(uid)
                     .map_or(Some(Decimal::ZERO), |(s, _)| s.value());
@@ -713,21 +728,31 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         if s.summary.is_some() && !s.details.is_empty() {
             for (wt, t) in &types {
                 let (Some(found), Some(expected)) = (t.summary.value(), t.details.value()) else {
-                    let at = t.summary_at.or(t.details_at).unwrap_or(at);
-                    self.ctx.overflow(at, "the points of a workload type");
+                    let f = Finding::of(
+                        "number-out-of-range",
+                        self.ctx.file,
+                        t.summary_at
+                            .clone()
+                            .or_else(|| t.details_at.clone())
+                            .unwrap_or_else(|| at.render()),
+                        format!(
+                            "recomputing the points of {wt} goes beyond the exact decimal range (28 digits): the values are corrupt"
+                        ),
+                    );
+                    self.ctx.emit(f);
                     continue;
                 };
                 if self.ctx.rule.agrees(expected, found) {
                     continue;
                 }
-                let place = match (t.summary_at, t.details_at) {
-                    (Some(p), _) | (None, Some(p)) => p.key("usedPoints"),
-                    (None, None) => at,
+                let place = match (&t.summary_at, &t.details_at) {
+                    (Some(p), _) | (None, Some(p)) => format!("{p}/usedPoints"),
+                    (None, None) => at.render(),
                 };
                 let f = Finding::of(
                     "details-summary-mismatch",
                     self.ctx.file,
-                    place.render(),
+                    place,
                     format!(
                         "{wt}: the {} rows give {found} points, but the usageDetails rows sum to {}{}",
                         s.summary_key,
@@ -744,9 +769,9 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     fn summary(
         &mut self,
         s: &'r LicenseReportSummary,
-        at: Ptr<'p>,
+        at: Ptr<'_>,
         who: Who<'r>,
-        types: &mut BTreeMap<&'r str, TypeSums<'p>>,
+        types: &mut BTreeMap<&'r WorkloadType, TypeSums>,
     ) {
         if s.total_points.is_sign_negative() && !s.total_points.is_zero() {
             self.ctx.negative(at, "totalPoints", s.total_points);
@@ -761,14 +786,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             let edition = p.license_edition.as_deref();
             let mut sum = Sum::ZERO;
             for (wi, w) in p.workloads().iter().enumerate() {
-                let wat = pat.key("workloadUsage").at(wi);
+                let wat = pat.key_at("workloadUsage", wi);
                 self.workload(w, wat, edition, who);
                 sum.add(w.used_points);
-                let t = types
-                    .entry(w.workload_type.as_str())
-                    .or_insert_with(TypeSums::new);
+                let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
                 t.summary.add(w.used_points);
-                t.summary_at.get_or_insert(wat);
+                if t.summary_at.is_none() {
+                    t.summary_at = Some(wat.render());
+                }
             }
             match p.total_points {
                 Some(tp) => {
@@ -877,7 +902,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     fn workload(
         &mut self,
         w: &'r WorkloadLicenseUsage,
-        at: Ptr<'p>,
+        at: Ptr<'_>,
         edition: Option<&'r str>,
         who: Who<'r>,
     ) {
@@ -902,11 +927,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             let mut counts = [Some(0i64); 3];
             for (pi, p) in w.platforms().iter().enumerate() {
                 for (oi, o) in p.objects().iter().enumerate() {
-                    let oat = at
-                        .key("workloadsByPlatform")
-                        .at(pi)
-                        .key("objectsByWeight")
-                        .at(oi);
+                    let plat = at.key_at("workloadsByPlatform", pi);
+                    let oat = plat.key_at("objectsByWeight", oi);
                     self.counts(oat, o.initial_count, o.reported_count, o.new_count);
                     for (field, v) in [("weight", o.weight), ("usedPoints", o.used_points)] {
                         if v.is_sign_negative() && !v.is_zero() {
@@ -1012,14 +1034,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         }
         let seen = self
             .weights_seen
-            .entry((wt, edition.unwrap_or("")))
+            .entry((&w.workload_type, edition.unwrap_or("")))
             .or_default();
         match seen.iter_mut().find(|s| s.weight == w.weight) {
             Some(s) => s.rows += 1,
             None => seen.push(WeightSeen {
                 weight: w.weight,
                 rows: 1,
-                first: at,
+                first: at.render(),
             }),
         }
     }
@@ -1052,14 +1074,14 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 let f = Finding::of(
                     "weight-inconsistent",
                     self.ctx.file,
-                    w.first.key("weight").render(),
+                    format!("{}/weight", w.first),
                     format!(
-                        "{wt}{edition} has weight {} here{others}, but {} in {} row{} of this report (first at {}): one workload type and edition has one weight in a report",
+                        "{wt}{edition} has weight {} here{others}, but {} in {} row{} of this report (first at {}/weight): one workload type and edition has one weight in a report",
                         w.weight,
                         main.weight,
                         main.rows,
                         if main.rows == 1 { "" } else { "s" },
-                        main.first.key("weight").render()
+                        main.first
                     ),
                 )
                 .with_values(main.weight, w.weight);
@@ -1094,7 +1116,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     }
 }
 
-impl TypeSums<'_> {
+impl TypeSums {
     const fn new() -> Self {
         Self {
             summary: Sum::ZERO,

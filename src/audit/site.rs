@@ -67,7 +67,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, doc: &SiteUsageDocument) {
         let prefix = doc.shape.item_pointer(i);
         let root = Ptr::root(&prefix);
         for (ci, c) in s.counter_list().iter().enumerate() {
-            let at = root.key("counters").at(ci);
+            let at = root.key_at("counters", ci);
             if let WorkloadType::Other(v) = &c.counter_type
                 && unknown_seen.insert(("type", v))
             {

@@ -51,11 +51,12 @@ impl WeightRule {
         edition: Option<&str>,
         month: Option<Month>,
     ) -> bool {
-        if !self
-            .workload
-            .as_str()
-            .eq_ignore_ascii_case(workload.as_str())
-        {
+        // Known values are parsed case-insensitively already: compare the variants.
+        let same = match (&self.workload, workload) {
+            (WorkloadType::Other(a), WorkloadType::Other(b)) => a.eq_ignore_ascii_case(b),
+            (a, b) => a == b,
+        };
+        if !same {
             return false;
         }
         if let Some(e) = &self.edition {

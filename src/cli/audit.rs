@@ -1,5 +1,6 @@
 //! `vspc-billing audit`: every check on every input, printed as text, JSON, SARIF or CSV.
 
+use super::progress::Progress;
 use super::style::Style;
 use super::{InputArgs, Status};
 use clap::ValueEnum;
@@ -114,12 +115,15 @@ pub fn run(args: &Args) -> Status {
     };
     let inputs = expand(&args.input.paths);
     let load = args.input.load_options(SchemaCheck::OnFailure);
+    let progress = Progress::new(&inputs.sources, args.input.quiet);
     let results = args.input.in_pool(|| {
         inputs
             .sources
             .par_iter()
             .map(|s| {
                 let f = load_source(s, &load);
+                let audit = check_file(&f, &opts);
+                progress.file_done(f.text.len());
                 let document = f.document.as_ref().map(|d| match d {
                     Document::Reports(r) => (r.reports.len(), 0),
                     Document::SiteUsage(s) => (0, s.sites.len()),
@@ -127,12 +131,13 @@ pub fn run(args: &Args) -> Status {
                 FileResult {
                     io: f.is_io_error(),
                     document,
-                    audit: check_file(&f, &opts),
+                    audit,
                     name: f.name,
                 }
             })
             .collect::<Vec<_>>()
     });
+    progress.finish();
     let results = match results {
         Ok(r) => r,
         Err(e) => return super::usage_error(&e),
