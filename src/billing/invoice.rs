@@ -603,7 +603,9 @@ pub fn bill_tenant(
             None => (LineSource::OrganizationPoints, Vec::new()),
         },
     };
-    let mut lines = Vec::new();
+    // A charge, a free-units and a new-workloads line per item at most, a few more for
+    // tiers, and the minimum.
+    let mut lines = Vec::with_capacity(usage.len() * 2 + 1);
     for item in &usage {
         let Some(workload_name) = &item.workload else {
             if !item.points.is_zero() {
