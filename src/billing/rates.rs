@@ -927,7 +927,7 @@ fn check_workloads(map: &BTreeMap<String, WorkloadPrice>, base: &[Seg], p: &mut 
                 .iter()
                 .find(|k| k.eq_ignore_ascii_case(name))
                 .map_or_else(
-                    || " (see `vspc-billing invoice --help` for the list)".to_owned(),
+                    || format!(" (known: {})", WorkloadType::KNOWN.join(", ")),
                     |k| format!("; write it as {k}"),
                 );
             p.push(&path, true, format!("unknown workload type {name}{hint}"));
