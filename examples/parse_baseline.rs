@@ -4,6 +4,10 @@
 //! `cargo run --release --example parse_baseline -- FILES_OR_DIRS...`
 
 use std::time::Instant;
+
+// The same allocator as the tool, so that the comparison is of the work, not the allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use vspc_billing::load::{Source, expand};
 use vspc_billing::model::LicenseReportCollection;
 

@@ -17,30 +17,31 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
-/// Writes a complete, flushed file under a temporary name in the folder of `path`, with
+/// Writes a complete file under a temporary name in the folder of `path`, with
 /// the usual mode; `fill` writes the content. The file is deleted if the returned
 /// [`TempPath`] is dropped.
 fn write_temp(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<TempPath> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".vspc-billing-")
-        .suffix(".tmp")
-        .tempfile_in(parent_of(path))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".vspc-billing-").suffix(".tmp");
+    // Temporary files are private (0600) by default; a finished file gets the usual mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(parent_of(path))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         fill(&mut w)?;
         w.flush()?;
     }
-    // Temporary files are created private (0600); a finished file gets the usual mode.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_data()?;
+    // No fsync per file: the rename already guarantees that a crash or a kill never leaves
+    // a half-written file under its final name, and syncing each of thousands of invoices
+    // costs more than rendering them. Durability against power loss is the file system's
+    // (or a `sync` after the run).
     Ok(tmp.into_temp_path())
 }
 
