@@ -474,6 +474,43 @@ struct Parsed<T> {
     problems: Vec<Finding>,
 }
 
+impl<T> Parsed<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Parsed<U> {
+        Parsed {
+            value: self.value.map(f),
+            problems: self.problems,
+        }
+    }
+}
+
+fn reports_doc(
+    shape: Shape,
+    meta: Option<ResponseMetadata>,
+    reports: Vec<SingleLicenseReport>,
+    errors: Option<Vec<ApiError>>,
+) -> Document {
+    Document::Reports(ReportsDocument {
+        shape,
+        meta,
+        reports,
+        errors: errors.unwrap_or_default(),
+    })
+}
+
+fn sites_doc(
+    shape: Shape,
+    meta: Option<ResponseMetadata>,
+    sites: Vec<SiteCloudLicenseUsage>,
+    errors: Option<Vec<ApiError>>,
+) -> Document {
+    Document::SiteUsage(SiteUsageDocument {
+        shape,
+        meta,
+        sites,
+        errors: errors.unwrap_or_default(),
+    })
+}
+
 /// Parses `b` into `T`; on failure, reports a syntax error where it is, or every schema
 /// violation (falling back to the typed error when the schema accepts the text).
 fn parse_shape<T: DeserializeOwned>(
@@ -694,92 +731,36 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
     file.kind = Some(kind);
     file.shape = Some(shape);
     let check = opts.schema_check;
-    let (document, problems) = match (kind, shape) {
+    let parsed = match (kind, shape) {
         (Kind::Reports, Shape::Collection) => {
-            let p = parse_shape::<LicenseReportCollection>(name, text, kind, shape, check);
-            (
-                p.value.map(|c| {
-                    Document::Reports(ReportsDocument {
-                        shape,
-                        meta: c.meta,
-                        reports: c.data,
-                        errors: c.errors.unwrap_or_default(),
-                    })
-                }),
-                p.problems,
-            )
+            parse_shape::<LicenseReportCollection>(name, text, kind, shape, check)
+                .map(|c| reports_doc(shape, c.meta, c.data, c.errors))
         }
         (Kind::Reports, Shape::Envelope) => {
-            let p = parse_shape::<LicenseReportEnvelope>(name, text, kind, shape, check);
-            (
-                p.value.map(|c| {
-                    Document::Reports(ReportsDocument {
-                        shape,
-                        meta: None,
-                        reports: vec![c.data],
-                        errors: c.errors.unwrap_or_default(),
-                    })
-                }),
-                p.problems,
-            )
+            parse_shape::<LicenseReportEnvelope>(name, text, kind, shape, check)
+                .map(|e| reports_doc(shape, None, vec![e.data], e.errors))
         }
         (Kind::Reports, Shape::Bare) => {
-            let p = parse_shape::<SingleLicenseReport>(name, text, kind, shape, check);
-            (
-                p.value.map(|r| {
-                    Document::Reports(ReportsDocument {
-                        shape,
-                        meta: None,
-                        reports: vec![r],
-                        errors: Vec::new(),
-                    })
-                }),
-                p.problems,
-            )
+            parse_shape::<SingleLicenseReport>(name, text, kind, shape, check)
+                .map(|r| reports_doc(shape, None, vec![r], None))
         }
         (Kind::SiteUsage, Shape::Collection) => {
-            let p = parse_shape::<SiteUsageCollection>(name, text, kind, shape, check);
-            (
-                p.value.map(|c| {
-                    Document::SiteUsage(SiteUsageDocument {
-                        shape,
-                        meta: c.meta,
-                        sites: c.data,
-                        errors: c.errors.unwrap_or_default(),
-                    })
-                }),
-                p.problems,
-            )
+            parse_shape::<SiteUsageCollection>(name, text, kind, shape, check)
+                .map(|c| sites_doc(shape, c.meta, c.data, c.errors))
         }
         (Kind::SiteUsage, Shape::Envelope) => {
-            let p = parse_shape::<SiteUsageEnvelope>(name, text, kind, shape, check);
-            (
-                p.value.map(|c| {
-                    Document::SiteUsage(SiteUsageDocument {
-                        shape,
-                        meta: None,
-                        sites: vec![c.data],
-                        errors: c.errors.unwrap_or_default(),
-                    })
-                }),
-                p.problems,
-            )
+            parse_shape::<SiteUsageEnvelope>(name, text, kind, shape, check)
+                .map(|e| sites_doc(shape, None, vec![e.data], e.errors))
         }
         (Kind::SiteUsage, Shape::Bare) => {
-            let p = parse_shape::<SiteCloudLicenseUsage>(name, text, kind, shape, check);
-            (
-                p.value.map(|s| {
-                    Document::SiteUsage(SiteUsageDocument {
-                        shape,
-                        meta: None,
-                        sites: vec![s],
-                        errors: Vec::new(),
-                    })
-                }),
-                p.problems,
-            )
+            parse_shape::<SiteCloudLicenseUsage>(name, text, kind, shape, check)
+                .map(|s| sites_doc(shape, None, vec![s], None))
         }
     };
+    let Parsed {
+        value: document,
+        problems,
+    } = parsed;
     file.document = document;
     file.problems = problems;
     file
