@@ -9,7 +9,9 @@
 //! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
 //! - [`audit`]: recompute every point exactly and flag each inconsistency;
 //! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
-//! - [`render`]: invoices and summary through tera templates, CSV, safe file names.
+//! - [`render`]: invoices and summary through tera templates, CSV, safe file names;
+//! - [`output`]: files written whole (temporary name, then rename), alone or as a set;
+//! - [`corpus`]: a deterministic generator of realistic reports, for benchmarks and tests.
 
 pub mod audit;
 pub mod billing;
