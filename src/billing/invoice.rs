@@ -856,22 +856,8 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::billing::money::RoundingMode;
+    use crate::billing::money::tests::{EVEN, UP, d};
     use crate::billing::rates::Amount;
-    use std::str::FromStr;
-
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
-    }
-
-    const UP: Rounding = Rounding {
-        decimals: 2,
-        mode: RoundingMode::HalfUp,
-    };
-    const EVEN: Rounding = Rounding {
-        decimals: 2,
-        mode: RoundingMode::HalfEven,
-    };
 
     fn show(t: &Totals) -> [String; 5] {
         [

@@ -136,19 +136,22 @@ pub fn percent_of(value: Decimal, percent: Decimal) -> Option<Decimal> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
-    fn d(s: &str) -> Decimal {
+    /// A decimal from its text (test input).
+    pub(crate) fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
     }
 
-    const UP: Rounding = Rounding {
+    /// Cents, half-up.
+    pub(crate) const UP: Rounding = Rounding {
         decimals: 2,
         mode: RoundingMode::HalfUp,
     };
-    const EVEN: Rounding = Rounding {
+    /// Cents, half-even.
+    pub(crate) const EVEN: Rounding = Rounding {
         decimals: 2,
         mode: RoundingMode::HalfEven,
     };
