@@ -13,12 +13,14 @@
 //! every sample, on generated corpora and on mutations), so the fast mode skips the
 //! second parse that a separate schema pass would cost without weakening the check.
 
+use crate::date::VspcDate;
 use crate::diag::Finding;
 use crate::locate::{LineIndex, first_keys, skip_ws};
 use crate::model::{
     ApiError, LicenseReportCollection, LicenseReportEnvelope, ResponseMetadata,
     SingleLicenseReport, SiteCloudLicenseUsage, SiteUsageCollection, SiteUsageEnvelope,
 };
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -442,6 +444,62 @@ fn sniff(b: &[u8], forced: Option<Kind>) -> Sniff {
     }
 }
 
+/// Months of the reports of a license report export, read without building the document:
+/// one fast pass that skips everything but each report's
+/// `reportParameters.reportInterval.startOfInterval` (or the misspelled
+/// `reportParemeters`, as the model prefers them). `Some(empty)` for a site usage export
+/// (nothing to bill); `None` when the text cannot be read this way (the full load then
+/// says why). For a file the full load accepts, the months are those of its reports, as
+/// `(year, month)` (the month may be out of 1 to 12 when the vendor wrote one).
+#[must_use]
+pub fn report_months(text: &[u8], forced: Option<Kind>) -> Option<Vec<(i32, u32)>> {
+    #[derive(Deserialize)]
+    struct Interval {
+        #[serde(rename = "startOfInterval")]
+        start: VspcDate,
+    }
+    #[derive(Deserialize)]
+    struct Parameters {
+        #[serde(rename = "reportInterval")]
+        interval: Interval,
+    }
+    #[derive(Deserialize)]
+    struct Report {
+        #[serde(rename = "reportParameters")]
+        parameters: Option<Parameters>,
+        #[serde(rename = "reportParemeters")]
+        paremeters: Option<Parameters>,
+    }
+    #[derive(Deserialize)]
+    struct Collection {
+        data: Vec<Report>,
+    }
+    #[derive(Deserialize)]
+    struct Envelope {
+        data: Report,
+    }
+    let reports = match sniff(text, forced) {
+        Sniff::Found(Kind::SiteUsage, _) => return Some(Vec::new()),
+        Sniff::Found(Kind::Reports, Shape::Collection) => {
+            serde_json::from_slice::<Collection>(text).ok()?.data
+        }
+        Sniff::Found(Kind::Reports, Shape::Envelope) => {
+            vec![serde_json::from_slice::<Envelope>(text).ok()?.data]
+        }
+        Sniff::Found(Kind::Reports, Shape::Bare) => {
+            vec![serde_json::from_slice::<Report>(text).ok()?]
+        }
+        Sniff::Unknown(_) | Sniff::Malformed => return None,
+    };
+    Some(
+        reports
+            .into_iter()
+            .filter_map(|r| r.parameters.or(r.paremeters))
+            .map(|p| (p.interval.start.parts.year, p.interval.start.parts.month))
+            .collect(),
+    )
+}
+
 /// Converts a `serde_path_to_error` path into a JSON pointer.
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -772,6 +830,52 @@ mod tests {
 
     fn load(text: &str) -> LoadedFile {
         load_bytes("t.json", text.as_bytes().to_vec(), &LoadOptions::default())
+    }
+
+    #[test]
+    fn months_are_read_without_loading() {
+        let report = |start: &str| {
+            format!(
+                r#"{{"reportStatus":"Approved","organizationsUsage":[{{"organizationUid":"x","usedPoints":1}}],"reportParameters":{{"reportId":1,"reportInterval":{{"startOfInterval":"{start}","endOfInterval":"2026-10-31"}}}}}}"#
+            )
+        };
+        let months = |text: &str| report_months(text.as_bytes(), None);
+        let a = report("2026-10-01T00:00:00+02:00");
+        let b = report("2026-11-01");
+        assert_eq!(
+            months(&format!(r#"{{"meta":{{}},"data":[{a},{b}]}}"#)),
+            Some(vec![(2026, 10), (2026, 11)])
+        );
+        assert_eq!(
+            months(&format!(r#"{{"data":{b}}}"#)),
+            Some(vec![(2026, 11)])
+        );
+        assert_eq!(months(&a), Some(vec![(2026, 10)]));
+        // The 3.5.1 spelling, and reportParameters first when both are there.
+        let old = a.replace("reportParameters", "reportParemeters");
+        assert_eq!(months(&old), Some(vec![(2026, 10)]));
+        let both = old.replacen(
+            '{',
+            r#"{"reportParameters":{"reportInterval":{"startOfInterval":"2027-01-01"}},"#,
+            1,
+        );
+        assert_eq!(months(&both), Some(vec![(2027, 1)]));
+        // A report without parameters has no month; site usage has nothing to bill.
+        assert_eq!(
+            months(r#"{"data":[{"reportStatus":"Approved"}]}"#),
+            Some(vec![])
+        );
+        assert_eq!(
+            months(r#"{"data":{"siteUid":"s","counters":[]}}"#),
+            Some(vec![])
+        );
+        // Unreadable this way: the full load says why.
+        assert_eq!(
+            months(r#"{"data":[{"reportParameters":{"reportInterval":{}}}]}"#),
+            None
+        );
+        assert_eq!(months(r#"{"data":["#), None);
+        assert_eq!(months("[1]"), None);
     }
 
     #[test]

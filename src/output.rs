@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tempfile::TempPath;
+use tempfile::{NamedTempFile, TempPath};
 
 fn parent_of(path: &Path) -> &Path {
     match path.parent() {
@@ -24,15 +24,7 @@ fn write_temp(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<TempPath> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".vspc-billing-").suffix(".tmp");
-    // Temporary files are private (0600) by default; a finished file gets the usual mode.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder.tempfile_in(parent_of(path))?;
+    let mut tmp = temp_for(path)?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         fill(&mut w)?;
@@ -43,6 +35,19 @@ fn write_temp(
     // costs more than rendering them. Durability against power loss is the file system's
     // (or a `sync` after the run).
     Ok(tmp.into_temp_path())
+}
+
+/// An empty temporary file next to `path`, with the usual mode.
+fn temp_for(path: &Path) -> std::io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".vspc-billing-").suffix(".tmp");
+    // Temporary files are private (0600) by default; a finished file gets the usual mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(parent_of(path))
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
@@ -96,6 +101,43 @@ impl Staging {
         Ok(())
     }
 
+    /// Opens a file to be written piece by piece ([`Staging::close`] stages it).
+    ///
+    /// # Errors
+    /// When the folder is not writable.
+    pub fn open(&self, path: &Path) -> std::io::Result<StagedWriter> {
+        Ok(StagedWriter {
+            path: path.to_owned(),
+            w: std::io::BufWriter::new(temp_for(path)?),
+        })
+    }
+
+    /// Stages a file written with [`Staging::open`], to appear at its path on commit.
+    ///
+    /// # Errors
+    /// When its last bytes cannot be written.
+    pub fn close(&self, w: StagedWriter) -> std::io::Result<()> {
+        let tmp =
+            w.w.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+        self.staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((w.path, tmp.into_temp_path()));
+        Ok(())
+    }
+
+    /// The final paths of the staged files, in the order staged.
+    #[must_use]
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
     /// Renames every staged file into place; returns how many.
     ///
     /// # Errors
@@ -110,6 +152,28 @@ impl Staging {
             tmp.persist(&path).map_err(|e| e.error)?;
         }
         Ok(n)
+    }
+}
+
+/// A file being written piece by piece ([`Staging::open`]); deleted if dropped before
+/// [`Staging::close`].
+#[derive(Debug)]
+pub struct StagedWriter {
+    path: PathBuf,
+    w: std::io::BufWriter<NamedTempFile>,
+}
+
+impl Write for StagedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.w.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.w.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
     }
 }
 
@@ -146,6 +210,18 @@ mod tests {
         assert_eq!(s.commit().unwrap(), 2);
         assert_eq!(names(dir.path()), ["a.txt", "b.txt"]);
         assert_eq!(std::fs::read(dir.path().join("b.txt")).unwrap(), b"b");
+        // Written piece by piece: appears on commit, complete.
+        let s = Staging::new();
+        let mut w = s.open(&dir.path().join("d.txt")).unwrap();
+        w.write_all(b"d1").unwrap();
+        w.write_all(b"d2").unwrap();
+        s.close(w).unwrap();
+        let dropped = s.open(&dir.path().join("e.txt")).unwrap();
+        drop(dropped);
+        assert_eq!(s.paths(), [dir.path().join("d.txt")]);
+        assert_eq!(s.commit().unwrap(), 1);
+        assert_eq!(std::fs::read(dir.path().join("d.txt")).unwrap(), b"d1d2");
+        std::fs::remove_file(dir.path().join("d.txt")).unwrap();
         // Dropped without commit: nothing is left.
         let s = Staging::new();
         s.stage(&dir.path().join("c.txt"), b"c").unwrap();

@@ -284,6 +284,64 @@ pub fn context<'a>(billing: &'a Billing, provider: &'a Party) -> FullContext<'a>
     }
 }
 
+/// Writes the `--context` file piece by piece, byte for byte what `serde_json`'s pretty
+/// printer writes for [`FullContext`]: the invoices as their periods are rendered, then
+/// the summary.
+#[derive(Debug)]
+pub struct ContextWriter<W: std::io::Write> {
+    w: W,
+    invoices: usize,
+}
+
+impl<W: std::io::Write> ContextWriter<W> {
+    /// Starts the document.
+    ///
+    /// # Errors
+    /// Those of `w`.
+    pub fn new(mut w: W) -> std::io::Result<Self> {
+        w.write_all(b"{\n  \"invoices\": [")?;
+        Ok(Self { w, invoices: 0 })
+    }
+
+    /// Adds one invoice (in number order).
+    ///
+    /// # Errors
+    /// Those of `w`, or of serialization.
+    pub fn invoice(&mut self, c: &InvoiceContext<'_>) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(c).map_err(std::io::Error::other)?;
+        self.w
+            .write_all(if self.invoices == 0 { b"\n" } else { b",\n" })?;
+        for (n, line) in text.split('\n').enumerate() {
+            if n > 0 {
+                self.w.write_all(b"\n")?;
+            }
+            self.w.write_all(b"    ")?;
+            self.w.write_all(line.as_bytes())?;
+        }
+        self.invoices += 1;
+        Ok(())
+    }
+
+    /// Ends the document with the summary; returns the writer.
+    ///
+    /// # Errors
+    /// Those of `w`, or of serialization.
+    pub fn finish(mut self, summary: &SummaryContext<'_>) -> std::io::Result<W> {
+        let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+        self.w
+            .write_all(if self.invoices == 0 { b"]" } else { b"\n  ]" })?;
+        self.w.write_all(b",\n  \"summary\": ")?;
+        for (n, line) in text.split('\n').enumerate() {
+            if n > 0 {
+                self.w.write_all(b"\n  ")?;
+            }
+            self.w.write_all(line.as_bytes())?;
+        }
+        self.w.write_all(b"\n}\n")?;
+        Ok(self.w)
+    }
+}
+
 /// One file to write: a name (no folder) and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -316,6 +374,146 @@ pub fn output_names(billing: &Billing, outputs: Outputs) -> Vec<String> {
     names
 }
 
+/// Renders a run invoice by invoice, so that the `invoice` command can render each
+/// period's invoices and drop them ([`crate::billing::Ledger`]): documents go to a sink as
+/// soon as they are made, and the CSV rows of a batch come back in order, to be appended
+/// to `invoices.csv` and `lines.csv` (whose headers are [`invoices_csv_header`] and
+/// [`lines_csv_header`]).
+#[derive(Debug)]
+pub struct Renderer<'a> {
+    templates: &'a Templates,
+    provider: &'a Party,
+    rounding: &'a str,
+    docs: Vec<DocFormat>,
+    csv: bool,
+}
+
+/// The CSV rows of a batch of invoices (no header).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvRows {
+    /// Rows of `invoices.csv`.
+    pub invoices: Vec<u8>,
+    /// Rows of `lines.csv`.
+    pub lines: Vec<u8>,
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer of `outputs`, with the card's provider and rounding mode.
+    #[must_use]
+    pub fn new(
+        templates: &'a Templates,
+        provider: &'a Party,
+        rounding: &'a str,
+        outputs: Outputs,
+    ) -> Self {
+        Self {
+            templates,
+            provider,
+            rounding,
+            docs: outputs.docs(),
+            csv: outputs.csv,
+        }
+    }
+
+    /// Renders the documents of `invoices` (in parallel) and hands each to `sink`; returns
+    /// their CSV rows in order, a piece per chunk of invoices (empty when CSV is not
+    /// wanted).
+    ///
+    /// # Errors
+    /// The first template that fails, in invoice order, or the first error of `sink`.
+    pub fn invoices<F>(&self, invoices: &[Invoice], sink: &F) -> Result<Vec<CsvRows>, RenderError>
+    where
+        F: Fn(OutputFile) -> Result<(), String> + Sync,
+    {
+        invoices
+            .par_chunks(64)
+            .map(|chunk| {
+                let mut rows = self.csv.then(|| {
+                    let lines = chunk.iter().map(|i| i.lines.len()).sum::<usize>();
+                    (
+                        CsvOut::new(None, chunk.len() * 200),
+                        CsvOut::new(None, lines * 220),
+                    )
+                });
+                for i in chunk {
+                    self.documents(i, sink)?;
+                    if let Some((a, b)) = &mut rows {
+                        invoice_row(a, i);
+                        line_rows(b, i);
+                    }
+                }
+                Ok(rows.map_or_else(CsvRows::default, |(a, b)| CsvRows {
+                    invoices: a.finish(),
+                    lines: b.finish(),
+                }))
+            })
+            .collect()
+    }
+
+    fn documents<F>(&self, invoice: &Invoice, sink: &F) -> Result<(), RenderError>
+    where
+        F: Fn(OutputFile) -> Result<(), String> + Sync,
+    {
+        if self.docs.is_empty() {
+            return Ok(());
+        }
+        let stem = file_stem(invoice);
+        // One context per invoice, rendered by every format.
+        let c = InvoiceContext {
+            provider: self.provider,
+            invoice,
+            rounding: self.rounding,
+        };
+        let context = Context::from_serialize(c).map_err(|e| tera_error(&e))?;
+        for f in &self.docs {
+            let text = self
+                .templates
+                .render_context(f.template(), &context)
+                .map_err(|e| {
+                    RenderError(format!(
+                        "template {} fails on invoice {}: {e}",
+                        f.template(),
+                        invoice.number
+                    ))
+                })?;
+            sink(OutputFile {
+                name: format!("{stem}.{}", f.extension()),
+                bytes: text.into_bytes(),
+            })
+            .map_err(RenderError)?;
+        }
+        Ok(())
+    }
+
+    /// `summary.md` and `summary.csv`, to `sink`.
+    ///
+    /// # Errors
+    /// The summary template fails, or `sink` does.
+    pub fn summary<F>(&self, summary: &Summary, sink: &F) -> Result<(), RenderError>
+    where
+        F: Fn(OutputFile) -> Result<(), String> + Sync,
+    {
+        let ctx = SummaryContext {
+            provider: self.provider,
+            summary,
+        };
+        let text = self
+            .templates
+            .render("summary.md.tera", &ctx)
+            .map_err(|e| RenderError(format!("template summary.md.tera fails: {e}")))?;
+        sink(OutputFile {
+            name: "summary.md".into(),
+            bytes: text.into_bytes(),
+        })
+        .map_err(RenderError)?;
+        sink(OutputFile {
+            name: "summary.csv".into(),
+            bytes: summary_csv(summary),
+        })
+        .map_err(RenderError)
+    }
+}
+
 /// Renders every output of a run and hands each file to `sink` as soon as it is made
 /// (from several threads: invoices are rendered in parallel), so that no rendered
 /// document is kept in memory. The files are those of [`output_names`].
@@ -333,63 +531,28 @@ pub fn render_into<F>(
 where
     F: Fn(OutputFile) -> Result<(), String> + Sync,
 {
-    let ctx = context(billing, provider);
-    let docs = outputs.docs();
-    if !docs.is_empty() {
-        let results: Vec<Result<(), RenderError>> = ctx
-            .invoices
-            .par_iter()
-            .map(|c| {
-                let stem = file_stem(c.invoice);
-                // One context per invoice, rendered by every format.
-                let context = Context::from_serialize(c).map_err(|e| tera_error(&e))?;
-                for f in &docs {
-                    let text = templates
-                        .render_context(f.template(), &context)
-                        .map_err(|e| {
-                            RenderError(format!(
-                                "template {} fails on invoice {}: {e}",
-                                f.template(),
-                                c.invoice.number
-                            ))
-                        })?;
-                    sink(OutputFile {
-                        name: format!("{stem}.{}", f.extension()),
-                        bytes: text.into_bytes(),
-                    })
-                    .map_err(RenderError)?;
-                }
-                Ok(())
-            })
-            .collect();
-        results.into_iter().collect::<Result<(), _>>()?;
-    }
+    let renderer = Renderer::new(templates, provider, billing.summary.rounding, outputs);
+    let rows = renderer.invoices(&billing.invoices, &sink)?;
     if outputs.csv {
+        let mut invoices = invoices_csv_header();
+        let mut lines = lines_csv_header();
+        for r in rows {
+            invoices.extend_from_slice(&r.invoices);
+            lines.extend_from_slice(&r.lines);
+        }
         sink(OutputFile {
             name: "invoices.csv".into(),
-            bytes: invoices_csv(&billing.invoices),
+            bytes: invoices,
         })
         .map_err(RenderError)?;
         sink(OutputFile {
             name: "lines.csv".into(),
-            bytes: lines_csv(&billing.invoices),
+            bytes: lines,
         })
         .map_err(RenderError)?;
     }
     if outputs.summary {
-        let text = templates
-            .render("summary.md.tera", &ctx.summary)
-            .map_err(|e| RenderError(format!("template summary.md.tera fails: {e}")))?;
-        sink(OutputFile {
-            name: "summary.md".into(),
-            bytes: text.into_bytes(),
-        })
-        .map_err(RenderError)?;
-        sink(OutputFile {
-            name: "summary.csv".into(),
-            bytes: summary_csv(&billing.summary),
-        })
-        .map_err(RenderError)?;
+        renderer.summary(&billing.summary, &sink)?;
     }
     Ok(())
 }
@@ -518,12 +681,14 @@ struct CsvOut {
 }
 
 impl CsvOut {
-    fn new(header: &[&str], capacity: usize) -> Self {
+    fn new(header: Option<&[&str]>, capacity: usize) -> Self {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::with_capacity(capacity));
-        // Writing to a Vec cannot fail.
-        let _ = w.write_record(header);
+        if let Some(header) = header {
+            // Writing to a Vec cannot fail.
+            let _ = w.write_record(header);
+        }
         Self {
             w,
             buf: String::new(),
@@ -562,40 +727,92 @@ impl CsvOut {
     }
 }
 
+const INVOICES_CSV: [&str; 12] = [
+    "invoice_number",
+    "period",
+    "issue_date",
+    "due_date",
+    "organization_uid",
+    "organization_name",
+    "currency",
+    "points",
+    "subtotal",
+    "discount",
+    "tax",
+    "total",
+];
+
+const LINES_CSV: [&str; 14] = [
+    "invoice_number",
+    "line",
+    "organization_uid",
+    "organization_name",
+    "kind",
+    "workload",
+    "edition",
+    "description",
+    "detail",
+    "quantity",
+    "unit",
+    "unit_price",
+    "amount",
+    "currency",
+];
+
+/// The header line of `invoices.csv`.
+#[must_use]
+pub fn invoices_csv_header() -> Vec<u8> {
+    CsvOut::new(Some(&INVOICES_CSV), 256).finish()
+}
+
+/// The header line of `lines.csv`.
+#[must_use]
+pub fn lines_csv_header() -> Vec<u8> {
+    CsvOut::new(Some(&LINES_CSV), 256).finish()
+}
+
+fn invoice_row(c: &mut CsvOut, i: &Invoice) {
+    c.text(&i.number)
+        .num(i.period)
+        .text(&i.issue_date)
+        .text(&i.due_date)
+        .text(&i.customer.uid)
+        .text(&i.customer.name)
+        .text(&i.currency)
+        .num(i.points)
+        .num(i.subtotal)
+        .num(i.discount)
+        .num(i.tax)
+        .num(i.total)
+        .end();
+}
+
+fn line_rows(c: &mut CsvOut, i: &Invoice) {
+    for (n, l) in i.lines.iter().enumerate() {
+        c.text(&i.number)
+            .num(n + 1)
+            .text(&i.customer.uid)
+            .text(&i.customer.name)
+            .text(l.kind.as_str())
+            .text(l.workload.as_deref().unwrap_or(""))
+            .text(l.edition.as_deref().unwrap_or(""))
+            .text(&l.description)
+            .text(l.detail.as_deref().unwrap_or(""))
+            .num(l.quantity)
+            .text(&l.unit)
+            .num(l.unit_price)
+            .num(l.amount)
+            .text(&i.currency)
+            .end();
+    }
+}
+
 /// `invoices.csv`: one row per invoice.
 #[must_use]
 pub fn invoices_csv(invoices: &[Invoice]) -> Vec<u8> {
-    let mut c = CsvOut::new(
-        &[
-            "invoice_number",
-            "period",
-            "issue_date",
-            "due_date",
-            "organization_uid",
-            "organization_name",
-            "currency",
-            "points",
-            "subtotal",
-            "discount",
-            "tax",
-            "total",
-        ],
-        invoices.len() * 200,
-    );
+    let mut c = CsvOut::new(Some(&INVOICES_CSV), invoices.len() * 200);
     for i in invoices {
-        c.text(&i.number)
-            .num(i.period)
-            .text(&i.issue_date)
-            .text(&i.due_date)
-            .text(&i.customer.uid)
-            .text(&i.customer.name)
-            .text(&i.currency)
-            .num(i.points)
-            .num(i.subtotal)
-            .num(i.discount)
-            .num(i.tax)
-            .num(i.total)
-            .end();
+        invoice_row(&mut c, i);
     }
     c.finish()
 }
@@ -605,43 +822,9 @@ pub fn invoices_csv(invoices: &[Invoice]) -> Vec<u8> {
 #[must_use]
 pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
     let lines: usize = invoices.iter().map(|i| i.lines.len()).sum();
-    let mut c = CsvOut::new(
-        &[
-            "invoice_number",
-            "line",
-            "organization_uid",
-            "organization_name",
-            "kind",
-            "workload",
-            "edition",
-            "description",
-            "detail",
-            "quantity",
-            "unit",
-            "unit_price",
-            "amount",
-            "currency",
-        ],
-        lines * 220,
-    );
+    let mut c = CsvOut::new(Some(&LINES_CSV), lines * 220);
     for i in invoices {
-        for (n, l) in i.lines.iter().enumerate() {
-            c.text(&i.number)
-                .num(n + 1)
-                .text(&i.customer.uid)
-                .text(&i.customer.name)
-                .text(l.kind.as_str())
-                .text(l.workload.as_deref().unwrap_or(""))
-                .text(l.edition.as_deref().unwrap_or(""))
-                .text(&l.description)
-                .text(l.detail.as_deref().unwrap_or(""))
-                .num(l.quantity)
-                .text(&l.unit)
-                .num(l.unit_price)
-                .num(l.amount)
-                .text(&i.currency)
-                .end();
-        }
+        line_rows(&mut c, i);
     }
     c.finish()
 }
@@ -652,7 +835,7 @@ pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
 #[must_use]
 pub fn summary_csv(s: &Summary) -> Vec<u8> {
     let mut c = CsvOut::new(
-        &[
+        Some(&[
             "kind",
             "period",
             "report_file",
@@ -666,7 +849,7 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
             "margin",
             "expected_points",
             "points_difference",
-        ],
+        ]),
         4096,
     );
     let none = None::<u8>;
@@ -843,7 +1026,7 @@ mod tests {
         }
         assert_eq!(neutralise("Contoso"), "Contoso");
         assert_eq!(neutralise(""), "");
-        let mut c = CsvOut::new(&["a", "b"], 0);
+        let mut c = CsvOut::new(Some(&["a", "b"]), 0);
         c.text("=HYPERLINK(\"http://evil\",\"x\")")
             .num("-5.00")
             .end();

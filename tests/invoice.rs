@@ -363,6 +363,93 @@ fn output_is_byte_identical_whatever_the_thread_count() {
     }
 }
 
+/// A run over several months bills, numbers, renders and drops one month at a time (after a
+/// first pass over the inputs for their months); the output is the same as when the whole
+/// run is held in memory, whatever the thread count, duplicates and broken files included.
+#[test]
+fn months_are_billed_one_at_a_time_with_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let o = bin()
+        .args(["corpus", "--out", corpus.to_str().unwrap()])
+        .args(["--owners", "2", "--months", "3", "--tenants", "12"])
+        .args(["--seed", "5", "--first-month", "2025-11"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    // The same owner and month twice (refused, both), and a file that does not load.
+    std::fs::copy(
+        corpus.join("owner-01/2025-12.json"),
+        corpus.join("owner-01-again.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("samples/invalid/truncated.json"),
+        corpus.join("broken.json"),
+    )
+    .unwrap();
+    // One file with the reports of two months (the second a duplicate of another file's).
+    let read = |p: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(corpus.join(p)).unwrap()).unwrap()
+    };
+    let (a, b) = (read("owner-00/2025-11.json"), read("owner-00/2026-01.json"));
+    let both = json!({"data": [a["data"][0], b["data"][0]]});
+    std::fs::remove_file(corpus.join("owner-00/2025-11.json")).unwrap();
+    std::fs::write(corpus.join("owner-00/both.json"), both.to_string()).unwrap();
+    let run = |threads: &str, prescan_above: &str| {
+        let out = dir.path().join(format!("out-{threads}-{prescan_above}"));
+        let ctx = dir
+            .path()
+            .join(format!("ctx-{threads}-{prescan_above}.json"));
+        let o = bin()
+            .env("VSPC_BILLING_PRESCAN_ABOVE", prescan_above)
+            .args([
+                "invoice",
+                corpus.to_str().unwrap(),
+                "--rates",
+                "samples/rates.toml",
+            ])
+            .args(["--threads", threads, "--out", out.to_str().unwrap()])
+            .args(["--context", ctx.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        let stdout = String::from_utf8(o.stdout)
+            .unwrap()
+            .replace(out.to_str().unwrap(), "<OUT>");
+        (read_dir(&out), std::fs::read(&ctx).unwrap(), stdout)
+    };
+    // All in memory (the default below 32 MB of input), then month by month.
+    let whole = run("1", "100000000");
+    assert!(whole.2.contains("duplicate-report"), "{}", whole.2);
+    assert!(whole.2.contains("broken.json"), "{}", whole.2);
+    let names: Vec<&String> = whole.0.keys().filter(|n| n.ends_with(".html")).collect();
+    // Numbers restart every month: three months, and invoice 0001 in each.
+    for month in ["2025-11", "2025-12", "2026-01"] {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("{month}-0001-"))),
+            "{names:?}"
+        );
+    }
+    for (threads, above) in [("1", "0"), ("4", "0"), ("4", "100000000")] {
+        let r = run(threads, above);
+        assert_eq!(
+            r.0, whole.0,
+            "files, {threads} threads, pre-scan above {above}"
+        );
+        assert_eq!(
+            r.1, whole.1,
+            "context, {threads} threads, pre-scan above {above}"
+        );
+        assert_eq!(
+            r.2, whole.2,
+            "stdout, {threads} threads, pre-scan above {above}"
+        );
+    }
+}
+
 #[test]
 fn existing_files_are_not_overwritten_without_force() {
     let dir = tempfile::tempdir().unwrap();
@@ -730,6 +817,47 @@ fn points_fallback_and_provider_own_usage() {
 }
 
 /// The same report twice would invoice every tenant twice: both are refused.
+/// `--context` is written piece by piece as months are rendered: byte for byte what
+/// serde_json writes for the whole context at once.
+#[test]
+fn the_streamed_context_is_the_whole_context() {
+    use vspc_billing::render::{ContextWriter, InvoiceContext, SummaryContext, context};
+    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/reports-api-3.6-approved.json")).unwrap(),
+    )
+    .unwrap();
+    let card_text = std::fs::read_to_string(root().join("samples/rates.toml")).unwrap();
+    let with = bill_text(&report, &card_text, &BillOptions::default());
+    // No invoice at all: `"invoices": []`.
+    let mut none = with.clone();
+    none.invoices.clear();
+    for billing in [&with, &none] {
+        let mut whole = serde_json::to_vec_pretty(&context(billing, &card.provider)).unwrap();
+        whole.push(b'\n');
+        let mut w = ContextWriter::new(Vec::new()).unwrap();
+        for invoice in &billing.invoices {
+            w.invoice(&InvoiceContext {
+                provider: &card.provider,
+                invoice,
+                rounding: billing.summary.rounding,
+            })
+            .unwrap();
+        }
+        let streamed = w
+            .finish(&SummaryContext {
+                provider: &card.provider,
+                summary: &billing.summary,
+            })
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
+    assert_eq!(with.invoices.len(), 3);
+}
+
 #[test]
 fn the_same_report_twice_is_refused() {
     let run = invoice(&[

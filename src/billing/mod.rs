@@ -304,7 +304,8 @@ pub struct FileBill {
     skipped: Vec<Skipped>,
 }
 
-/// Bills every report of every file.
+/// Bills every report of every file, in memory (for small runs, tests and library users;
+/// the `invoice` command streams with [`Biller`] and [`Ledger`]).
 ///
 /// Files and the tenants of each report are processed in parallel (on the current rayon
 /// pool); the result does not depend on the number of threads.
@@ -312,11 +313,22 @@ pub struct FileBill {
 pub fn bill(inputs: &[FileInput<'_>], card: &RateCard, opts: &BillOptions) -> Billing {
     let biller = Biller::new(card, opts);
     let files: Vec<FileBill> = inputs.par_iter().map(|i| biller.file(i)).collect();
-    biller.finish(files)
+    let mut ledger = Ledger::new(card);
+    for (i, f) in files.into_iter().enumerate() {
+        ledger.add(i, f);
+    }
+    let mut invoices = Vec::new();
+    while let Some(p) = ledger.next_period() {
+        invoices.extend(ledger.take_period(p));
+    }
+    Billing {
+        invoices,
+        summary: ledger.finish(),
+    }
 }
 
 /// Billing one file at a time: [`Biller::file`] for each file (in parallel, dropping each
-/// file once billed), then [`Biller::finish`] over the results in input order.
+/// file once billed), then a [`Ledger`] over the results.
 #[derive(Debug)]
 pub struct Biller<'a> {
     ctx: Ctx<'a>,
@@ -344,56 +356,184 @@ impl<'a> Biller<'a> {
     pub fn file(&self, input: &FileInput<'_>) -> FileBill {
         bill_file(input, &self.ctx)
     }
+}
 
-    /// Refuses duplicate reports, numbers the invoices and builds the summary.
+impl FileBill {
+    /// The periods this file has billed reports for.
     #[must_use]
-    pub fn finish(&self, files: Vec<FileBill>) -> Billing {
-        finish(files, self.ctx.card)
+    pub fn periods(&self) -> BTreeSet<Period> {
+        self.bills.iter().filter_map(|b| b.report.period).collect()
     }
 }
 
-fn finish(files: Vec<FileBill>, card: &RateCard) -> Billing {
-    let mut bills = Vec::new();
-    let mut refused = Vec::new();
-    let mut skipped = Vec::new();
-    for o in files {
-        bills.extend(o.bills);
-        refused.extend(o.refused);
-        skipped.extend(o.skipped);
+/// The invoices of a run, period by period.
+///
+/// Invoices are numbered within their period, by organization UID across every file, and
+/// the same owner and period in two files refuses both reports: a period can be numbered
+/// only once every file that has reports for it is billed. The ledger keeps the billed
+/// reports of the periods still open ([`Ledger::add`]); [`Ledger::take_period`] numbers
+/// one period and hands its invoices over (to be rendered and dropped), keeping only the
+/// small per-tenant rows of the summary; [`Ledger::finish`] gives the summary. Memory is
+/// that of the open periods, not of the whole run. Take periods in ascending order
+/// ([`Ledger::next_period`]) for output identical to an in-memory run.
+#[derive(Debug)]
+pub struct Ledger<'a> {
+    card: &'a RateCard,
+    /// Billed reports of the open periods, with their place in the input (file, report).
+    open: BTreeMap<Period, Vec<(Place, ReportBill)>>,
+    /// Summaries of the reports of taken periods, with their place in the input.
+    reports: Vec<(Place, ReportSummary)>,
+    /// Refusals and skips of each file, with the file's place in the input.
+    refused: Vec<(usize, Refusal)>,
+    skipped: Vec<(usize, Skipped)>,
+    /// Duplicate reports refused when their period was taken (in period order).
+    duplicates: Vec<Refusal>,
+    /// Lower-case UIDs of every organization of the billed reports.
+    seen: BTreeSet<String>,
+    totals: Running,
+}
+
+/// Where a report is in the input: (file, report billed in the file).
+type Place = (usize, usize);
+
+/// Totals accumulated over the invoices of taken periods, in number order.
+#[derive(Debug)]
+struct Running {
+    invoices: usize,
+    points: Decimal,
+    subtotal: Option<Money>,
+    discount: Option<Money>,
+    revenue: Option<Money>,
+    tax: Option<Money>,
+    total: Option<Money>,
+}
+
+impl<'a> Ledger<'a> {
+    /// An empty ledger.
+    #[must_use]
+    pub fn new(card: &'a RateCard) -> Self {
+        let zero = Some(Money::zero(card.rounding()));
+        Self {
+            card,
+            open: BTreeMap::new(),
+            reports: Vec::new(),
+            refused: Vec::new(),
+            skipped: Vec::new(),
+            duplicates: Vec::new(),
+            seen: BTreeSet::new(),
+            totals: Running {
+                invoices: 0,
+                points: Decimal::ZERO,
+                subtotal: zero,
+                discount: zero,
+                revenue: zero,
+                tax: zero,
+                total: zero,
+            },
+        }
     }
-    refuse_duplicates(&mut bills, &mut refused);
-    number_invoices(&mut bills, card);
-    let unmatched_tenants = unmatched_tenants(&bills, card);
-    let r = card.rounding();
-    let reports: Vec<ReportSummary> = bills.iter().map(|b| summarize(b, card)).collect();
-    let mut invoices: Vec<Invoice> = bills.into_iter().flat_map(|b| b.invoices).collect();
-    invoices.sort_by_cached_key(numbering_key);
-    let sum = |f: fn(&Invoice) -> Money| money::sum(r, invoices.iter().map(f)).unwrap_or_default();
-    let revenue = sum(|i| i.net);
-    let cost = money::sum(
-        r,
-        reports
-            .iter()
-            .filter_map(|s| s.cost.as_ref().map(|c| c.amount)),
-    );
-    let cost = if card.cost.is_some() { cost } else { None };
-    let totals = SummaryTotals {
-        invoices: invoices.len(),
-        points: invoices
-            .iter()
-            .fold(Decimal::ZERO, |a, i| a.saturating_add(i.points))
-            .normalize(),
-        subtotal: sum(|i| i.subtotal),
-        discount: sum(|i| i.discount),
-        revenue,
-        tax: sum(|i| i.tax),
-        total: sum(|i| i.total),
-        margin: cost.and_then(|c| revenue.checked_sub(c)),
-        cost,
-    };
-    Billing {
-        invoices,
-        summary: Summary {
+
+    /// Adds the bill of the file at position `file` of the input.
+    pub fn add(&mut self, file: usize, bill: FileBill) {
+        for (k, b) in bill.bills.into_iter().enumerate() {
+            if let Some(p) = b.report.period {
+                self.open.entry(p).or_default().push(((file, k), b));
+            }
+        }
+        self.refused
+            .extend(bill.refused.into_iter().map(|r| (file, r)));
+        self.skipped
+            .extend(bill.skipped.into_iter().map(|s| (file, s)));
+    }
+
+    /// The earliest open period.
+    #[must_use]
+    pub fn next_period(&self) -> Option<Period> {
+        self.open.keys().next().copied()
+    }
+
+    /// Whether a period has billed reports waiting.
+    #[must_use]
+    pub fn is_open(&self, p: Period) -> bool {
+        self.open.contains_key(&p)
+    }
+
+    /// Closes period `p`: refuses duplicate reports, numbers its invoices and returns them
+    /// in number order. Nothing of `p` may be added afterwards.
+    pub fn take_period(&mut self, p: Period) -> Vec<Invoice> {
+        let mut entries = self.open.remove(&p).unwrap_or_default();
+        entries.sort_by_key(|(at, _)| *at);
+        let (mut places, mut bills): (Vec<Place>, Vec<ReportBill>) = entries.into_iter().unzip();
+        let kept = refuse_duplicates(&mut bills, &mut self.duplicates);
+        places = kept.into_iter().map(|i| places[i]).collect();
+        number_invoices(&mut bills, self.card);
+        for b in &bills {
+            self.seen.extend(organizations(b));
+        }
+        self.reports.extend(
+            places
+                .into_iter()
+                .zip(bills.iter().map(|b| summarize(b, self.card))),
+        );
+        let mut invoices: Vec<Invoice> = bills.into_iter().flat_map(|b| b.invoices).collect();
+        invoices.sort_by_cached_key(numbering_key);
+        let t = &mut self.totals;
+        for i in &invoices {
+            t.invoices += 1;
+            t.points = t.points.saturating_add(i.points);
+            for (acc, v) in [
+                (&mut t.subtotal, i.subtotal),
+                (&mut t.discount, i.discount),
+                (&mut t.revenue, i.net),
+                (&mut t.tax, i.tax),
+                (&mut t.total, i.total),
+            ] {
+                *acc = acc.and_then(|a| a.checked_add(v));
+            }
+        }
+        invoices
+    }
+
+    /// The provider's summary of everything taken. Periods still open are left out: take
+    /// them all first.
+    #[must_use]
+    pub fn finish(mut self) -> Summary {
+        let card = self.card;
+        self.reports.sort_by_key(|(at, _)| *at);
+        let reports: Vec<ReportSummary> = self.reports.into_iter().map(|(_, r)| r).collect();
+        self.refused.sort_by_key(|(f, _)| *f);
+        let mut refused: Vec<Refusal> = self.refused.into_iter().map(|(_, r)| r).collect();
+        refused.extend(self.duplicates);
+        self.skipped.sort_by_key(|(f, _)| *f);
+        let skipped = self.skipped.into_iter().map(|(_, s)| s).collect();
+        let unmatched_tenants = card
+            .tenants
+            .keys()
+            .filter(|k| !self.seen.contains(&k.to_ascii_lowercase()))
+            .cloned()
+            .collect();
+        let r = card.rounding();
+        let t = self.totals;
+        let revenue = t.revenue.unwrap_or_default();
+        let cost = money::sum(
+            r,
+            reports
+                .iter()
+                .filter_map(|s| s.cost.as_ref().map(|c| c.amount)),
+        );
+        let cost = if card.cost.is_some() { cost } else { None };
+        let totals = SummaryTotals {
+            invoices: t.invoices,
+            points: t.points.normalize(),
+            subtotal: t.subtotal.unwrap_or_default(),
+            discount: t.discount.unwrap_or_default(),
+            revenue,
+            tax: t.tax.unwrap_or_default(),
+            total: t.total.unwrap_or_default(),
+            margin: cost.and_then(|c| revenue.checked_sub(c)),
+            cost,
+        };
+        Summary {
             currency: card.currency.clone(),
             rounding: card.rounding.as_str(),
             reports,
@@ -401,7 +541,7 @@ fn finish(files: Vec<FileBill>, card: &RateCard) -> Billing {
             refused,
             skipped,
             unmatched_tenants,
-        },
+        }
     }
 }
 
@@ -441,7 +581,8 @@ fn number_invoices(bills: &mut [ReportBill], card: &RateCard) {
 }
 
 /// The same owner and period twice would invoice every tenant twice: refuse them all.
-fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) {
+/// Returns the positions (in `bills` as given) of the bills kept.
+fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) -> Vec<usize> {
     let mut groups: BTreeMap<(Period, String), Vec<usize>> = BTreeMap::new();
     for (i, b) in bills.iter().enumerate() {
         if let Some(p) = b.report.period {
@@ -478,36 +619,30 @@ fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) {
             drop.insert(i);
         }
     }
+    let kept: Vec<usize> = (0..bills.len()).filter(|i| !drop.contains(i)).collect();
     let mut i = 0;
     bills.retain(|_| {
         let keep = !drop.contains(&i);
         i += 1;
         keep
     });
+    kept
 }
 
-fn unmatched_tenants(bills: &[ReportBill], card: &RateCard) -> Vec<String> {
-    let seen: BTreeSet<String> = bills
+/// Lower-case UIDs of every organization of a billed report (to tell which rate card
+/// tenants matched nothing).
+fn organizations(b: &ReportBill) -> impl Iterator<Item = String> + '_ {
+    b.invoices
         .iter()
-        .flat_map(|b| {
-            b.invoices
+        .map(|i| i.customer.uid.as_str())
+        .chain(b.no_usage.iter().map(|o| o.uid.as_str()))
+        .chain(b.provider_own.iter().map(|o| o.uid.as_str()))
+        .chain(
+            b.appendices
                 .iter()
-                .map(|i| i.customer.uid.as_str())
-                .chain(b.no_usage.iter().map(|o| o.uid.as_str()))
-                .chain(b.provider_own.iter().map(|o| o.uid.as_str()))
-                .chain(
-                    b.appendices
-                        .iter()
-                        .flat_map(|a| a.organizations.iter().map(|o| o.uid.as_str())),
-                )
-        })
+                .flat_map(|a| a.organizations.iter().map(|o| o.uid.as_str())),
+        )
         .map(str::to_ascii_lowercase)
-        .collect();
-    card.tenants
-        .keys()
-        .filter(|k| !seen.contains(&k.to_ascii_lowercase()))
-        .cloned()
-        .collect()
 }
 
 /// What every file of a run shares.

@@ -5,16 +5,22 @@ use super::progress::Progress;
 use super::style::Style;
 use super::{InputArgs, Status};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use vspc_billing::audit::{AuditOptions, Policy, check_file};
+use vspc_billing::billing::invoice::{Invoice, Period};
 use vspc_billing::billing::rates::{CardError, RateCard};
-use vspc_billing::billing::{BillOptions, Biller, Billing, FileBill, FileInput};
+use vspc_billing::billing::{BillOptions, Biller, FileBill, FileInput, Ledger, Summary};
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
-use vspc_billing::load::{SchemaCheck, expand, load_source};
-use vspc_billing::output::Staging;
-use vspc_billing::render::{Outputs, Templates, context, output_names, render_into};
+use vspc_billing::load::{LoadOptions, SchemaCheck, Source, expand, load_source, report_months};
+use vspc_billing::output::{StagedWriter, Staging};
+use vspc_billing::render::{
+    ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
+    invoices_csv_header, lines_csv_header,
+};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
 /// organization (HTML, Markdown, text), `invoices.csv`, `lines.csv` and the provider's
@@ -152,58 +158,286 @@ pub fn run(args: &Args) -> Status {
     let outputs = outputs(&args.format);
     let inputs = expand(&args.input.paths);
     let load_opts = args.input.load_options(SchemaCheck::OnFailure);
-    let progress = Progress::new(&inputs.sources, args.input.quiet);
-    let biller = Biller::new(&card, &opts);
-    let run = args.input.in_pool(|| {
-        // Each file is loaded, audited, billed and dropped: only its bill is kept.
-        let billed: Vec<(FileBill, bool)> = inputs
-            .sources
-            .par_iter()
-            .map(|s| {
-                let file = load_source(s, &load_opts);
-                // Located, sorted, with the --allow'ed codes dropped.
-                let findings = check_file(&file, &audit_opts).findings;
-                let bill = biller.file(&FileInput {
-                    file: &file,
-                    findings: &findings,
-                });
-                progress.file_done(file.text.len());
-                (bill, file.is_io_error())
-            })
-            .collect();
-        progress.finish();
-        let io_error = billed.iter().any(|(_, io)| *io);
-        let billing = biller.finish(billed.into_iter().map(|(b, _)| b).collect());
-        (billing, io_error)
-    });
-    let (billing, io_error) = match run {
-        Ok(r) => r,
-        Err(e) => return super::usage_error(&e),
-    };
-    let names = output_names(&billing, outputs);
-    if let Err(status) = refuse_existing(&args.out, &names, args.force) {
-        return status;
+    let created = !args.out.exists();
+    if let Err(e) = prepare_dir(Some(&args.out)) {
+        return super::usage_error(&e);
     }
-    let written = match write_outputs(args, &billing, &card, &templates, outputs) {
-        Ok(n) => n,
-        Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
+    let staging = Staging::new();
+    let job = Job {
+        args,
+        inputs: &inputs.sources,
+        load_opts: &load_opts,
+        audit_opts: &audit_opts,
+        biller: Biller::new(&card, &opts),
+        card: &card,
+        renderer: Renderer::new(&templates, &card.provider, card.rounding.as_str(), outputs),
+        outputs,
+        staging: &staging,
+    };
+    let run = args
+        .input
+        .in_pool(|| job.run())
+        .and_then(|r| r)
+        .and_then(|done| {
+            refuse_existing(&args.out, &staging, args.context.as_deref(), args.force)?;
+            Ok(done)
+        })
+        .and_then(|done| {
+            let n = staging
+                .commit()
+                .map_err(|e| format!("cannot write into {}: {e}", args.out.display()))?;
+            Ok((done, n - usize::from(args.context.is_some())))
+        });
+    let ((summary, io_error), written) = match run {
+        Ok(r) => r,
+        Err(e) => {
+            if created {
+                // Only removes the folder this run made, and only if it is still empty.
+                let _ = std::fs::remove_dir(&args.out);
+            }
+            return super::usage_error(&format!("{e}; nothing was written"));
+        }
     };
     let st = Style::stdout();
     print!(
         "{}",
-        report(&billing, &inputs.problems, &args.out, written, st)
+        report(&summary, &inputs.problems, &args.out, written, st)
     );
-    let status = if io_error || !inputs.problems.is_empty() {
+    if io_error || !inputs.problems.is_empty() {
         Status::Usage
-    } else if billing.summary.refused.is_empty() {
+    } else if summary.refused.is_empty() {
         Status::Ok
     } else {
         Status::Invalid
-    };
-    // The process ends here: freeing every invoice one by one would only cost time
-    // (about a tenth of a run of thousands of tenants).
-    std::mem::forget(billing);
-    status
+    }
+}
+
+/// Below this much input, files are not pre-scanned for their months: every invoice of
+/// the run is then held until the end, which is bounded by the input itself.
+/// `VSPC_BILLING_PRESCAN_ABOVE` (bytes) overrides it, for the tests.
+const PRESCAN_ABOVE: u64 = 32 << 20;
+
+fn prescan_above() -> u64 {
+    std::env::var("VSPC_BILLING_PRESCAN_ABOVE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PRESCAN_ABOVE)
+}
+
+/// One run of the command: files are loaded, audited and billed in groups by month, and
+/// each month's invoices are numbered, rendered (to staged files) and dropped as soon as
+/// no file still to come can add to that month. Memory is that of the files in flight and
+/// the open months, not of the whole run.
+struct Job<'a> {
+    args: &'a Args,
+    inputs: &'a [Source],
+    load_opts: &'a LoadOptions,
+    audit_opts: &'a AuditOptions,
+    biller: Biller<'a>,
+    card: &'a RateCard,
+    renderer: Renderer<'a>,
+    outputs: Outputs,
+    staging: &'a Staging,
+}
+
+/// The staged `invoices.csv`, `lines.csv` and `--context` file, written as months close.
+struct Streams {
+    invoices: Option<StagedWriter>,
+    lines: Option<StagedWriter>,
+    context: Option<ContextWriter<StagedWriter>>,
+}
+
+impl Job<'_> {
+    fn run(&self) -> Result<(Summary, bool), String> {
+        let (groups, claims) = self.plan();
+        let progress = Progress::new(self.inputs, self.args.input.quiet);
+        let mut streams = self.open_streams()?;
+        let mut ledger = Ledger::new(self.card);
+        let mut closed: BTreeSet<Period> = BTreeSet::new();
+        let mut io_error = false;
+        for (g, group) in groups.iter().enumerate() {
+            let billed: Vec<(usize, FileBill, bool)> = group
+                .par_iter()
+                .map(|&i| {
+                    let file = load_source(&self.inputs[i], self.load_opts);
+                    // Located, sorted, with the --allow'ed codes dropped.
+                    let findings = check_file(&file, self.audit_opts).findings;
+                    let bill = self.biller.file(&FileInput {
+                        file: &file,
+                        findings: &findings,
+                    });
+                    progress.file_done(file.text.len());
+                    (i, bill, file.is_io_error())
+                })
+                .collect();
+            for (i, bill, io) in billed {
+                io_error |= io;
+                if let Some(p) = bill.periods().intersection(&closed).next() {
+                    // The pre-scan and the load read months the same way: not expected.
+                    return Err(format!(
+                        "internal error: {} has a report of {p}, which the first pass over the inputs did not see; please report this",
+                        self.inputs[i].name()
+                    ));
+                }
+                ledger.add(i, bill);
+            }
+            let later: BTreeSet<Period> = groups[g + 1..]
+                .iter()
+                .flatten()
+                .filter_map(|&i| claims[i].as_ref())
+                .flatten()
+                .copied()
+                .collect();
+            while let Some(p) = ledger.next_period().filter(|p| !later.contains(p)) {
+                let invoices = ledger.take_period(p);
+                closed.insert(p);
+                self.write_month(&invoices, &mut streams)?;
+                // Freed on every thread: one thread freeing thousands of invoices shows.
+                invoices.into_par_iter().for_each(drop);
+            }
+        }
+        progress.finish();
+        let summary = ledger.finish();
+        self.close_streams(streams, &summary)?;
+        Ok((summary, io_error))
+    }
+
+    /// Groups of inputs to bill together, in order, and the months each input has reports
+    /// for (`None`: not known before loading it). Inputs whose months are unknown come
+    /// first, then one group per earliest month. Small runs are one group.
+    fn plan(&self) -> (Vec<Vec<usize>>, Vec<Option<BTreeSet<Period>>>) {
+        let all: Vec<usize> = (0..self.inputs.len()).collect();
+        let size: u64 = self
+            .inputs
+            .iter()
+            .map(|s| match s {
+                Source::File(p) => p.metadata().map_or(0, |m| m.len()),
+                Source::Stdin => 0,
+            })
+            .sum();
+        if self.inputs.len() < 2 || size <= prescan_above() {
+            return (vec![all], vec![None; self.inputs.len()]);
+        }
+        let claims: Vec<Option<BTreeSet<Period>>> = self
+            .inputs
+            .par_iter()
+            .map(|s| match s {
+                Source::File(p) => std::fs::read(p).ok().and_then(|text| {
+                    report_months(&text, self.load_opts.kind).map(|months| {
+                        months
+                            .into_iter()
+                            .filter(|(_, m)| (1..=12).contains(m))
+                            .map(|(year, month)| Period { year, month })
+                            .collect()
+                    })
+                }),
+                Source::Stdin => None,
+            })
+            .collect();
+        let mut by_month: BTreeMap<Option<Period>, Vec<usize>> = BTreeMap::new();
+        for i in all {
+            let first = claims[i].as_ref().and_then(|c| c.first().copied());
+            by_month.entry(first).or_default().push(i);
+        }
+        (by_month.into_values().collect(), claims)
+    }
+
+    fn open_streams(&self) -> Result<Streams, String> {
+        let open = |path: &std::path::Path| {
+            self.staging
+                .open(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        };
+        let out = &self.args.out;
+        let mut streams = Streams {
+            invoices: None,
+            lines: None,
+            context: None,
+        };
+        if self.outputs.csv {
+            let mut w = open(&out.join("invoices.csv"))?;
+            w.write_all(&invoices_csv_header())
+                .map_err(|e| e.to_string())?;
+            streams.invoices = Some(w);
+            let mut w = open(&out.join("lines.csv"))?;
+            w.write_all(&lines_csv_header())
+                .map_err(|e| e.to_string())?;
+            streams.lines = Some(w);
+        }
+        if let Some(path) = &self.args.context {
+            prepare_dir(path.parent())?;
+            let w = open(path)?;
+            streams.context = Some(
+                ContextWriter::new(w)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            );
+        }
+        Ok(streams)
+    }
+
+    /// Renders one month's invoices: documents to staged files, rows to the CSV files.
+    fn write_month(&self, invoices: &[Invoice], streams: &mut Streams) -> Result<(), String> {
+        let out = &self.args.out;
+        let rows = self
+            .renderer
+            .invoices(invoices, &|f: OutputFile| {
+                let path = out.join(&f.name);
+                self.staging
+                    .stage(&path, &f.bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            })
+            .map_err(|e| e.to_string())?;
+        let csv_error = |e: std::io::Error| format!("cannot write into {}: {e}", out.display());
+        for r in rows {
+            if let Some(w) = &mut streams.invoices {
+                w.write_all(&r.invoices).map_err(csv_error)?;
+            }
+            if let Some(w) = &mut streams.lines {
+                w.write_all(&r.lines).map_err(csv_error)?;
+            }
+        }
+        if let (Some(c), Some(path)) = (&mut streams.context, &self.args.context) {
+            for invoice in invoices {
+                c.invoice(&InvoiceContext {
+                    provider: &self.card.provider,
+                    invoice,
+                    rounding: self.card.rounding.as_str(),
+                })
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn close_streams(&self, streams: Streams, summary: &Summary) -> Result<(), String> {
+        let out = &self.args.out;
+        let csv_error = |e: std::io::Error| format!("cannot write into {}: {e}", out.display());
+        for w in [streams.invoices, streams.lines].into_iter().flatten() {
+            self.staging.close(w).map_err(csv_error)?;
+        }
+        if self.outputs.summary {
+            self.renderer
+                .summary(summary, &|f: OutputFile| {
+                    let path = out.join(&f.name);
+                    self.staging
+                        .stage(&path, &f.bytes)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        if let (Some(c), Some(path)) = (streams.context, &self.args.context) {
+            let w = c
+                .finish(&SummaryContext {
+                    provider: &self.card.provider,
+                    summary,
+                })
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            self.staging
+                .close(w)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        Ok(())
+    }
 }
 
 fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
@@ -215,106 +449,48 @@ fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
     }
 }
 
-/// Without `--force`, refuses to run when any output already exists (before anything is
-/// written).
-fn refuse_existing(dir: &Path, names: &[String], force: bool) -> Result<(), Status> {
-    if !force {
-        let existing: Vec<String> = names
-            .iter()
-            .map(|n| dir.join(n))
-            .filter(|p| p.symlink_metadata().is_ok())
-            .map(|p| p.display().to_string())
-            .collect();
-        if !existing.is_empty() {
-            let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
-            let more = existing.len().saturating_sub(shown.len());
-            let more = if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            };
-            return Err(super::usage_error(&format!(
-                "{} already exist{}: {}{more}; pass --force to overwrite them; nothing was written",
-                if existing.len() == 1 {
-                    "1 file"
-                } else {
-                    "files"
-                },
-                if existing.len() == 1 { "s" } else { "" },
-                shown.join(", ")
-            )));
-        }
+/// Without `--force`, refuses to overwrite outputs that already exist in `dir` (checked
+/// before anything is renamed into place; the caller then deletes the staged files). The
+/// `--context` file is not an output of `dir` and may be replaced.
+fn refuse_existing(
+    dir: &Path,
+    staging: &Staging,
+    context: Option<&Path>,
+    force: bool,
+) -> Result<(), String> {
+    if force {
+        return Ok(());
     }
-    Ok(())
-}
-
-/// Renders every output (and the `--context` file) straight to temporary files, then
-/// renames them all into place: a template or write that fails leaves nothing behind.
-/// Returns how many files went into `--out`.
-fn write_outputs(
-    args: &Args,
-    billing: &Billing,
-    card: &RateCard,
-    templates: &Templates,
-    outputs: Outputs,
-) -> Result<usize, String> {
-    let created = !args.out.exists();
-    prepare_dir(Some(&args.out))?;
-    let staging = Staging::new();
-    let staged = args
-        .input
-        .in_pool(|| {
-            render_into(billing, &card.provider, templates, outputs, |f| {
-                let path = args.out.join(&f.name);
-                staging
-                    .stage(&path, &f.bytes)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            })
-            .map_err(|e| e.to_string())
-        })
-        .and_then(|r| r)
-        .and_then(|()| match &args.context {
-            None => Ok(()),
-            Some(path) => {
-                prepare_dir(path.parent())?;
-                staging
-                    .stage_with(path, |w| {
-                        serde_json::to_writer_pretty(&mut *w, &context(billing, &card.provider))
-                            .map_err(std::io::Error::other)?;
-                        w.write_all(b"\n")
-                    })
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            }
-        });
-    let committed = match staged {
-        Ok(()) => staging
-            .commit()
-            .map_err(|e| format!("cannot write into {}: {e}", args.out.display())),
-        Err(e) => {
-            drop(staging); // deletes every temporary file
-            Err(e)
-        }
+    let existing: Vec<String> = staging
+        .paths()
+        .into_iter()
+        .filter(|p| Some(p.as_path()) != context && p.symlink_metadata().is_ok())
+        .map(|p| p.display().to_string())
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
+    let more = existing.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
     };
-    match committed {
-        Ok(n) => Ok(n - usize::from(args.context.is_some())),
-        Err(e) => {
-            if created {
-                // Only removes the folder this run made, and only if it is still empty.
-                let _ = std::fs::remove_dir(&args.out);
-            }
-            Err(e)
-        }
-    }
+    Err(format!(
+        "{} already exist{} in {}: {}{more}; pass --force to overwrite them",
+        if existing.len() == 1 {
+            "1 file"
+        } else {
+            "files"
+        },
+        if existing.len() == 1 { "s" } else { "" },
+        dir.display(),
+        shown.join(", ")
+    ))
 }
 
-fn report(
-    billing: &Billing,
-    path_problems: &[Finding],
-    out: &Path,
-    written: usize,
-    st: Style,
-) -> String {
-    let s = &billing.summary;
+fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
     let mut o = String::new();
     for p in path_problems {
         let _ = writeln!(
