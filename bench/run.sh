@@ -91,14 +91,14 @@ done
 # The whole corpus: invoices written per second (file creation dominates).
 rm -rf "$INV/invoices-corpus"
 start=$(date +%s.%N)
-$BIN invoice -q --allow-findings --force --rates $rates --out "$INV/invoices-corpus" "$OUT/corpus" >/dev/null || true
+corpus_rss=$( { /usr/bin/time -f '%M' $BIN invoice -q --allow-findings --force --rates $rates --out "$INV/invoices-corpus" "$OUT/corpus" >/dev/null 2>&1 || true; } 2>&1 | tail -1)
 end=$(date +%s.%N)
 written=$(find "$INV/invoices-corpus" -name '*.html' | wc -l)
 rm -rf "$INV/invoices-corpus"
 
-python3 - "$RESULTS" "$CORES" "$written" "$start" "$end" "$(largest_mb "$OUT/corpus")" <<'PY'
+python3 - "$RESULTS" "$CORES" "$written" "$start" "$end" "$(largest_mb "$OUT/corpus")" "$corpus_rss" <<'PY'
 import sys, collections
-path, cores, written, start, end, largest = sys.argv[1:]
+path, cores, written, start, end, largest, corpus_rss = sys.argv[1:]
 cores = int(cores)
 r = collections.defaultdict(dict)
 for line in open(path):
@@ -148,5 +148,5 @@ if a:
     limit = 3 * float(largest) + 100
     line(f"audit peak RSS on the corpus (largest file {largest} MB)", f"{a['rss']} MB", f"<= {limit:.0f}", a["rss"] <= limit)
 secs = float(end) - float(start)
-print(f"  whole corpus invoiced: {int(written)} invoices in {secs:.1f} s = {int(written)/secs:.0f} invoices/s ({cores} threads)")
+print(f"  whole corpus invoiced: {int(written)} invoices in {secs:.1f} s = {int(written)/secs:.0f} invoices/s ({cores} threads), peak RSS {int(corpus_rss)//1024} MB")
 PY
