@@ -156,11 +156,13 @@ pub fn run(args: &Args) -> Status {
     let biller = Biller::new(&card, &opts);
     let run = args.input.in_pool(|| {
         // Each file is loaded, audited, billed and dropped: only its bill is kept.
+        let per_source = InputArgs::per_source(&inputs.sources, load_opts);
         let billed: Vec<(FileBill, bool)> = inputs
             .sources
             .par_iter()
-            .map(|s| {
-                let file = load_source(s, &load_opts);
+            .zip(&per_source)
+            .map(|(s, load_opts)| {
+                let file = load_source(s, load_opts);
                 // Located, sorted, with the --allow'ed codes dropped.
                 let findings = check_file(&file, &audit_opts).findings;
                 let bill = biller.file(&FileInput {
