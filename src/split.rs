@@ -2,7 +2,7 @@
 //!
 //! The big arrays of a report (`usageDetails` and `organizationsUsage`, in the report and
 //! in its appendices) are read through [`opt_vec`]. Normally it parses them as any other
-//! field. While a split parse runs on the thread ([`with`], set by the loader around the
+//! field. While a split parse runs on the thread (`with`, set by the loader around the
 //! top-level parse of a file it chose to split), an array of at least the set number of
 //! items is first read as borrowed raw slices of the text (a cheap scan that only checks
 //! the syntax), and the items are then parsed in parallel with rayon, in order.
