@@ -96,19 +96,22 @@ pub enum Split {
     /// One thread per file.
     #[default]
     Never,
-    /// `usageDetails` and `organizationsUsage` of at least [`SPLIT_MIN_ITEMS`] items are
-    /// parsed in parallel, and the checks of `usageDetails` run on chunks in parallel.
+    /// `usageDetails` and `organizationsUsage` longer than [`SPLIT_MIN_ITEMS`] items are
+    /// parsed in parallel (after their first items), and the checks of `usageDetails`
+    /// (of at least as many entries) run on chunks in parallel.
     Always,
     /// As `Always`, from `n` items, with audit chunks of `n` details (at least 1): to test
     /// the split paths on small documents.
     Fine(usize),
 }
 
-/// Arrays shorter than this are not split by [`Split::Always`].
+/// [`Split::Always`] parses the first this many items of an array in place and splits the
+/// rest of a longer one; audits in chunks arrays of at least this many entries.
 pub const SPLIT_MIN_ITEMS: usize = 256;
 
 impl Split {
-    /// Arrays of at least this many items are split; `None` when splitting is off.
+    /// The threshold of arrays to split (see [`SPLIT_MIN_ITEMS`]); `None` when splitting is
+    /// off.
     #[must_use]
     pub const fn min_items(self) -> Option<usize> {
         match self {

@@ -346,7 +346,7 @@ pub struct ObjectsByWeight {
 }
 
 /// Points used by one managed organization.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationLicenseUsage {
     /// Kind of organization.
@@ -368,7 +368,7 @@ pub struct OrganizationLicenseUsage {
 }
 
 /// Usage of one organization under one support id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationUsageOfLicensesWithSameSupportId {
     /// Name, as the tenant wrote it.
