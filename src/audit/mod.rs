@@ -259,17 +259,21 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         .max()
         .map_or(0, |&m| (m + 1).min(text.len()));
     let index = LineIndex::new(&text[..end]);
+    let found: Vec<usize> = offsets.iter().flatten().copied().collect();
+    let mut positions = index.positions(&found).into_iter();
     let (for_findings, for_keys) = offsets.split_at(pending.len());
     for (&i, off) in pending.iter().zip(for_findings) {
-        if let Some(off) = off {
-            let p = index.position(*off);
+        if off.is_some()
+            && let Some(p) = positions.next()
+        {
             findings[i].line = Some(p.line);
             findings[i].column = Some(p.column);
         }
     }
     for (k, off) in keys.iter_mut().zip(for_keys) {
-        if let Some(off) = off {
-            let p = index.position(*off);
+        if off.is_some()
+            && let Some(p) = positions.next()
+        {
             k.line = Some(p.line);
             k.column = Some(p.column);
         }
