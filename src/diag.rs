@@ -143,9 +143,12 @@ pub fn resolve_locations(text: &[u8], findings: &mut [Finding]) {
         .collect();
     let offsets = locate_offsets(text, &pointers);
     let index = LineIndex::new(text);
+    let found: Vec<usize> = offsets.iter().flatten().copied().collect();
+    let mut positions = index.positions(&found).into_iter();
     for (&i, off) in pending.iter().zip(offsets) {
-        if let Some(off) = off {
-            let p = index.position(off);
+        if off.is_some()
+            && let Some(p) = positions.next()
+        {
             findings[i].line = Some(p.line);
             findings[i].column = Some(p.column);
         }

@@ -3,7 +3,8 @@
 //!
 //! The pipeline, one module a step:
 //! - [`model`], [`enums`], [`date`], [`num`]: the typed documents, exact numbers, vendor dates;
-//! - [`load`], [`strict`]: bytes to typed documents, with located problems;
+//! - [`load`], [`strict`], [`split`]: bytes to typed documents, with located problems (a
+//!   large document parsed on several threads);
 //! - [`schema`]: the JSON Schemas generated from the model, and their validators;
 //! - [`locate`]: JSON pointer → line and column;
 //! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
@@ -27,4 +28,5 @@ pub mod num;
 pub mod output;
 pub mod render;
 pub mod schema;
+pub mod split;
 pub mod strict;

@@ -3,7 +3,8 @@
 //! The pipeline for one file:
 //! 1. reject an empty file, a byte-order mark and non-UTF-8 bytes, each at its position;
 //! 2. tell the document kind and shape from the first keys, without parsing the rest;
-//! 3. parse straight into the typed model (exact decimals from the JSON text);
+//! 3. parse straight into the typed model (exact decimals from the JSON text); the large
+//!    arrays of a file chosen by [`split_plan`] are parsed on several threads ([`Split`]);
 //! 4. check against the generated JSON Schema with the `jsonschema` validator: always in
 //!    [`SchemaCheck::Always`] mode, and in [`SchemaCheck::OnFailure`] mode only when the
 //!    typed parse fails, to report *every* violation with its pointer.
@@ -88,6 +89,79 @@ pub enum SchemaCheck {
     OnFailure,
 }
 
+/// Whether one file's large arrays are parsed, and audited, on several threads.
+///
+/// Splitting costs one extra (cheap) scan of the arrays, so it pays only when the threads
+/// would otherwise wait: see [`split_plan`]. The result is the same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Split {
+    /// One thread per file.
+    #[default]
+    Never,
+    /// `usageDetails` and `organizationsUsage` longer than [`SPLIT_MIN_ITEMS`] items are
+    /// parsed in parallel (after their first items), and the checks of `usageDetails`
+    /// (of at least as many entries) run on chunks in parallel.
+    Always,
+    /// As `Always`, from `n` items, with audit chunks of `n` details (at least 1): to test
+    /// the split paths on small documents.
+    Fine(usize),
+}
+
+/// [`Split::Always`] parses the first this many items of an array in place and splits the
+/// rest of a longer one; audits in chunks arrays of at least this many entries.
+pub const SPLIT_MIN_ITEMS: usize = 256;
+
+impl Split {
+    /// The threshold of arrays to split (see [`SPLIT_MIN_ITEMS`]); `None` when splitting is
+    /// off.
+    #[must_use]
+    pub const fn min_items(self) -> Option<usize> {
+        match self {
+            Self::Never => None,
+            Self::Always => Some(SPLIT_MIN_ITEMS),
+            Self::Fine(n) => Some(if n == 0 { 1 } else { n }),
+        }
+    }
+}
+
+/// Decides, for each input, whether to split it ([`Split`]), given the threads of the pool.
+///
+/// Across files the pool is kept busy by giving each thread whole files; a file is split
+/// only when it alone is a large share of the work: the pool has more than one thread and
+/// `size × threads > 1.5 × total size of the inputs`. One large file on 2 threads: split;
+/// two equal files on 2 threads: not; two on 16 threads: split; 48 files of 8 MB on 16
+/// threads: not. Sizes are those of the file system before reading; standard input, of
+/// unknown size, is split only when it is the only input.
+#[must_use]
+pub fn split_plan(sources: &[Source], threads: usize) -> Vec<Split> {
+    if threads <= 1 {
+        return vec![Split::Never; sources.len()];
+    }
+    if let [Source::Stdin] = sources {
+        return vec![Split::Always];
+    }
+    let sizes: Vec<u64> = sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Source::Stdin => 0,
+        })
+        .collect();
+    let total: u128 = sizes.iter().map(|&s| u128::from(s)).sum();
+    let threads = threads as u128;
+    sizes
+        .into_iter()
+        .map(|size| {
+            // size × threads > 1.5 × total, in integers.
+            if 2 * u128::from(size) * threads > 3 * total {
+                Split::Always
+            } else {
+                Split::Never
+            }
+        })
+        .collect()
+}
+
 /// Options of a load.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
@@ -95,6 +169,8 @@ pub struct LoadOptions {
     pub kind: Option<Kind>,
     /// When to run the schema validator.
     pub schema_check: SchemaCheck,
+    /// Whether to parse (and audit) the file's large arrays on several threads.
+    pub split: Split,
 }
 
 /// A loaded license report export.
@@ -183,6 +259,9 @@ pub struct LoadedFile {
     pub document: Option<Document>,
     /// Problems, located.
     pub problems: Vec<Finding>,
+    /// Whether the file was loaded with its large arrays split ([`LoadOptions::split`]);
+    /// the audit splits its checks the same way.
+    pub split: Split,
 }
 
 impl LoadedFile {
@@ -316,6 +395,7 @@ pub fn load_source(source: &Source, opts: &LoadOptions) -> LoadedFile {
             kind: None,
             shape: None,
             document: None,
+            split: opts.split,
         },
     }
 }
@@ -577,12 +657,19 @@ fn parse_shape<T: DeserializeOwned>(
     kind: Kind,
     shape: Shape,
     check: SchemaCheck,
+    split: Split,
 ) -> Parsed<T> {
     let b = text.as_bytes();
     // From `&str`: the text is known to be UTF-8, so strings are not checked again, and
     // numbers are borrowed from it (see `num`). `strict`: structs from objects only, as the
-    // schema says.
-    match crate::strict::from_str::<T>(text) {
+    // schema says. Split: the large arrays' items on several threads (see `split`); on any
+    // error the text is parsed again without, so that errors are those of one thread.
+    let typed = crate::split::with(None, || match split.min_items() {
+        None => crate::strict::from_str::<T>(text),
+        Some(min) => crate::split::with(Some(min), || crate::strict::from_str::<T>(text))
+            .or_else(|_| crate::strict::from_str::<T>(text)),
+    });
+    match typed {
         Ok(v) => {
             let problems = if check == SchemaCheck::Always {
                 match serde_json::from_str::<serde_json::Value>(text) {
@@ -628,10 +715,12 @@ fn parse_shape<T: DeserializeOwned>(
 
 fn typed_error_path<T: DeserializeOwned>(text: &str) -> Option<String> {
     let mut de = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut de)) {
-        Ok(_) => None,
-        Err(e) => Some(path_to_pointer(e.path())),
-    }
+    crate::split::with(None, || {
+        match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut de)) {
+            Ok(_) => None,
+            Err(e) => Some(path_to_pointer(e.path())),
+        }
+    })
 }
 
 fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) -> Finding {
@@ -734,6 +823,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
         shape: None,
         document: None,
         problems: Vec::new(),
+        split: opts.split,
     };
     let b = &file.text;
     if b.iter().all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
@@ -789,29 +879,30 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
     file.kind = Some(kind);
     file.shape = Some(shape);
     let check = opts.schema_check;
+    let split = opts.split;
     let parsed = match (kind, shape) {
         (Kind::Reports, Shape::Collection) => {
-            parse_shape::<LicenseReportCollection>(name, text, kind, shape, check)
+            parse_shape::<LicenseReportCollection>(name, text, kind, shape, check, split)
                 .map(|c| reports_doc(shape, c.meta, c.data, c.errors))
         }
         (Kind::Reports, Shape::Envelope) => {
-            parse_shape::<LicenseReportEnvelope>(name, text, kind, shape, check)
+            parse_shape::<LicenseReportEnvelope>(name, text, kind, shape, check, split)
                 .map(|e| reports_doc(shape, None, vec![e.data], e.errors))
         }
         (Kind::Reports, Shape::Bare) => {
-            parse_shape::<SingleLicenseReport>(name, text, kind, shape, check)
+            parse_shape::<SingleLicenseReport>(name, text, kind, shape, check, split)
                 .map(|r| reports_doc(shape, None, vec![r], None))
         }
         (Kind::SiteUsage, Shape::Collection) => {
-            parse_shape::<SiteUsageCollection>(name, text, kind, shape, check)
+            parse_shape::<SiteUsageCollection>(name, text, kind, shape, check, split)
                 .map(|c| sites_doc(shape, c.meta, c.data, c.errors))
         }
         (Kind::SiteUsage, Shape::Envelope) => {
-            parse_shape::<SiteUsageEnvelope>(name, text, kind, shape, check)
+            parse_shape::<SiteUsageEnvelope>(name, text, kind, shape, check, split)
                 .map(|e| sites_doc(shape, None, vec![e.data], e.errors))
         }
         (Kind::SiteUsage, Shape::Bare) => {
-            parse_shape::<SiteCloudLicenseUsage>(name, text, kind, shape, check)
+            parse_shape::<SiteCloudLicenseUsage>(name, text, kind, shape, check, split)
                 .map(|s| sites_doc(shape, None, vec![s], None))
         }
     };
@@ -980,6 +1071,37 @@ mod tests {
                 .iter()
                 .all(|p| p.code == "schema-violation" && p.line == Some(1))
         );
+    }
+
+    #[test]
+    fn a_file_is_split_only_when_it_is_a_large_share_of_the_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, size: usize| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, vec![b' '; size]).unwrap();
+            Source::File(p)
+        };
+        let big = file("big.json", 1000);
+        let twin = file("twin.json", 1000);
+        let small: Vec<Source> = (0..48).map(|i| file(&format!("{i}.json"), 100)).collect();
+        let (n, a) = (Split::Never, Split::Always);
+        assert_eq!(split_plan(std::slice::from_ref(&big), 1), [n]);
+        assert_eq!(split_plan(std::slice::from_ref(&big), 2), [a]);
+        assert_eq!(split_plan(&[big.clone(), twin.clone()], 2), [n, n]);
+        // 1000 × 3 is not more than 1.5 × 2000; 1000 × 4 is.
+        assert_eq!(split_plan(&[big.clone(), twin.clone()], 3), [n, n]);
+        assert_eq!(split_plan(&[big.clone(), twin.clone()], 4), [a, a]);
+        assert_eq!(split_plan(&[big.clone(), twin], 16), [a, a]);
+        assert_eq!(split_plan(&small, 16), vec![n; 48]);
+        // One large file among small ones: 1000 × 4 > 1.5 × 1300.
+        let mut mixed = vec![big];
+        mixed.extend(small[..3].iter().cloned());
+        assert_eq!(split_plan(&mixed, 4), [a, n, n, n]);
+        assert_eq!(split_plan(&[Source::Stdin], 2), [a]);
+        assert_eq!(split_plan(&[Source::Stdin], 1), [n]);
+        assert_eq!(split_plan(&[Source::Stdin, small[0].clone()], 2), [n, a]);
+        let missing = Source::File(dir.path().join("missing.json"));
+        assert_eq!(split_plan(&[missing], 2), [n]);
     }
 
     #[test]

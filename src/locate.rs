@@ -61,6 +61,32 @@ impl<'a> LineIndex<'a> {
         Position { line, column }
     }
 
+    /// The positions of many offsets (each as [`Self::position`] gives it), counting the
+    /// characters of each line once: in a file written on one line (as the API sends it),
+    /// counting from the line start for each offset would read the whole file per finding.
+    #[must_use]
+    pub fn positions(&self, offsets: &[usize]) -> Vec<Position> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_unstable_by_key(|&i| offsets[i]);
+        let mut out = vec![Position { line: 1, column: 1 }; offsets.len()];
+        // The last offset placed, and its position.
+        let mut last: Option<(usize, Position)> = None;
+        for i in order {
+            let offset = offsets[i].min(self.text.len());
+            let line = self.starts.partition_point(|&s| s <= offset);
+            let start = self.starts[line - 1];
+            let column = match last {
+                // Characters are counted by their first byte, so counts add up.
+                Some((at, p)) if p.line == line => p.column + count_chars(&self.text[at..offset]),
+                _ => count_chars(&self.text[start..offset]) + 1,
+            };
+            let p = Position { line, column };
+            out[i] = p;
+            last = Some((offset, p));
+        }
+        out
+    }
+
     /// The byte offset of a 1-based line and 1-based *byte* column, as `serde_json` reports them.
     #[must_use]
     pub fn offset_of_byte_column(&self, line: usize, byte_column: usize) -> usize {
@@ -285,9 +311,12 @@ pub fn locate_offsets(text: &[u8], pointers: &[&str]) -> Vec<Option<usize>> {
 #[must_use]
 pub fn locate(text: &[u8], pointers: &[&str]) -> Vec<Option<Position>> {
     let index = LineIndex::new(text);
-    locate_offsets(text, pointers)
+    let offsets = locate_offsets(text, pointers);
+    let found: Vec<usize> = offsets.iter().flatten().copied().collect();
+    let mut positions = index.positions(&found).into_iter();
+    offsets
         .into_iter()
-        .map(|o| o.map(|o| index.position(o)))
+        .map(|o| o.and_then(|_| positions.next()))
         .collect()
 }
 
@@ -331,6 +360,21 @@ pub fn first_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Positions in a batch are those of one offset at a time, on any bytes (several
+        /// lines or one, multi-byte characters, invalid UTF-8), offsets in any order.
+        #[test]
+        fn batch_positions_are_single_positions(
+            text in prop::collection::vec(prop::sample::select(b"ab\n\xc3\xa9\xe2\x82\xac\xff".to_vec()), 0..200),
+            offsets in prop::collection::vec(0usize..220, 0..20),
+        ) {
+            let index = LineIndex::new(&text);
+            let one: Vec<Position> = offsets.iter().map(|&o| index.position(o)).collect();
+            prop_assert_eq!(index.positions(&offsets), one);
+        }
+    }
 
     const DOC: &str = "{\n  \"meta\": {\"pagingInfo\": {\"total\": 1}},\n  \"data\": [\n    {\"a/b\": 1, \"name\": \"Zürich \\\"x\\\"\", \"n\": [10, 20,\n 30]}\n  ]\n}\n";
 

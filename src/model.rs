@@ -110,7 +110,11 @@ pub struct SingleLicenseReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_summary: Option<LicenseReportSummary>,
     /// Points per managed organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::split::opt_vec"
+    )]
     pub organizations_usage: Option<Vec<OrganizationLicenseUsage>>,
     /// Cloud Connect servers whose data could not be collected: their usage is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,7 +126,11 @@ pub struct SingleLicenseReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsupported_cloud_servers: Option<Vec<String>>,
     /// Usage per organization, support id, license and product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::split::opt_vec"
+    )]
     pub usage_details: Option<Vec<OrganizationUsageOfLicensesWithSameSupportId>>,
     /// Usage of licenses issued to other companies; not part of the owner's total.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -338,7 +346,7 @@ pub struct ObjectsByWeight {
 }
 
 /// Points used by one managed organization.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationLicenseUsage {
     /// Kind of organization.
@@ -360,7 +368,7 @@ pub struct OrganizationLicenseUsage {
 }
 
 /// Usage of one organization under one support id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationUsageOfLicensesWithSameSupportId {
     /// Name, as the tenant wrote it.
@@ -440,7 +448,11 @@ pub struct LicenseReportAppendix {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appendix_summary: Option<LicenseReportSummary>,
     /// Points per organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::split::opt_vec"
+    )]
     pub organizations_usage: Option<Vec<OrganizationLicenseUsage>>,
     /// Servers whose data could not be collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -452,7 +464,11 @@ pub struct LicenseReportAppendix {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsupported_cloud_servers: Option<Vec<String>>,
     /// Usage details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::split::opt_vec"
+    )]
     pub usage_details: Option<Vec<OrganizationUsageOfLicensesWithSameSupportId>>,
 }
 

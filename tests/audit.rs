@@ -6,11 +6,12 @@ use std::path::Path;
 use vspc_billing::audit::weights::Weights;
 use vspc_billing::audit::{AuditOptions, CrossFile, FileAudit, check_file};
 use vspc_billing::diag::{Finding, Severity};
-use vspc_billing::load::{LoadOptions, SchemaCheck, Source, load_bytes, load_source};
+use vspc_billing::load::{LoadOptions, SchemaCheck, Source, Split, load_bytes, load_source};
 
 const LOAD: LoadOptions = LoadOptions {
     kind: None,
     schema_check: SchemaCheck::OnFailure,
+    split: Split::Never,
 };
 
 fn sample_text(name: &str) -> String {

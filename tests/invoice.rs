@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use vspc_billing::billing::rates::RateCard;
 use vspc_billing::billing::{BillOptions, FileInput, bill};
-use vspc_billing::load::{LoadOptions, SchemaCheck, load_bytes};
+use vspc_billing::load::{LoadOptions, SchemaCheck, Split, load_bytes};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -715,6 +715,7 @@ fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> vspc_billing::bi
         &LoadOptions {
             kind: None,
             schema_check: SchemaCheck::OnFailure,
+            split: Split::Never,
         },
     );
     assert!(f.is_valid(), "{:?}", f.problems);

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use vspc_billing::corpus::{Spec, collection};
-use vspc_billing::load::{LoadOptions, SchemaCheck, load_bytes};
+use vspc_billing::load::{LoadOptions, SchemaCheck, Split, load_bytes};
 
 fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
     out.push(at.to_owned());
@@ -54,6 +54,7 @@ fn verdicts(bytes: &[u8]) -> (bool, bool) {
         &LoadOptions {
             kind: None,
             schema_check: SchemaCheck::OnFailure,
+            split: Split::Never,
         },
     );
     let full = load_bytes("m.json", bytes.to_vec(), &LoadOptions::default());

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 use std::path::Path;
-use vspc_billing::load::{Document, LoadOptions, SchemaCheck, Source, load_bytes, load_source};
+use vspc_billing::load::{
+    Document, LoadOptions, SchemaCheck, Source, Split, load_bytes, load_source,
+};
 
 /// What the typed model read, to show that casing, spellings and decimals came through.
 fn digest(doc: &Document) -> serde_json::Value {
@@ -111,6 +113,7 @@ fn typed_parse_and_schema_agree_on_every_sample() {
             &LoadOptions {
                 kind: None,
                 schema_check: SchemaCheck::OnFailure,
+                split: Split::Never,
             },
         );
         let full = load_bytes(&name, text, &LoadOptions::default());

@@ -9,6 +9,9 @@
 //!
 //! Work per file is independent (files can be checked in parallel); nothing on the path
 //! of a consistent row allocates: pointers and messages are built only for a finding.
+//! Within a file loaded with [`Split`] on, the entries of `usageDetails` (and the
+//! comparisons of organizations with them) are checked in chunks on several threads and
+//! merged in order into exactly what one pass gives (`reports.rs`, `details_in_chunks`).
 
 pub mod compare;
 mod reports;
@@ -17,10 +20,11 @@ pub mod weights;
 
 use crate::codes;
 use crate::diag::{Finding, Severity, sort_findings};
-use crate::load::{Document, LoadedFile};
+use crate::load::{Document, LoadedFile, Split};
 use crate::locate::{LineIndex, locate_offsets};
 use crate::model::{ApiError, ResponseMetadata};
 use compare::Rule;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -215,7 +219,7 @@ pub struct FileAudit {
 /// problems. Never panics on a loaded document.
 #[must_use]
 pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
-    let mut ctx = Ctx::new(&file.name, opts);
+    let mut ctx = Ctx::new(&file.name, opts, file.split);
     let mut keys = Vec::new();
     match &file.document {
         None => {}
@@ -255,21 +259,41 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         .max()
         .map_or(0, |&m| (m + 1).min(text.len()));
     let index = LineIndex::new(&text[..end]);
+    let found: Vec<usize> = offsets.iter().flatten().copied().collect();
+    let mut positions = index.positions(&found).into_iter();
     let (for_findings, for_keys) = offsets.split_at(pending.len());
     for (&i, off) in pending.iter().zip(for_findings) {
-        if let Some(off) = off {
-            let p = index.position(*off);
+        if off.is_some()
+            && let Some(p) = positions.next()
+        {
             findings[i].line = Some(p.line);
             findings[i].column = Some(p.column);
         }
     }
     for (k, off) in keys.iter_mut().zip(for_keys) {
-        if let Some(off) = off {
-            let p = index.position(*off);
+        if off.is_some()
+            && let Some(p) = positions.next()
+        {
             k.line = Some(p.line);
             k.column = Some(p.column);
         }
     }
+}
+
+thread_local! {
+    static CHUNKED_SCOPES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn count_chunked_scope() {
+    CHUNKED_SCOPES.set(CHUNKED_SCOPES.get() + 1);
+}
+
+/// How many `usageDetails` arrays the audits run on this thread have checked in chunks
+/// so far ([`LoadedFile::split`]): lets tests tell that the chunked path ran.
+#[doc(hidden)]
+#[must_use]
+pub fn details_chunked_on_this_thread() -> usize {
+    CHUNKED_SCOPES.get()
 }
 
 /// Checks that need every file: `duplicate-report` across files and `missing-month`.
@@ -536,15 +560,74 @@ pub(crate) struct Ctx<'o> {
     pub(crate) rule: Rule,
     pub(crate) weights: &'o Weights,
     pub(crate) out: Vec<Finding>,
+    /// Whether large arrays are checked in chunks on several threads (as the file was
+    /// loaded).
+    split: Split,
 }
 
 impl<'o> Ctx<'o> {
-    fn new(file: &'o str, opts: &'o AuditOptions) -> Self {
+    fn new(file: &'o str, opts: &'o AuditOptions, split: Split) -> Self {
         Self {
             file,
             rule: opts.rule(),
             weights: &opts.weights,
             out: Vec::new(),
+            split,
+        }
+    }
+
+    /// The context of a chunk of a file's checks: its own findings, no further split.
+    pub(crate) const fn chunk(file: &'o str, rule: Rule, weights: &'o Weights) -> Self {
+        Self {
+            file,
+            rule,
+            weights,
+            out: Vec::new(),
+            split: Split::Never,
+        }
+    }
+
+    /// How many entries of an array of `n` to check per chunk, when the array is checked
+    /// in chunks: about four chunks a thread, of at least 64 entries.
+    pub(crate) fn chunk_len(&self, n: usize) -> Option<usize> {
+        let min = self.split.min_items()?;
+        if n < min {
+            return None;
+        }
+        Some(match self.split {
+            Split::Fine(k) => k.max(1),
+            _ => n.div_ceil(4 * rayon::current_num_threads()).max(64),
+        })
+    }
+
+    /// Runs `f` on each item in order, with this context; when the file is split and the
+    /// items are many, on chunks in parallel, each with its own findings, appended in
+    /// order: the same findings as one pass, as `f` reads no other state.
+    pub(crate) fn each<T: Sync>(
+        &mut self,
+        items: &[T],
+        f: impl Fn(&mut Ctx<'o>, usize, &T) + Sync,
+    ) {
+        let Some(len) = self.chunk_len(items.len()) else {
+            for (i, t) in items.iter().enumerate() {
+                f(self, i, t);
+            }
+            return;
+        };
+        let (file, rule, weights) = (self.file, self.rule, self.weights);
+        let outs: Vec<Vec<Finding>> = items
+            .par_chunks(len)
+            .enumerate()
+            .map(|(c, part)| {
+                let mut ctx = Ctx::chunk(file, rule, weights);
+                for (k, t) in part.iter().enumerate() {
+                    f(&mut ctx, c * len + k, t);
+                }
+                ctx.out
+            })
+            .collect();
+        for mut out in outs {
+            self.out.append(&mut out);
         }
     }
 

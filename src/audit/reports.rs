@@ -17,12 +17,15 @@ use crate::enums::{OrganizationType, ProductType, ReportStatus, WorkloadType};
 use crate::load::ReportsDocument;
 use crate::model::{
     LicenseReportParameters, LicenseReportSummary, OrganizationLicenseUsage,
-    OrganizationUsageOfLicensesWithSameSupportId, SingleLicenseReport, WorkloadLicenseUsage,
+    OrganizationUsageOfLicensesWithSameSupportId, ProductLicenseUsage, SingleLicenseReport,
+    WorkloadLicenseUsage,
 };
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::iter::{Enumerate, Peekable};
 
 /// Checks every report of a document; returns the keys of the reports that have an owner
 /// and a period.
@@ -120,6 +123,65 @@ struct WeightSeen {
 }
 
 type DedupeKey<'r> = (&'static str, &'r str, &'r str, Decimal);
+
+/// What the checks of one chunk of `usageDetails` found, to be merged in order.
+struct Chunk<'r> {
+    /// The chunk's findings, in order.
+    out: Vec<Finding>,
+    /// For each entry, how many findings the chunk had before it.
+    starts: Vec<usize>,
+    /// For each entry, its points.
+    org_totals: Vec<Sum>,
+    /// The findings reported once per report: index in `out`, key, how many more.
+    once: Vec<(usize, DedupeKey<'r>, usize)>,
+    /// The weights of each (workload type, edition) in the chunk.
+    weights_seen: BTreeMap<(&'r WorkloadType, &'r str), Vec<WeightSeen>>,
+    /// The chunk's points per workload type (`details` and `details_at` only).
+    types: BTreeMap<&'r WorkloadType, TypeSums>,
+    /// Whether every row's points are within [`exact_in_any_order`].
+    exact: bool,
+    /// Workload rows in the chunk.
+    rows: usize,
+}
+
+/// Below this many rows, sums of values within [`exact_in_any_order`] stay exact.
+const MAX_ROWS_IN_ANY_ORDER: usize = 100_000_000;
+
+/// Whether sums of these values give the same decimal in any order and grouping: every
+/// value is non-negative, below 10^10 and has at most 10 decimals. Then any sum of fewer
+/// than [`MAX_ROWS_IN_ANY_ORDER`] of them is below 10^18 and holds in 28 digits at scale 10:
+/// no addition rounds or overflows. `rust_decimal` gives an exact non-zero sum the larger
+/// scale of its operands, and returns the other operand unchanged when one is zero; with
+/// no negative value a sum is zero only while every value so far is, so the result is the
+/// exact sum at the largest scale of the non-zero values (or the last zero, when all are):
+/// the same whatever the grouping of the values into non-empty groups (a type's sum in a
+/// chunk exists only when the chunk has rows of it).
+fn exact_in_any_order(values: impl Iterator<Item = Decimal>) -> bool {
+    const LIMIT: Decimal = Decimal::from_parts(1_410_065_408, 2, 0, false, 0); // 10^10
+    values
+        .into_iter()
+        .all(|v| !v.is_sign_negative() && v.scale() <= 10 && v < LIMIT)
+}
+
+/// Adds an entry's points to its organization's (first entry kept).
+fn add_org_total<'r>(
+    by_org: &mut HashMap<&'r str, (Sum, usize)>,
+    d: &'r OrganizationUsageOfLicensesWithSameSupportId,
+    org_total: Sum,
+    di: usize,
+) {
+    match by_org.entry(d.organization_uid.as_str()) {
+        Entry::Vacant(v) => {
+            v.insert((org_total, di));
+        }
+        Entry::Occupied(mut o) => {
+            let (acc, _) = o.get_mut();
+            acc.0 = acc
+                .0
+                .and_then(|a| org_total.0.and_then(|t| a.checked_add(t)));
+        }
+    }
+}
 
 struct ReportCheck<'c, 'o, 'r, 'p> {
     ctx: &'c mut Ctx<'o>,
@@ -561,167 +623,27 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         let mut by_org: HashMap<&'r str, (Sum, usize)> = HashMap::with_capacity(s.details.len());
         let mut support: HashMap<(&'r str, Option<&'r str>), usize> =
             HashMap::with_capacity(s.details.len());
-        for (di, d) in s.details.iter().enumerate() {
-            let dat = dp.at(di);
-            let name = d.organization_name.as_deref();
-            let uid = d.organization_uid.as_str();
-            match support.entry((uid, d.support_id.as_deref())) {
-                Entry::Vacant(v) => {
-                    v.insert(di);
-                }
-                Entry::Occupied(first) => {
-                    let f = Finding::of(
-                        "duplicate-organization",
-                        self.ctx.file,
-                        dat.render(),
-                        format!(
-                            "{:?} ({uid}) appears again in usageDetails with the same supportId (first at {}): its points would be counted twice",
-                            name.unwrap_or(""),
-                            dp.at(*first.get()).render()
-                        ),
-                    );
-                    self.ctx.emit(f);
-                }
-            }
-            self.servers(
-                dat,
-                &Servers {
-                    names: [
-                        "notCollectedClientServers",
-                        "clonedClientServers",
-                        "unsupportedClientServers",
-                    ],
-                    lists: [
-                        d.not_collected_client_servers.as_deref(),
-                        d.cloned_client_servers.as_deref(),
-                        d.unsupported_client_servers.as_deref(),
-                    ],
-                },
-                &|| format!("{:?}: ", name.unwrap_or("")),
-            );
-            let mut org_total = Sum::ZERO;
-            for (li, lp) in d.products().iter().enumerate() {
-                let lat = dat.key_at("usageByLicenseAndProduct", li);
-                if let Some(ProductType::Other(v)) = &lp.product_type {
-                    self.unknown(lat.key("productType"), "productType", v, ProductType::KNOWN);
-                }
-                if lp.used_points.is_sign_negative() && !lp.used_points.is_zero() {
-                    self.ctx.negative(lat, "usedPoints", lp.used_points);
-                }
-                let edition = lp.license_edition.as_deref();
-                let mut sum = Sum::ZERO;
-                for (wi, w) in lp.workloads().iter().enumerate() {
-                    let wat = lat.key_at("workloadUsage", wi);
-                    self.workload(w, wat, edition, Who::Org(name));
-                    sum.add(w.used_points);
-                    let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
-                    t.details.add(w.used_points);
-                    if t.details_at.is_none() {
-                        t.details_at = Some(wat.render());
-                    }
-                }
-                if lp.workload_usage.is_some() {
-                    let uat = lat.key("usedPoints");
-                    match self.ctx.verdict(sum.value(), lp.used_points) {
-                        Verdict::Agree => {}
-                        Verdict::Overflow => self.ctx.overflow(uat, "the sum of workloadUsage"),
-                        Verdict::Differ(e) => {
-                            let f = Finding::of(
-                                "details-total-mismatch",
-                                self.ctx.file,
-                                uat.render(),
-                                format!(
-                                    "{:?}, license {} ({}): usedPoints {} is not the sum of its workloads' usedPoints, {}{}",
-                                    name.unwrap_or(""),
-                                    lp.license_id.as_deref().map_or_else(|| "without id".to_owned(), |l| format!("{l:?}")),
-                                    lp.product_type.as_ref().map_or("no productType", ProductType::as_str),
-                                    lp.used_points,
-                                    show_expected(e, lp.used_points),
-                                    ceiling_note(e, lp.used_points)
-                                ),
-                            )
-                            .with_values(show_expected(e, lp.used_points), lp.used_points);
-                            self.ctx.emit(f);
-                        }
-                    }
-                }
-                org_total.add(lp.used_points);
-            }
-            match by_org.entry(uid) {
-                Entry::Vacant(v) => {
-                    v.insert((org_total, di));
-                }
-                Entry::Occupied(mut o) => {
-                    let (acc, _) = o.get_mut();
-                    acc.0 = acc
-                        .0
-                        .and_then(|a| org_total.0.and_then(|t| a.checked_add(t)));
-                }
+        if let Some(len) = self.ctx.chunk_len(s.details.len()) {
+            self.details_in_chunks(s.details, dp, len, &mut types, &mut by_org, &mut support);
+        } else {
+            for (di, d) in s.details.iter().enumerate() {
+                let dat = dp.at(di);
+                self.support_duplicate(&mut support, d, di, dat, dp);
+                let org_total = self.detail(d, dat, &mut types);
+                add_org_total(&mut by_org, d, org_total, di);
             }
         }
 
-        // Each organization against its usage details.
+        // Each organization against its usage details (in chunks on several threads when
+        // the file is split: the maps are only read).
         if !s.orgs.is_empty() && !s.details.is_empty() {
-            for (k, o) in s.orgs.iter().enumerate() {
-                let uid = o.organization_uid.as_str();
-                if org_index.get(uid) != Some(&k) {
-                    continue; // a duplicate, reported above
-                }
-                let oat = op.at(k);
-                let uat = oat.key("usedPoints");
-                let expected = by_org
-                    .get(uid)
-                    .map_or(Some(Decimal::ZERO), |(s, _)| s.value());
-                match self.ctx.verdict(expected, o.used_points) {
-                    Verdict::Agree => {}
-                    Verdict::Overflow => self.ctx.overflow(uat, "the sum of usageDetails"),
-                    Verdict::Differ(e) => {
-                        let f = Finding::of(
-                            "details-total-mismatch",
-                            self.ctx.file,
-                            uat.render(),
-                            format!(
-                                "{:?} ({uid}) uses {} points in organizationsUsage, but its usageDetails sum to {}{}",
-                                o.organization_name.as_deref().unwrap_or(""),
-                                o.used_points,
-                                show_expected(e, o.used_points),
-                                ceiling_note(e, o.used_points)
-                            ),
-                        )
-                        .with_values(show_expected(e, o.used_points), o.used_points);
-                        self.ctx.emit(f);
-                    }
-                }
-            }
-            for (di, d) in s.details.iter().enumerate() {
-                let uid = d.organization_uid.as_str();
-                if org_index.contains_key(uid) {
-                    continue;
-                }
-                let Some(&(sum, first)) = by_org.get(uid) else {
-                    continue;
-                };
-                if first != di {
-                    continue;
-                }
-                match sum.value() {
-                    None => self.ctx.overflow(dp.at(di), "the sum of usageDetails"),
-                    Some(v) if v.is_zero() => {}
-                    Some(v) => {
-                        let f = Finding::of(
-                            "details-total-mismatch",
-                            self.ctx.file,
-                            dp.at(di).render(),
-                            format!(
-                                "{:?} ({uid}) uses {v} points in usageDetails but has no entry in organizationsUsage",
-                                d.organization_name.as_deref().unwrap_or("")
-                            ),
-                        )
-                        .with_values(v, 0);
-                        self.ctx.emit(f);
-                    }
-                }
-            }
+            let (org_index, by_org) = (&org_index, &by_org);
+            self.ctx.each(s.orgs, |ctx, k, o| {
+                org_against_details(ctx, k, o, op, org_index, by_org);
+            });
+            self.ctx.each(s.details, |ctx, di, d| {
+                detail_without_org(ctx, di, d, dp, org_index, by_org);
+            });
         }
 
         // Per workload type, the details against the summary.
@@ -764,6 +686,265 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 self.ctx.emit(f);
             }
         }
+    }
+
+    /// The checks of `usageDetails` on chunks of `len` entries in parallel, then merged in
+    /// order into exactly what one pass gives: the same findings in the same order, the
+    /// same per-report state.
+    ///
+    /// Each chunk runs [`Self::detail`] with its own findings and its own once-per-report
+    /// keys, weights and sums per workload type. The merge, in document order: a chunk's
+    /// findings are appended, those reported once per report only if no earlier chunk had
+    /// them (else counted with the first, as one pass counts them); duplicates of
+    /// organization and support id, and the points per organization, are found entry by
+    /// entry, as one pass does; the weights seen keep their first row and add their rows.
+    /// The points per workload type are added chunk by chunk only when that gives the very
+    /// decimal one pass gives (see [`exact_in_any_order`]); otherwise row by row again.
+    fn details_in_chunks(
+        &mut self,
+        details: &'r [OrganizationUsageOfLicensesWithSameSupportId],
+        dp: Ptr<'_>,
+        len: usize,
+        types: &mut BTreeMap<&'r WorkloadType, TypeSums>,
+        by_org: &mut HashMap<&'r str, (Sum, usize)>,
+        support: &mut HashMap<(&'r str, Option<&'r str>), usize>,
+    ) {
+        super::count_chunked_scope();
+        let (file, rule, weights) = (self.ctx.file, self.ctx.rule, self.ctx.weights);
+        let (root, month) = (self.root, self.month);
+        let chunks: Vec<Chunk<'r>> = details
+            .par_chunks(len)
+            .enumerate()
+            .map(|(c, part)| {
+                let mut ctx = Ctx::chunk(file, rule, weights);
+                let mut check = ReportCheck {
+                    ctx: &mut ctx,
+                    root,
+                    month,
+                    weights_seen: BTreeMap::new(),
+                    dedupe: BTreeMap::new(),
+                };
+                let mut types = BTreeMap::new();
+                let mut starts = Vec::with_capacity(part.len());
+                let mut org_totals = Vec::with_capacity(part.len());
+                for (k, d) in part.iter().enumerate() {
+                    starts.push(check.ctx.out.len());
+                    org_totals.push(check.detail(d, dp.at(c * len + k), &mut types));
+                }
+                let ReportCheck {
+                    weights_seen,
+                    dedupe,
+                    ..
+                } = check;
+                let mut once: Vec<(usize, DedupeKey<'r>, usize)> = dedupe
+                    .into_iter()
+                    .map(|(key, (i, more))| (i, key, more))
+                    .collect();
+                once.sort_unstable_by_key(|o| o.0);
+                let rows = part
+                    .iter()
+                    .flat_map(OrganizationUsageOfLicensesWithSameSupportId::products)
+                    .flat_map(ProductLicenseUsage::workloads);
+                Chunk {
+                    out: ctx.out,
+                    starts,
+                    org_totals,
+                    once,
+                    weights_seen,
+                    types,
+                    exact: exact_in_any_order(rows.clone().map(|w| w.used_points)),
+                    rows: rows.count(),
+                }
+            })
+            .collect();
+
+        let exact = chunks.iter().all(|c| c.exact)
+            && chunks.iter().map(|c| c.rows).sum::<usize>() < MAX_ROWS_IN_ANY_ORDER;
+        for (c, chunk) in chunks.into_iter().enumerate() {
+            let Chunk {
+                out,
+                starts,
+                org_totals,
+                once,
+                weights_seen,
+                types: chunk_types,
+                ..
+            } = chunk;
+            let mut out = out.into_iter().enumerate().peekable();
+            let mut once = once.into_iter().peekable();
+            let first = c * len;
+            for (k, (d, org_total)) in details[first..].iter().zip(org_totals).enumerate() {
+                self.append_chunk(&mut out, &mut once, starts[k]);
+                let di = first + k;
+                self.support_duplicate(support, d, di, dp.at(di), dp);
+                add_org_total(by_org, d, org_total, di);
+            }
+            self.append_chunk(&mut out, &mut once, usize::MAX);
+            for (key, seen) in weights_seen {
+                let all = self.weights_seen.entry(key).or_default();
+                for w in seen {
+                    match all.iter_mut().find(|s| s.weight == w.weight) {
+                        Some(s) => s.rows += w.rows,
+                        None => all.push(w),
+                    }
+                }
+            }
+            for (wt, t) in chunk_types {
+                let all = types.entry(wt).or_insert_with(TypeSums::new);
+                all.details.0 = all
+                    .details
+                    .0
+                    .and_then(|a| t.details.0.and_then(|b| a.checked_add(b)));
+                if all.details_at.is_none() {
+                    all.details_at = t.details_at;
+                }
+            }
+        }
+        if !exact {
+            for t in types.values_mut() {
+                t.details = Sum::ZERO;
+            }
+            for w in details
+                .iter()
+                .flat_map(OrganizationUsageOfLicensesWithSameSupportId::products)
+                .flat_map(ProductLicenseUsage::workloads)
+            {
+                if let Some(t) = types.get_mut(&w.workload_type) {
+                    t.details.add(w.used_points);
+                }
+            }
+        }
+    }
+
+    /// Appends a chunk's findings up to its `end`th, those reported once per report only
+    /// if they are the first of the report.
+    fn append_chunk(
+        &mut self,
+        out: &mut Peekable<Enumerate<std::vec::IntoIter<Finding>>>,
+        once: &mut Peekable<std::vec::IntoIter<(usize, DedupeKey<'r>, usize)>>,
+        end: usize,
+    ) {
+        while let Some((i, f)) = out.next_if(|(i, _)| *i < end) {
+            let Some((_, key, more)) = once.next_if(|o| o.0 == i) else {
+                self.ctx.emit(f);
+                continue;
+            };
+            let next = self.ctx.out.len();
+            match self.dedupe.entry(key) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert((next, more));
+                    self.ctx.emit(f);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().1 += 1 + more,
+            }
+        }
+    }
+
+    /// `duplicate-organization` in `usageDetails`: the same organization and support id
+    /// again.
+    fn support_duplicate(
+        &mut self,
+        support: &mut HashMap<(&'r str, Option<&'r str>), usize>,
+        d: &'r OrganizationUsageOfLicensesWithSameSupportId,
+        di: usize,
+        dat: Ptr<'_>,
+        dp: Ptr<'_>,
+    ) {
+        let uid = d.organization_uid.as_str();
+        match support.entry((uid, d.support_id.as_deref())) {
+            Entry::Vacant(v) => {
+                v.insert(di);
+            }
+            Entry::Occupied(first) => {
+                let f = Finding::of(
+                    "duplicate-organization",
+                    self.ctx.file,
+                    dat.render(),
+                    format!(
+                        "{:?} ({uid}) appears again in usageDetails with the same supportId (first at {}): its points would be counted twice",
+                        d.organization_name.as_deref().unwrap_or(""),
+                        dp.at(*first.get()).render()
+                    ),
+                );
+                self.ctx.emit(f);
+            }
+        }
+    }
+
+    /// The checks of one entry of `usageDetails` that need no other entry: its servers,
+    /// products and workload rows. Adds its rows to `types`; returns its points.
+    fn detail(
+        &mut self,
+        d: &'r OrganizationUsageOfLicensesWithSameSupportId,
+        dat: Ptr<'_>,
+        types: &mut BTreeMap<&'r WorkloadType, TypeSums>,
+    ) -> Sum {
+        let name = d.organization_name.as_deref();
+        self.servers(
+            dat,
+            &Servers {
+                names: [
+                    "notCollectedClientServers",
+                    "clonedClientServers",
+                    "unsupportedClientServers",
+                ],
+                lists: [
+                    d.not_collected_client_servers.as_deref(),
+                    d.cloned_client_servers.as_deref(),
+                    d.unsupported_client_servers.as_deref(),
+                ],
+            },
+            &|| format!("{:?}: ", name.unwrap_or("")),
+        );
+        let mut org_total = Sum::ZERO;
+        for (li, lp) in d.products().iter().enumerate() {
+            let lat = dat.key_at("usageByLicenseAndProduct", li);
+            if let Some(ProductType::Other(v)) = &lp.product_type {
+                self.unknown(lat.key("productType"), "productType", v, ProductType::KNOWN);
+            }
+            if lp.used_points.is_sign_negative() && !lp.used_points.is_zero() {
+                self.ctx.negative(lat, "usedPoints", lp.used_points);
+            }
+            let edition = lp.license_edition.as_deref();
+            let mut sum = Sum::ZERO;
+            for (wi, w) in lp.workloads().iter().enumerate() {
+                let wat = lat.key_at("workloadUsage", wi);
+                self.workload(w, wat, edition, Who::Org(name));
+                sum.add(w.used_points);
+                let t = types.entry(&w.workload_type).or_insert_with(TypeSums::new);
+                t.details.add(w.used_points);
+                if t.details_at.is_none() {
+                    t.details_at = Some(wat.render());
+                }
+            }
+            if lp.workload_usage.is_some() {
+                let uat = lat.key("usedPoints");
+                match self.ctx.verdict(sum.value(), lp.used_points) {
+                    Verdict::Agree => {}
+                    Verdict::Overflow => self.ctx.overflow(uat, "the sum of workloadUsage"),
+                    Verdict::Differ(e) => {
+                        let f = Finding::of(
+                            "details-total-mismatch",
+                            self.ctx.file,
+                            uat.render(),
+                            format!(
+                                "{:?}, license {} ({}): usedPoints {} is not the sum of its workloads' usedPoints, {}{}",
+                                name.unwrap_or(""),
+                                lp.license_id.as_deref().map_or_else(|| "without id".to_owned(), |l| format!("{l:?}")),
+                                lp.product_type.as_ref().map_or("no productType", ProductType::as_str),
+                                lp.used_points,
+                                show_expected(e, lp.used_points),
+                                ceiling_note(e, lp.used_points)
+                            ),
+                        )
+                        .with_values(show_expected(e, lp.used_points), lp.used_points);
+                        self.ctx.emit(f);
+                    }
+                }
+            }
+            org_total.add(lp.used_points);
+        }
+        org_total
     }
 
     fn summary(
@@ -1116,6 +1297,86 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     }
 }
 
+/// `details-total-mismatch`: organization `k` of `organizationsUsage` against the sum of
+/// its usage details.
+fn org_against_details(
+    ctx: &mut Ctx<'_>,
+    k: usize,
+    o: &OrganizationLicenseUsage,
+    op: Ptr<'_>,
+    org_index: &HashMap<&str, usize>,
+    by_org: &HashMap<&str, (Sum, usize)>,
+) {
+    let uid = o.organization_uid.as_str();
+    if org_index.get(uid) != Some(&k) {
+        return; // a duplicate, reported above
+    }
+    let oat = op.at(k);
+    let uat = oat.key("usedPoints");
+    let expected = by_org
+        .get(uid)
+        .map_or(Some(Decimal::ZERO), |(s, _)| s.value());
+    match ctx.verdict(expected, o.used_points) {
+        Verdict::Agree => {}
+        Verdict::Overflow => ctx.overflow(uat, "the sum of usageDetails"),
+        Verdict::Differ(e) => {
+            let f = Finding::of(
+                "details-total-mismatch",
+                ctx.file,
+                uat.render(),
+                format!(
+                    "{:?} ({uid}) uses {} points in organizationsUsage, but its usageDetails sum to {}{}",
+                    o.organization_name.as_deref().unwrap_or(""),
+                    o.used_points,
+                    show_expected(e, o.used_points),
+                    ceiling_note(e, o.used_points)
+                ),
+            )
+            .with_values(show_expected(e, o.used_points), o.used_points);
+            ctx.emit(f);
+        }
+    }
+}
+
+/// `details-total-mismatch`: the first usage detail of an organization missing from
+/// `organizationsUsage`, when it uses points.
+fn detail_without_org(
+    ctx: &mut Ctx<'_>,
+    di: usize,
+    d: &OrganizationUsageOfLicensesWithSameSupportId,
+    dp: Ptr<'_>,
+    org_index: &HashMap<&str, usize>,
+    by_org: &HashMap<&str, (Sum, usize)>,
+) {
+    let uid = d.organization_uid.as_str();
+    if org_index.contains_key(uid) {
+        return;
+    }
+    let Some(&(sum, first)) = by_org.get(uid) else {
+        return;
+    };
+    if first != di {
+        return;
+    }
+    match sum.value() {
+        None => ctx.overflow(dp.at(di), "the sum of usageDetails"),
+        Some(v) if v.is_zero() => {}
+        Some(v) => {
+            let f = Finding::of(
+                "details-total-mismatch",
+                ctx.file,
+                dp.at(di).render(),
+                format!(
+                    "{:?} ({uid}) uses {v} points in usageDetails but has no entry in organizationsUsage",
+                    d.organization_name.as_deref().unwrap_or("")
+                ),
+            )
+            .with_values(v, 0);
+            ctx.emit(f);
+        }
+    }
+}
+
 impl TypeSums {
     const fn new() -> Self {
         Self {
@@ -1136,5 +1397,76 @@ fn ceiling_note(expected: Decimal, found: Decimal) -> String {
         )
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sum(values: &[Decimal]) -> Sum {
+        let mut s = Sum::ZERO;
+        for &v in values {
+            s.add(v);
+        }
+        s
+    }
+
+    /// Values of every kind `exact_in_any_order` accepts: zeros of several scales, small
+    /// and large values of every scale up to 10.
+    fn value() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            (0u32..11).prop_map(|s| Decimal::new(0, s)),
+            (0i64..1_000_000, 0u32..11).prop_map(|(m, s)| Decimal::new(m, s)),
+            (0i64..100_000_000_000_000_000, 8u32..11).prop_map(|(m, s)| Decimal::new(m, s)),
+        ]
+    }
+
+    proptest! {
+        /// Where `exact_in_any_order` says so, adding chunk by chunk gives the very
+        /// decimal (value and scale) that adding row by row gives.
+        #[test]
+        fn chunked_sums_are_the_sequential_ones(values in prop::collection::vec(value(), 0..60), cuts in prop::collection::vec(0usize..60, 0..8)) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(values.len())).collect();
+            cuts.sort_unstable();
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([values.len()]) {
+                parts.push(&values[from..c]);
+                from = c;
+            }
+            let mut chunked = Sum::ZERO;
+            // A chunk has a sum for a type only when it has rows of the type (adding the
+            // zero of an empty chunk would change the scale of a zero sum).
+            for p in parts.iter().filter(|p| !p.is_empty()) {
+                chunked.0 = chunked.0.and_then(|a| sum(p).0.and_then(|b| a.checked_add(b)));
+            }
+            prop_assert!(exact_in_any_order(values.iter().copied()));
+            let (a, b) = (sum(&values).0.unwrap(), chunked.0.unwrap());
+            prop_assert_eq!((a, a.scale(), a.to_string()), (b, b.scale(), b.to_string()));
+        }
+    }
+
+    #[test]
+    fn the_exact_range_is_as_documented() {
+        let d = |s: &str| crate::num::parse_decimal(s).unwrap();
+        assert!(exact_in_any_order(
+            ["0", "0.00", "9999999999.9999999999", "12.5"]
+                .map(d)
+                .into_iter()
+        ));
+        for out in ["10000000000", "-1", "-0.5", "0.00000000001"] {
+            assert!(!exact_in_any_order([d(out)].into_iter()), "{out}");
+        }
+        // Zeros keep the scale of the last one while nothing else was added.
+        assert_eq!(sum(&[d("0.00"), d("0.0")]).0.unwrap().to_string(), "0.0");
+        assert_eq!(
+            sum(&[d("0.0"), d("0.000"), d("1.5")])
+                .0
+                .unwrap()
+                .to_string(),
+            "1.5"
+        );
     }
 }

@@ -117,11 +117,13 @@ pub fn run(args: &Args) -> Status {
     let load = args.input.load_options(SchemaCheck::OnFailure);
     let progress = Progress::new(&inputs.sources, args.input.quiet);
     let results = args.input.in_pool(|| {
+        let per_source = InputArgs::per_source(&inputs.sources, load);
         inputs
             .sources
             .par_iter()
-            .map(|s| {
-                let f = load_source(s, &load);
+            .zip(&per_source)
+            .map(|(s, load)| {
+                let f = load_source(s, load);
                 let audit = check_file(&f, &opts);
                 progress.file_done(f.text.len());
                 let document = f.document.as_ref().map(|d| match d {

@@ -15,7 +15,9 @@ use vspc_billing::billing::rates::{CardError, RateCard};
 use vspc_billing::billing::{BillOptions, Biller, FileBill, FileInput, Ledger, Summary};
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
-use vspc_billing::load::{LoadOptions, SchemaCheck, Source, expand, load_source, report_months};
+use vspc_billing::load::{
+    LoadOptions, SchemaCheck, Source, expand, load_source, report_months, split_plan,
+};
 use vspc_billing::output::{StagedWriter, Staging};
 use vspc_billing::render::{
     ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
@@ -256,10 +258,19 @@ impl Job<'_> {
         let mut closed: BTreeSet<Period> = BTreeSet::new();
         let mut io_error = false;
         for (g, group) in groups.iter().enumerate() {
+            // A file that is a large share of its group is itself parsed and checked on
+            // several threads (one month of two consoles on many cores, one large file).
+            let sources: Vec<Source> = group.iter().map(|&i| self.inputs[i].clone()).collect();
+            let splits = split_plan(&sources, rayon::current_num_threads());
             let billed: Vec<(usize, FileBill, bool)> = group
                 .par_iter()
-                .map(|&i| {
-                    let file = load_source(&self.inputs[i], self.load_opts);
+                .zip(splits)
+                .map(|(&i, split)| {
+                    let load = LoadOptions {
+                        split,
+                        ..*self.load_opts
+                    };
+                    let file = load_source(&self.inputs[i], &load);
                     // Located, sorted, with the --allow'ed codes dropped.
                     let findings = check_file(&file, self.audit_opts).findings;
                     let bill = self.biller.file(&FileInput {

@@ -13,7 +13,7 @@ mod validate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vspc_billing::load::{Kind, LoadOptions, SchemaCheck};
+use vspc_billing::load::{Kind, LoadOptions, SchemaCheck, Source, Split, split_plan};
 
 /// Exit statuses, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,7 +101,9 @@ pub struct InputArgs {
     /// Force the document kind instead of telling it from the shape
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
-    /// Worker threads (default: all cores); output is the same whatever the number
+    /// Worker threads (default: all cores); output is the same whatever the number. Files
+    /// go to threads whole; a file that is a large share of the input (size × threads >
+    /// 1.5 × total) is itself parsed and checked on several threads
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar (it is shown only on a terminal, for runs longer than a moment)
@@ -115,7 +117,17 @@ impl InputArgs {
         LoadOptions {
             kind: self.kind.map(Into::into),
             schema_check,
+            split: Split::Never,
         }
+    }
+
+    /// Load options for each source: `base`, split where [`split_plan`] says so for the
+    /// threads of the current pool (call it inside [`Self::in_pool`]).
+    pub fn per_source(sources: &[Source], base: LoadOptions) -> Vec<LoadOptions> {
+        split_plan(sources, rayon::current_num_threads())
+            .into_iter()
+            .map(|split| LoadOptions { split, ..base })
+            .collect()
     }
 
     /// Runs `f` on a thread pool of the requested size.

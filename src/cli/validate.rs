@@ -96,11 +96,13 @@ pub fn run(args: &Args) -> Status {
     let opts: LoadOptions = args.input.load_options(args.schema_check.into());
     let progress = Progress::new(&inputs.sources, args.input.quiet);
     let loaded = args.input.in_pool(|| {
+        let per_source = InputArgs::per_source(&inputs.sources, opts);
         inputs
             .sources
             .par_iter()
-            .map(|s| {
-                let f = load_source(s, &opts);
+            .zip(&per_source)
+            .map(|(s, opts)| {
+                let f = load_source(s, opts);
                 progress.file_done(f.text.len());
                 (report(&f), f.is_io_error())
             })
