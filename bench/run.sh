@@ -91,7 +91,8 @@ done
 # The whole corpus: invoices written per second (file creation dominates).
 rm -rf "$INV/invoices-corpus"
 start=$(date +%s.%N)
-corpus_rss=$( { /usr/bin/time -f '%M' $BIN invoice -q --allow-findings --force --rates $rates --out "$INV/invoices-corpus" "$OUT/corpus" >/dev/null 2>&1 || true; } 2>&1 | tail -1)
+/usr/bin/time -f '%M' -o "$OUT/corpus-rss" $BIN invoice -q --allow-findings --force --rates $rates --out "$INV/invoices-corpus" "$OUT/corpus" >/dev/null 2>&1 || true
+corpus_rss=$(tail -1 "$OUT/corpus-rss")
 end=$(date +%s.%N)
 written=$(find "$INV/invoices-corpus" -name '*.html' | wc -l)
 rm -rf "$INV/invoices-corpus"
