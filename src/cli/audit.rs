@@ -116,6 +116,7 @@ pub fn run(args: &Args) -> Status {
     let inputs = expand(&args.input.paths);
     let load = args.input.load_options(SchemaCheck::OnFailure);
     let progress = Progress::new(&inputs.sources, args.input.quiet);
+    let dropper = super::Dropper::new();
     let results = args.input.in_pool(|| {
         let per_source = InputArgs::per_source(&inputs.sources, load);
         inputs
@@ -130,12 +131,14 @@ pub fn run(args: &Args) -> Status {
                     Document::Reports(r) => (r.reports.len(), 0),
                     Document::SiteUsage(s) => (0, s.sites.len()),
                 });
-                FileResult {
+                let result = FileResult {
                     io: f.is_io_error(),
                     document,
                     audit,
-                    name: f.name,
-                }
+                    name: f.name.clone(),
+                };
+                dropper.free(f);
+                result
             })
             .collect::<Vec<_>>()
     });

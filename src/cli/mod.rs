@@ -13,7 +13,7 @@ mod validate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vspc_billing::load::{Kind, LoadOptions, SchemaCheck, Source, Split, split_plan};
+use vspc_billing::load::{Kind, LoadOptions, LoadedFile, SchemaCheck, Source, Split, split_plan};
 
 /// Exit statuses, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -156,6 +156,39 @@ pub enum TextOrJson {
 }
 
 /// Runs the command line.
+/// Frees loaded files on a thread of its own. Freeing the typed model of one large file is
+/// one thread's work of tens of milliseconds (about 45 ms for 100 MB) that would otherwise
+/// sit between its checks and the output; here it overlaps the rest of the run, and a file
+/// still being freed when the command ends is left to the operating system, which takes the
+/// process's memory back at once. One file waits at most: memory stays bounded.
+pub struct Dropper {
+    tx: std::sync::mpsc::SyncSender<LoadedFile>,
+}
+
+impl Dropper {
+    /// Starts the freeing thread (it ends with the process).
+    pub fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<LoadedFile>(1);
+        let spawned = std::thread::Builder::new()
+            .name("free".into())
+            .spawn(move || rx.into_iter().for_each(drop));
+        // Without the thread, `free` drops in place (the send fails).
+        drop(spawned);
+        Self { tx }
+    }
+
+    /// Frees `file`: in the background when it was split (a large file on several threads),
+    /// here otherwise (many files already keep every thread busy).
+    pub fn free(&self, file: LoadedFile) {
+        if file.split == Split::Never {
+            return;
+        }
+        if let Err(e) = self.tx.send(file) {
+            drop(e.0);
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {

@@ -95,6 +95,7 @@ pub fn run(args: &Args) -> Status {
     let inputs = expand(&args.input.paths);
     let opts: LoadOptions = args.input.load_options(args.schema_check.into());
     let progress = Progress::new(&inputs.sources, args.input.quiet);
+    let dropper = super::Dropper::new();
     let loaded = args.input.in_pool(|| {
         let per_source = InputArgs::per_source(&inputs.sources, opts);
         inputs
@@ -104,7 +105,9 @@ pub fn run(args: &Args) -> Status {
             .map(|(s, opts)| {
                 let f = load_source(s, opts);
                 progress.file_done(f.text.len());
-                (report(&f), f.is_io_error())
+                let result = (report(&f), f.is_io_error());
+                dropper.free(f);
+                result
             })
             .collect::<Vec<_>>()
     });
