@@ -3,8 +3,9 @@
 //!
 //! The templates in `templates/` are embedded in the binary; a folder given with
 //! `--templates DIR` replaces any of them by name (and may add partials). They are all
-//! compiled once, before anything is rendered, and everything is rendered in memory
-//! before anything is written: a broken template produces no output at all.
+//! compiled once, before anything is rendered; the files rendered are staged and renamed
+//! into place only when the whole run succeeded ([`crate::output::Staging`]): a broken
+//! template produces no output at all.
 //!
 //! Safety of tenant-provided text (company names come from tenants):
 //! - HTML templates are autoescaped (`<script>` stays text);
@@ -126,15 +127,6 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// Everything.
-    pub const ALL: Self = Self {
-        html: true,
-        md: true,
-        txt: true,
-        csv: true,
-        summary: true,
-    };
-
     fn docs(self) -> Vec<DocFormat> {
         [
             (self.html, DocFormat::Html),
@@ -351,29 +343,6 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
-/// The names of every file a run writes, in a stable order (to refuse to overwrite
-/// existing files before anything is rendered).
-#[must_use]
-pub fn output_names(billing: &Billing, outputs: Outputs) -> Vec<String> {
-    let docs = outputs.docs();
-    let mut names: Vec<String> = billing
-        .invoices
-        .iter()
-        .flat_map(|i| {
-            let stem = file_stem(i);
-            docs.iter()
-                .map(move |f| format!("{stem}.{}", f.extension()))
-        })
-        .collect();
-    if outputs.csv {
-        names.extend(["invoices.csv".to_owned(), "lines.csv".to_owned()]);
-    }
-    if outputs.summary {
-        names.extend(["summary.md".to_owned(), "summary.csv".to_owned()]);
-    }
-    names
-}
-
 /// Renders a run invoice by invoice, so that the `invoice` command can render each
 /// period's invoices and drop them ([`crate::billing::Ledger`]): documents go to a sink as
 /// soon as they are made, and the CSV rows of a batch come back in order, to be appended
@@ -512,75 +481,6 @@ impl<'a> Renderer<'a> {
         })
         .map_err(RenderError)
     }
-}
-
-/// Renders every output of a run and hands each file to `sink` as soon as it is made
-/// (from several threads: invoices are rendered in parallel), so that no rendered
-/// document is kept in memory. The files are those of [`output_names`].
-///
-/// # Errors
-/// The first template that fails to render, in invoice order, or the first error of
-/// `sink` (the caller then discards what it was given).
-pub fn render_into<F>(
-    billing: &Billing,
-    provider: &Party,
-    templates: &Templates,
-    outputs: Outputs,
-    sink: F,
-) -> Result<(), RenderError>
-where
-    F: Fn(OutputFile) -> Result<(), String> + Sync,
-{
-    let renderer = Renderer::new(templates, provider, billing.summary.rounding, outputs);
-    let rows = renderer.invoices(&billing.invoices, &sink)?;
-    if outputs.csv {
-        let mut invoices = invoices_csv_header();
-        let mut lines = lines_csv_header();
-        for r in rows {
-            invoices.extend_from_slice(&r.invoices);
-            lines.extend_from_slice(&r.lines);
-        }
-        sink(OutputFile {
-            name: "invoices.csv".into(),
-            bytes: invoices,
-        })
-        .map_err(RenderError)?;
-        sink(OutputFile {
-            name: "lines.csv".into(),
-            bytes: lines,
-        })
-        .map_err(RenderError)?;
-    }
-    if outputs.summary {
-        renderer.summary(&billing.summary, &sink)?;
-    }
-    Ok(())
-}
-
-/// Renders every output of a run in memory, ordered by name (for small runs and tests;
-/// the command streams with [`render_into`]).
-///
-/// # Errors
-/// The first template that fails to render.
-pub fn render_all(
-    billing: &Billing,
-    provider: &Party,
-    templates: &Templates,
-    outputs: Outputs,
-) -> Result<Vec<OutputFile>, RenderError> {
-    let files = std::sync::Mutex::new(Vec::new());
-    render_into(billing, provider, templates, outputs, |f| {
-        files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(f);
-        Ok(())
-    })?;
-    let mut files = files
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(files)
 }
 
 /// `<invoice-number>-<slug>`: the file name of an invoice without extension.
@@ -805,28 +705,6 @@ fn line_rows(c: &mut CsvOut, i: &Invoice) {
             .text(&i.currency)
             .end();
     }
-}
-
-/// `invoices.csv`: one row per invoice.
-#[must_use]
-pub fn invoices_csv(invoices: &[Invoice]) -> Vec<u8> {
-    let mut c = CsvOut::new(Some(&INVOICES_CSV), invoices.len() * 200);
-    for i in invoices {
-        invoice_row(&mut c, i);
-    }
-    c.finish()
-}
-
-/// `lines.csv`: one row per invoice line (company, service, quantity, unit, rate,
-/// amount: what PSA tools import).
-#[must_use]
-pub fn lines_csv(invoices: &[Invoice]) -> Vec<u8> {
-    let lines: usize = invoices.iter().map(|i| i.lines.len()).sum();
-    let mut c = CsvOut::new(Some(&LINES_CSV), lines * 220);
-    for i in invoices {
-        line_rows(&mut c, i);
-    }
-    c.finish()
 }
 
 /// `summary.csv`: per report, one row per tenant, then the provider's own usage, tenants

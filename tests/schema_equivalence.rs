@@ -3,49 +3,12 @@
 //! what the schema refuses. These properties check it on generated reports and on random
 //! mutations of them: a changed type, a removed member, an impossible value.
 
+mod common;
+
 use proptest::prelude::*;
 use serde_json::Value;
 use vspc_billing::corpus::{Spec, collection};
 use vspc_billing::load::{LoadOptions, SchemaCheck, Split, load_bytes};
-
-fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
-    out.push(at.to_owned());
-    match v {
-        Value::Object(m) => {
-            for (k, c) in m {
-                pointers(
-                    c,
-                    &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
-                pointers(c, &format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn replacement(choice: u8) -> Option<Value> {
-    let text = match choice % 12 {
-        0 => "\"text\"",
-        1 => "1.5",
-        2 => "null",
-        3 => "true",
-        4 => "-3",
-        5 => "\"2020-02-31\"",
-        6 => "123456789012345678901234567890",
-        7 => "{}",
-        8 => "[]",
-        9 => "\"vbR_Unknown_Type\"",
-        10 => "2.0",
-        _ => return None, // remove the member
-    };
-    Some(serde_json::from_str(text).unwrap())
-}
 
 fn verdicts(bytes: &[u8]) -> (bool, bool) {
     let fast = load_bytes(
@@ -76,20 +39,7 @@ proptest! {
         let spec = Spec { seed, tenants: 3, products: 4, rows: 2, ..Spec::default() };
         let bytes = serde_json::to_vec(&collection(&spec, 0, 0).0).unwrap();
         let mut doc: Value = serde_json::from_slice(&bytes).unwrap();
-        let mut all = Vec::new();
-        pointers(&doc, "", &mut all);
-        let target = all[pick.index(all.len())].clone();
-        let Some((parent, last)) = target.rsplit_once('/') else { return Ok(()); };
-        match replacement(choice) {
-            Some(v) => *doc.pointer_mut(&target).unwrap() = v,
-            None => {
-                match doc.pointer_mut(parent).unwrap() {
-                    Value::Object(m) => { m.remove(&last.replace("~1", "/").replace("~0", "~")); }
-                    Value::Array(a) => { a.remove(last.parse::<usize>().unwrap()); }
-                    _ => unreachable!(),
-                }
-            }
-        }
+        let Some(target) = common::mutate(&mut doc, pick, common::replacement(choice, 12)) else { return Ok(()); };
         let mutated = serde_json::to_vec(&doc).unwrap();
         let (fast, full) = verdicts(&mutated);
         prop_assert_eq!(fast, full, "mutation at {} ({})", target, choice % 12);

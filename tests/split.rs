@@ -2,6 +2,8 @@
 //! the one of a single thread, byte for byte: the same document, the same problems (with
 //! their messages, pointers, lines and columns), the same findings.
 
+mod common;
+
 use proptest::prelude::*;
 use serde_json::Value;
 use vspc_billing::corpus::{Spec, collection};
@@ -135,51 +137,6 @@ fn errors_in_a_split_array_are_those_of_one_thread() {
     );
 }
 
-fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
-    out.push(at.to_owned());
-    match v {
-        Value::Object(m) => {
-            for (k, c) in m {
-                pointers(
-                    c,
-                    &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
-                pointers(c, &format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn replacement(choice: u8) -> Option<Value> {
-    let text = match choice % 14 {
-        0 => "\"text\"",
-        1 => "1.5",
-        2 => "null",
-        3 => "true",
-        4 => "-3",
-        5 => "\"2020-02-31\"",
-        6 => "123456789012345678901234567890",
-        7 => "{}",
-        8 => "[]",
-        9 => "\"vbR_Unknown_Type\"",
-        10 => "2.0",
-        11 => {
-            return Some(
-                serde_json::from_str(&format!("{}{}", "[".repeat(120), "]".repeat(120))).unwrap(),
-            );
-        }
-        12 => "-0.0",
-        _ => return None, // remove the member
-    };
-    Some(serde_json::from_str(text).unwrap())
-}
-
 fn small_spec(seed: u64) -> Spec {
     Spec {
         seed,
@@ -198,18 +155,7 @@ proptest! {
     #[test]
     fn split_and_one_thread_agree_on_mutations(seed in 0u64..1000, pick in any::<prop::sample::Index>(), choice in any::<u8>(), fine in 1usize..6, always in any::<bool>()) {
         let mut doc: Value = serde_json::from_slice(&generated(&small_spec(seed))).unwrap();
-        let mut all = Vec::new();
-        pointers(&doc, "", &mut all);
-        let target = all[pick.index(all.len())].clone();
-        let Some((parent, last)) = target.rsplit_once('/') else { return Ok(()); };
-        match replacement(choice) {
-            Some(v) => *doc.pointer_mut(&target).unwrap() = v,
-            None => match doc.pointer_mut(parent).unwrap() {
-                Value::Object(m) => { m.remove(&last.replace("~1", "/").replace("~0", "~")); }
-                Value::Array(a) => { a.remove(last.parse::<usize>().unwrap()); }
-                _ => unreachable!(),
-            },
-        }
+        if common::mutate(&mut doc, pick, common::replacement(choice, 14)).is_none() { return Ok(()); }
         // Pretty: errors have lines and columns worth comparing.
         let bytes = serde_json::to_vec_pretty(&doc).unwrap();
         let check = if always { SchemaCheck::Always } else { SchemaCheck::OnFailure };

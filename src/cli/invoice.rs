@@ -185,9 +185,7 @@ pub fn run(args: &Args) -> Status {
             Ok(done)
         })
         .and_then(|done| {
-            let n = staging
-                .commit()
-                .map_err(|e| format!("cannot write into {}: {e}", args.out.display()))?;
+            let n = staging.commit().map_err(cannot_write_into(&args.out))?;
             Ok((done, n - usize::from(args.context.is_some())))
         });
     let ((summary, io_error), written) = match run {
@@ -354,11 +352,7 @@ impl Job<'_> {
     }
 
     fn open_streams(&self) -> Result<Streams, String> {
-        let open = |path: &std::path::Path| {
-            self.staging
-                .open(path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
-        };
+        let open = |path: &Path| self.staging.open(path).map_err(cannot_write(path));
         let out = &self.args.out;
         let mut streams = Streams {
             invoices: None,
@@ -378,12 +372,17 @@ impl Job<'_> {
         if let Some(path) = &self.args.context {
             prepare_dir(path.parent())?;
             let w = open(path)?;
-            streams.context = Some(
-                ContextWriter::new(w)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-            );
+            streams.context = Some(ContextWriter::new(w).map_err(cannot_write(path))?);
         }
         Ok(streams)
+    }
+
+    /// Stages one rendered file in `--out`.
+    fn stage(&self, f: OutputFile) -> Result<(), String> {
+        let path = self.args.out.join(&f.name);
+        self.staging
+            .stage(&path, &f.bytes)
+            .map_err(cannot_write(&path))
     }
 
     /// Renders one month's invoices: documents to staged files, rows to the CSV files.
@@ -391,20 +390,15 @@ impl Job<'_> {
         let out = &self.args.out;
         let rows = self
             .renderer
-            .invoices(invoices, &|f: OutputFile| {
-                let path = out.join(&f.name);
-                self.staging
-                    .stage(&path, &f.bytes)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            })
+            .invoices(invoices, &|f| self.stage(f))
             .map_err(|e| e.to_string())?;
-        let csv_error = |e: std::io::Error| format!("cannot write into {}: {e}", out.display());
+        let csv_error = cannot_write_into(out);
         for r in rows {
             if let Some(w) = &mut streams.invoices {
-                w.write_all(&r.invoices).map_err(csv_error)?;
+                w.write_all(&r.invoices).map_err(&csv_error)?;
             }
             if let Some(w) = &mut streams.lines {
-                w.write_all(&r.lines).map_err(csv_error)?;
+                w.write_all(&r.lines).map_err(&csv_error)?;
             }
         }
         if let (Some(c), Some(path)) = (&mut streams.context, &self.args.context) {
@@ -414,26 +408,20 @@ impl Job<'_> {
                     invoice,
                     rounding: self.card.rounding.as_str(),
                 })
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .map_err(cannot_write(path))?;
             }
         }
         Ok(())
     }
 
     fn close_streams(&self, streams: Streams, summary: &Summary) -> Result<(), String> {
-        let out = &self.args.out;
-        let csv_error = |e: std::io::Error| format!("cannot write into {}: {e}", out.display());
+        let csv_error = cannot_write_into(&self.args.out);
         for w in [streams.invoices, streams.lines].into_iter().flatten() {
-            self.staging.close(w).map_err(csv_error)?;
+            self.staging.close(w).map_err(&csv_error)?;
         }
         if self.outputs.summary {
             self.renderer
-                .summary(summary, &|f: OutputFile| {
-                    let path = out.join(&f.name);
-                    self.staging
-                        .stage(&path, &f.bytes)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-                })
+                .summary(summary, &|f| self.stage(f))
                 .map_err(|e| e.to_string())?;
         }
         if let (Some(c), Some(path)) = (streams.context, &self.args.context) {
@@ -442,13 +430,21 @@ impl Job<'_> {
                     provider: &self.card.provider,
                     summary,
                 })
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            self.staging
-                .close(w)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .map_err(cannot_write(path))?;
+            self.staging.close(w).map_err(cannot_write(path))?;
         }
         Ok(())
     }
+}
+
+/// The message of a failed write to the file `path`.
+fn cannot_write(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("cannot write {}: {e}", path.display())
+}
+
+/// The message of a failed write into the folder `dir`.
+fn cannot_write_into(dir: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("cannot write into {}: {e}", dir.display())
 }
 
 fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
