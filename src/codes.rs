@@ -31,6 +31,27 @@ pub const CODES: &[CodeDoc] = &[
         fix: "Check the path and permissions; name .json files or folders that contain them.",
     },
     CodeDoc {
+        code: "input-too-large",
+        severity: Severity::Error,
+        summary: "An input is larger than the limit for one input (4 GiB unless --max-input-size says otherwise), or a stream did not end before it.",
+        why: "A file is held in memory while it is checked (with its model, about three times its size); an endless stream (/dev/zero, a pipe that never closes) would fill the memory.",
+        fix: "Check that the path names an export (a real one is tens of MB); for a genuinely larger export, raise the limit with --max-input-size 8GiB.",
+    },
+    CodeDoc {
+        code: "not-a-regular-file",
+        severity: Severity::Warning,
+        summary: "A folder being searched holds a *.json entry that is not a regular file (a named pipe, a socket, a device): it was skipped.",
+        why: "Reading a named pipe blocks until another program writes to it, which would hang the run; such an entry is not an export.",
+        fix: "Name it on its own on the command line to read it anyway (it is then read up to the size limit), or remove it from the folder.",
+    },
+    CodeDoc {
+        code: "symlink-loop",
+        severity: Severity::Warning,
+        summary: "A symbolic link in a folder being searched leads back to a folder that contains it: the link was not followed.",
+        why: "Following it would read the same files again and again (and never end); each real file is read once.",
+        fix: "Nothing to do for the run; remove the link if it was made by mistake.",
+    },
+    CodeDoc {
         code: "empty-file",
         severity: Severity::Error,
         summary: "The file is empty or holds only white space.",

@@ -11,6 +11,7 @@
 //! - [`audit`]: recompute every point exactly and flag each inconsistency;
 //! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
 //! - [`render`]: invoices and summary through tera templates, CSV, safe file names;
+//! - [`text`]: input text made safe for a terminal, a document and a CSV cell;
 //! - [`output`]: files written whole (temporary name, then rename), alone or as a set;
 //! - [`corpus`]: a deterministic generator of realistic reports, for benchmarks and tests.
 
@@ -30,3 +31,4 @@ pub mod render;
 pub mod schema;
 pub mod split;
 pub mod strict;
+pub mod text;

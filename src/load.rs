@@ -55,6 +55,9 @@ pub enum Shape {
     Envelope,
     /// The item object itself.
     Bare,
+    /// A bare JSON array of items (`[{...}, ...]`: what the v2 API returned, and what
+    /// `jq .data` of an export gives).
+    Array,
 }
 
 impl Shape {
@@ -65,7 +68,17 @@ impl Shape {
             Self::Collection => "collection",
             Self::Envelope => "envelope",
             Self::Bare => "bare",
+            Self::Array => "array",
         }
+    }
+
+    /// Every shape, in the order of the generated schema's `anyOf`.
+    pub const ALL: [Self; 4] = [Self::Collection, Self::Envelope, Self::Bare, Self::Array];
+
+    /// Whether the document holds a list of items (each at `/data/i` or `/i`).
+    #[must_use]
+    pub const fn is_list(self) -> bool {
+        matches!(self, Self::Collection | Self::Array)
     }
 
     /// JSON pointer of item `i` in a document of this shape.
@@ -75,6 +88,7 @@ impl Shape {
             Self::Collection => format!("/data/{i}"),
             Self::Envelope => "/data".to_owned(),
             Self::Bare => String::new(),
+            Self::Array => format!("/{i}"),
         }
     }
 }
@@ -163,7 +177,7 @@ pub fn split_plan(sources: &[Source], threads: usize) -> Vec<Split> {
 }
 
 /// Options of a load.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
     /// Force the kind instead of telling it from the shape.
     pub kind: Option<Kind>,
@@ -171,6 +185,30 @@ pub struct LoadOptions {
     pub schema_check: SchemaCheck,
     /// Whether to parse (and audit) the file's large arrays on several threads.
     pub split: Split,
+    /// The most bytes read from one input ([`DEFAULT_MAX_INPUT`]): a larger file, or an
+    /// endless stream, is refused (`input-too-large`) instead of filling the memory.
+    pub max_input: u64,
+}
+
+/// The default [`LoadOptions::max_input`]: 4 GiB. A file is held in memory with its typed
+/// model (about three times its size), so this is already more than most machines audit
+/// comfortably; the largest real exports are tens of MB.
+pub const DEFAULT_MAX_INPUT: u64 = 4 << 30;
+
+impl LoadOptions {
+    /// Tell the kind, schema check always, no split, the default size limit.
+    pub const DEFAULT: Self = Self {
+        kind: None,
+        schema_check: SchemaCheck::Always,
+        split: Split::Never,
+        max_input: DEFAULT_MAX_INPUT,
+    };
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// A loaded license report export.
@@ -301,10 +339,15 @@ impl Source {
 /// Inputs named on the command line, expanded.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    /// Files to read, in a stable order: as named, directories expanded in sorted order.
+    /// Files to read, in a stable order: as named, directories expanded in sorted order;
+    /// each real file once (a file reached again, through a link or named twice, is read
+    /// the first time only).
     pub sources: Vec<Source>,
     /// Paths that could not be expanded (missing, unreadable, or folders with no `.json`).
     pub problems: Vec<Finding>,
+    /// What the walk left out and why (non-regular files, symbolic link loops): warnings,
+    /// the run goes on.
+    pub warnings: Vec<Finding>,
 }
 
 fn is_json_name(p: &Path) -> bool {
@@ -313,61 +356,145 @@ fn is_json_name(p: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk_dir(&p, out)?;
-        } else if is_json_name(&p) {
-            out.push(p);
-        }
-    }
-    Ok(())
+/// The identity of a file on its file system (device and inode on Unix; the path made
+/// canonical elsewhere), to read each real file once and to notice link loops.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
 }
 
-/// Expands paths: a file is read whatever its name; a directory is searched recursively
-/// for `*.json` (sorted); `-` is standard input.
+fn file_id(path: &Path, meta: &std::fs::Metadata) -> FileId {
+    #[cfg(unix)]
+    {
+        let _ = path;
+        use std::os::unix::fs::MetadataExt;
+        FileId::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()))
+    }
+}
+
+/// A walk over the paths of one command line.
+#[derive(Default)]
+struct Walk {
+    inputs: Inputs,
+    /// Every file and folder met so far.
+    seen: std::collections::HashSet<FileId>,
+    /// The folders being walked, outermost first (a link to one of them is a loop).
+    stack: Vec<(FileId, PathBuf)>,
+    /// `*.json` entries met (read, already read, or skipped with a warning), and folders
+    /// met again: a folder where this does not grow holds nothing to read.
+    met: usize,
+}
+
+impl Walk {
+    fn error(&mut self, name: &str, message: String) {
+        self.inputs
+            .problems
+            .push(Finding::of("io-error", name, "", message));
+    }
+
+
+    /// Adds a file once.
+    fn file(&mut self, path: &Path, meta: &std::fs::Metadata) {
+        self.met += 1;
+        if self.seen.insert(file_id(path, meta)) {
+            self.inputs.sources.push(Source::File(path.to_owned()));
+        }
+    }
+
+    /// Walks a folder: `*.json` regular files in sorted order, sub-folders recursively
+    /// (through links too, each real folder once).
+    fn dir(&mut self, dir: &Path, meta: &std::fs::Metadata) -> std::io::Result<()> {
+        let id = file_id(dir, meta);
+        if let Some((_, first)) = self.stack.iter().find(|(s, _)| *s == id) {
+            self.met += 1;
+            let (name, first) = (dir.display().to_string(), first.display().to_string());
+            self.inputs.warnings.push(Finding::of(
+                "symlink-loop",
+                &name,
+                "",
+                format!("{name} leads back to {first}, which is being read: a loop of symbolic links, not followed"),
+            ));
+            return Ok(());
+        }
+        if !self.seen.insert(id.clone()) {
+            // The same folder through another link: its files are in already.
+            self.met += 1;
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        self.stack.push((id, dir.to_owned()));
+        for p in entries {
+            let name = p.display().to_string();
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() => {
+                    if let Err(e) = self.dir(&p, &m) {
+                        self.error(&name, format!("cannot list directory {name}: {e}"));
+                    }
+                }
+                _ if !is_json_name(&p) => {}
+                Ok(m) if m.is_file() => self.file(&p, &m),
+                Ok(_) => {
+                    self.met += 1;
+                    self.inputs.warnings.push(Finding::of(
+                        "not-a-regular-file",
+                        &name,
+                        "",
+                        format!("{name} is not a regular file (a pipe, socket or device): skipped; name it on its own to read it"),
+                    ));
+                }
+                // A dangling link or an unreadable entry: the read reports it.
+                Err(_) => {
+                    self.met += 1;
+                    self.inputs.sources.push(Source::File(p));
+                }
+            }
+        }
+        self.stack.pop();
+        Ok(())
+    }
+}
+
+/// Expands paths: a file is read whatever its name (also a pipe or a device, under the
+/// size limit); a directory is searched recursively for regular `*.json` files (sorted;
+/// links are followed, each real file and folder once, loops reported); `-` is standard
+/// input.
 #[must_use]
 pub fn expand(paths: &[PathBuf]) -> Inputs {
-    let mut inputs = Inputs::default();
+    let mut walk = Walk::default();
     for path in paths {
         let name = path.display().to_string();
         if name == "-" {
-            inputs.sources.push(Source::Stdin);
+            walk.inputs.sources.push(Source::Stdin);
             continue;
         }
         match std::fs::metadata(path) {
-            Err(e) => inputs.problems.push(Finding::of(
-                "io-error",
-                &name,
-                "",
-                format!("cannot read {name}: {e}"),
-            )),
+            Err(e) => walk.error(&name, format!("cannot read {name}: {e}")),
             Ok(m) if m.is_dir() => {
-                let mut found = Vec::new();
-                match walk_dir(path, &mut found) {
-                    Err(e) => inputs.problems.push(Finding::of(
-                        "io-error",
-                        &name,
-                        "",
-                        format!("cannot list directory {name}: {e}"),
-                    )),
-                    Ok(()) if found.is_empty() => inputs.problems.push(Finding::of(
-                        "io-error",
-                        &name,
-                        "",
-                        format!("directory {name} contains no .json file"),
-                    )),
-                    Ok(()) => inputs.sources.extend(found.into_iter().map(Source::File)),
+                let met = walk.met;
+                match walk.dir(path, &m) {
+                    Err(e) => walk.error(&name, format!("cannot list directory {name}: {e}")),
+                    Ok(()) if walk.met == met => {
+                        walk.error(&name, format!("directory {name} contains no .json file"));
+                    }
+                    Ok(()) => {}
                 }
             }
-            Ok(_) => inputs.sources.push(Source::File(path.clone())),
+            Ok(m) if m.is_file() => walk.file(path, &m),
+            Ok(_) => walk.inputs.sources.push(Source::File(path.clone())),
         }
     }
-    inputs
+    walk.inputs
 }
 
 /// Reads and loads one input.
@@ -375,44 +502,144 @@ pub fn expand(paths: &[PathBuf]) -> Inputs {
 pub fn load_source(source: &Source, opts: &LoadOptions) -> LoadedFile {
     let name = source.name();
     let read = match source {
-        Source::File(p) if opts.split != Split::Never => read_split(p),
-        Source::File(p) => std::fs::read(p),
-        Source::Stdin => {
-            let mut v = Vec::new();
-            std::io::stdin().read_to_end(&mut v).map(|_| v)
-        }
+        Source::File(p) => read_file(p, opts),
+        Source::Stdin => read_limited(&mut std::io::stdin().lock(), opts.max_input, 0),
     };
-    match read {
-        Ok(text) => load_bytes(&name, text, opts),
-        Err(e) => LoadedFile {
-            problems: vec![Finding::of(
-                "io-error",
-                &name,
-                "",
-                format!("cannot read {name}: {e}"),
-            )],
-            name,
-            text: Vec::new(),
-            kind: None,
-            shape: None,
-            document: None,
-            split: opts.split,
-        },
+    let problem = match read {
+        Ok(text) => return load_bytes(&name, text, opts),
+        Err(ReadError::Io(e)) => Finding::of("io-error", &name, "", format!("cannot read {name}: {e}")),
+        Err(ReadError::TooLarge) => Finding::of(
+            "input-too-large",
+            &name,
+            "",
+            format!(
+                "{name} is larger than the limit of {} bytes ({}) for one input; raise it with --max-input-size if the file is really an export",
+                opts.max_input,
+                size_text(opts.max_input)
+            ),
+        ),
+    };
+    LoadedFile {
+        problems: vec![problem],
+        name,
+        text: Vec::new(),
+        kind: None,
+        shape: None,
+        document: None,
+        split: opts.split,
     }
+}
+
+/// Why an input could not be read.
+#[derive(Debug)]
+enum ReadError {
+    Io(std::io::Error),
+    /// Over [`LoadOptions::max_input`].
+    TooLarge,
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// `4 GiB`, `512 MiB`, `1500 bytes`: a size as a person reads it (exact multiples only).
+#[must_use]
+pub fn size_text(bytes: u64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return format!("{} {unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Parses a size: bytes, or a number with `K`/`KB` (10³), `KiB` (2¹⁰), `M`, `MB`, `MiB`,
+/// `G`, `GB`, `GiB`, `T`, `TB`, `TiB` (letter case ignored).
+///
+/// # Errors
+/// A text that is not such a size, or one beyond 2⁶⁴ bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let bad = || format!("{text:?} is not a size: expected bytes, or a number with KB, MB, GB, KiB, MiB or GiB");
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too large a size"))
+}
+
+/// Reads a file under the size limit: a regular file larger than the limit is refused
+/// before it is read; anything else (a pipe, a device) is read until the limit.
+fn read_file(path: &Path, opts: &LoadOptions) -> Result<Vec<u8>, ReadError> {
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > opts.max_input {
+        return Err(ReadError::TooLarge);
+    }
+    if meta.is_file() && opts.split != Split::Never {
+        if let Some(text) = read_split(&file, meta.len())? {
+            return Ok(text);
+        }
+    }
+    let hint = if meta.is_file() { meta.len() } else { 0 };
+    read_limited(&mut file, opts.max_input, hint)
+}
+
+/// Reads everything up to `limit` bytes (more is [`ReadError::TooLarge`]). A stream whose
+/// first byte other than white space cannot start a JSON document is not read further:
+/// the load reports it at that place, and `/dev/zero` does not fill the memory first.
+fn read_limited(r: &mut dyn Read, limit: u64, hint: u64) -> Result<Vec<u8>, ReadError> {
+    const FIRST: usize = 64 << 10;
+    let cap = usize::try_from(hint.min(limit)).unwrap_or(0);
+    let mut text = Vec::with_capacity(cap.saturating_add(1));
+    let mut take = r.take(limit.saturating_add(1));
+    // The first part on its own, to look at its first byte.
+    (&mut take).take(FIRST as u64).read_to_end(&mut text)?;
+    if let Some(i) = text.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        && !matches!(text[i], b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' | 0xEF)
+    {
+        // Keep the character itself (whole, so that a valid one stays valid UTF-8).
+        let len = match text[i] {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        text.truncate((i + len).min(text.len()));
+        return Ok(text);
+    }
+    take.read_to_end(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(text)
 }
 
 /// Reads a file that is split ([`Split`]) with several threads, each reading its own part
 /// (`pread`): copying a large file out of the page cache into fresh memory is otherwise one
-/// thread's work while the others wait. A file that changes size while it is read is read
-/// again the ordinary way.
-fn read_split(path: &Path) -> std::io::Result<Vec<u8>> {
+/// thread's work while the others wait. `None` for a small file, or one that changed size
+/// while it was read (it is then read the ordinary way).
+fn read_split(file: &std::fs::File, len: u64) -> std::io::Result<Option<Vec<u8>>> {
     #[cfg(unix)]
     {
         use rayon::prelude::*;
         use std::os::unix::fs::FileExt;
         const PART: usize = 4 << 20;
-        let file = std::fs::File::open(path)?;
-        let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len > 2 * PART && len < isize::MAX as usize {
             // Zeroed memory straight from the system: no page is touched before it is read into.
             let mut text = vec![0u8; len];
@@ -422,11 +649,13 @@ fn read_split(path: &Path) -> std::io::Result<Vec<u8>> {
                 .try_for_each(|(i, part)| file.read_exact_at(part, (i * PART) as u64));
             let mut more = [0u8; 1];
             if parts.is_ok() && file.read_at(&mut more, len as u64)? == 0 {
-                return Ok(text);
+                return Ok(Some(text));
             }
         }
     }
-    std::fs::read(path)
+    #[cfg(not(unix))]
+    let _ = (file, len);
+    Ok(None)
 }
 
 const REPORT_KEYS: &[&str] = &[
@@ -479,16 +708,14 @@ fn describe_keys(keys: &[String]) -> String {
     }
 }
 
-const EXPECTED: &str = "expected a license usage report export ({\"meta\":...,\"data\":[{\"reportParameters\":...}]}, {\"data\":{...}} or one report) or a site usage export ({\"data\":{\"siteUid\":...,\"counters\":[...]}})";
+const EXPECTED: &str = "expected a license usage report export ({\"meta\":...,\"data\":[{\"reportParameters\":...}]}, {\"data\":{...}}, one report or an array of reports) or a site usage export ({\"data\":{\"siteUid\":...,\"counters\":[...]}})";
 
 /// Tells kind and shape from the first keys of the document.
 fn sniff(b: &[u8], forced: Option<Kind>) -> Sniff {
     let i = skip_ws(b, 0);
     match b.get(i) {
         Some(b'{') => {}
-        Some(b'[') => {
-            return Sniff::Unknown(format!("the document is an array; {EXPECTED}"));
-        }
+        Some(b'[') => return sniff_items(b, i, forced, Shape::Array, "item 0"),
         Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
             return Sniff::Unknown(format!("the document is not an object; {EXPECTED}"));
         }
@@ -508,31 +735,7 @@ fn sniff(b: &[u8], forced: Option<Kind>) -> Sniff {
         };
     };
     match b.get(j) {
-        Some(b'[') => {
-            let k = skip_ws(b, j + 1);
-            match b.get(k) {
-                Some(b']') => {
-                    // An empty page: only `meta` hints at the reports endpoint.
-                    let kind = forced.unwrap_or(Kind::Reports);
-                    Sniff::Found(kind, Shape::Collection)
-                }
-                Some(b'{') => match first_keys(b, k, is_decisive) {
-                    None => Sniff::Malformed,
-                    Some((item_keys, _)) => match forced.or_else(|| kind_of_keys(&item_keys)) {
-                        Some(kind) => Sniff::Found(kind, Shape::Collection),
-                        None => Sniff::Unknown(format!(
-                            "data[0] has {}; {EXPECTED}",
-                            describe_keys(&item_keys)
-                        )),
-                    },
-                },
-                Some(_) => match forced {
-                    Some(kind) => Sniff::Found(kind, Shape::Collection),
-                    None => Sniff::Unknown(format!("data[0] is not an object; {EXPECTED}")),
-                },
-                None => Sniff::Malformed,
-            }
-        }
+        Some(b'[') => sniff_items(b, j, forced, Shape::Collection, "data[0]"),
         Some(b'{') => match first_keys(b, j, is_decisive) {
             None => Sniff::Malformed,
             Some((item_keys, _)) => match forced.or_else(|| kind_of_keys(&item_keys)) {
@@ -548,6 +751,30 @@ fn sniff(b: &[u8], forced: Option<Kind>) -> Sniff {
             None => Sniff::Unknown(format!(
                 "\"data\" is neither an object nor an array; {EXPECTED}"
             )),
+        },
+        None => Sniff::Malformed,
+    }
+}
+
+/// Tells the kind of a list of items (the array at `i`) from its first item.
+fn sniff_items(b: &[u8], i: usize, forced: Option<Kind>, shape: Shape, first: &str) -> Sniff {
+    let k = skip_ws(b, i + 1);
+    match b.get(k) {
+        // An empty list: only a page's `meta` hints at the reports endpoint.
+        Some(b']') => Sniff::Found(forced.unwrap_or(Kind::Reports), shape),
+        Some(b'{') => match first_keys(b, k, is_decisive) {
+            None => Sniff::Malformed,
+            Some((item_keys, _)) => match forced.or_else(|| kind_of_keys(&item_keys)) {
+                Some(kind) => Sniff::Found(kind, shape),
+                None => Sniff::Unknown(format!(
+                    "{first} has {}; {EXPECTED}",
+                    describe_keys(&item_keys)
+                )),
+            },
+        },
+        Some(_) => match forced {
+            Some(kind) => Sniff::Found(kind, shape),
+            None => Sniff::Unknown(format!("{first} is not an object; {EXPECTED}")),
         },
         None => Sniff::Malformed,
     }
@@ -597,6 +824,9 @@ pub fn report_months(text: &[u8], forced: Option<Kind>) -> Option<Vec<(i32, u32)
         }
         Sniff::Found(Kind::Reports, Shape::Bare) => {
             vec![serde_json::from_slice::<Report>(text).ok()?]
+        }
+        Sniff::Found(Kind::Reports, Shape::Array) => {
+            serde_json::from_slice::<Vec<Report>>(text).ok()?
         }
         Sniff::Unknown(_) | Sniff::Malformed => return None,
     };
@@ -898,10 +1128,21 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             return file;
         }
         Sniff::Malformed => {
-            let e = serde_json::from_slice::<serde::de::IgnoredAny>(b)
-                .expect_err("the scanner found the text malformed");
-            file.problems
-                .push(syntax_problem(name, b, &e, String::new()));
+            // The scanner stops at what it cannot read; the parser says where and why (a
+            // value the scanner skips, such as a lone surrogate in a key, is read in full).
+            let problem = match serde_json::from_slice::<serde::de::IgnoredAny>(b)
+                .and_then(|_| serde_json::from_slice::<serde_json::Value>(b))
+            {
+                Err(e) => syntax_problem(name, b, &e, String::new()),
+                Ok(_) => Finding::of(
+                    "unknown-document",
+                    name,
+                    "",
+                    format!("the first members of the document could not be read; {EXPECTED}"),
+                )
+                .at(1, 1),
+            };
+            file.problems.push(problem);
             return file;
         }
     };
@@ -922,6 +1163,10 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
             parse_shape::<SingleLicenseReport>(name, text, kind, shape, check, split)
                 .map(|r| reports_doc(shape, None, vec![r], None))
         }
+        (Kind::Reports, Shape::Array) => {
+            parse_shape::<Vec<SingleLicenseReport>>(name, text, kind, shape, check, split)
+                .map(|r| reports_doc(shape, None, r, None))
+        }
         (Kind::SiteUsage, Shape::Collection) => {
             parse_shape::<SiteUsageCollection>(name, text, kind, shape, check, split)
                 .map(|c| sites_doc(shape, c.meta, c.data, c.errors))
@@ -933,6 +1178,10 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
         (Kind::SiteUsage, Shape::Bare) => {
             parse_shape::<SiteCloudLicenseUsage>(name, text, kind, shape, check, split)
                 .map(|s| sites_doc(shape, None, vec![s], None))
+        }
+        (Kind::SiteUsage, Shape::Array) => {
+            parse_shape::<Vec<SiteCloudLicenseUsage>>(name, text, kind, shape, check, split)
+                .map(|s| sites_doc(shape, None, s, None))
         }
     };
     let Parsed {
@@ -961,11 +1210,63 @@ mod tests {
             .map(|i| (i % 251) as u8)
             .collect();
         std::fs::write(&p, &bytes).unwrap();
-        assert!(read_split(&p).unwrap() == bytes);
+        let split = |p: &Path| {
+            let f = std::fs::File::open(p).unwrap();
+            read_split(&f, f.metadata().unwrap().len()).unwrap()
+        };
+        assert!(split(&p).unwrap() == bytes);
+        let opts = LoadOptions {
+            split: Split::Always,
+            ..LoadOptions::DEFAULT
+        };
+        assert!(read_file(&p, &opts).unwrap() == bytes);
         let small = dir.path().join("small.json");
         std::fs::write(&small, b"{}").unwrap();
-        assert_eq!(read_split(&small).unwrap(), b"{}");
-        assert!(read_split(&dir.path().join("missing.json")).is_err());
+        assert_eq!(split(&small), None);
+        assert_eq!(read_file(&small, &opts).unwrap(), b"{}");
+        assert!(read_file(&dir.path().join("missing.json"), &opts).is_err());
+    }
+
+    #[test]
+    fn inputs_are_read_under_the_size_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        std::fs::write(&p, br#"{"reportStatus":"Approved"}"#).unwrap();
+        let limit = |max_input| LoadOptions {
+            max_input,
+            ..LoadOptions::DEFAULT
+        };
+        let f = load_source(&Source::File(p.clone()), &limit(27));
+        assert!(f.is_valid(), "{:?}", f.problems);
+        let f = load_source(&Source::File(p), &limit(26));
+        assert_eq!(f.problems[0].code, "input-too-large");
+        assert!(f.problems[0].message.contains("limit of 26 bytes"));
+        // A stream has no size to look at first: it is read until the limit.
+        let mut endless = std::io::repeat(b' ');
+        assert!(matches!(
+            read_limited(&mut endless, 1 << 20, 0),
+            Err(ReadError::TooLarge)
+        ));
+        // One that cannot be JSON stops at its first byte (as `/dev/zero` does).
+        let mut zeros = std::io::repeat(0);
+        assert_eq!(read_limited(&mut zeros, u64::MAX, 0).unwrap(), [0]);
+        let mut text = "  é".as_bytes().chain(std::io::repeat(b'x'));
+        assert_eq!(read_limited(&mut text, u64::MAX, 0).unwrap(), "  é".as_bytes());
+        let f = load_bytes("z", vec![0], &LoadOptions::DEFAULT);
+        assert_eq!(f.problems[0].code, "invalid-json");
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_size("500 MB"), Ok(500_000_000));
+        assert_eq!(parse_size("1k"), Ok(1000));
+        assert_eq!(parse_size("123"), Ok(123));
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("1.5GB").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+        assert_eq!(size_text(4 << 30), "4 GiB");
+        assert_eq!(size_text(1500), "1500 bytes");
     }
 
     #[test]
@@ -1048,7 +1349,7 @@ mod tests {
                 .contains("expected a license usage report")
         );
         let f = load("[1, 2]");
-        assert!(f.problems[0].message.contains("array"));
+        assert!(f.problems[0].message.starts_with("item 0 is not an object"));
     }
 
     #[test]

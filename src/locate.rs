@@ -149,14 +149,17 @@ fn skip_string(b: &[u8], i: usize) -> Scan<usize> {
 }
 
 /// Reads a string at `i` (which must be `"`), returning its unescaped text and the end.
+/// A string that has no text as a Rust string (a lone UTF-16 surrogate escape, `"\ud800"`)
+/// is returned as written between its quotes: it then names nothing the scanner looks for.
 #[must_use]
 pub fn read_string(b: &[u8], i: usize) -> Scan<(String, usize)> {
     let end = skip_string(b, i)?;
     let raw = &b[i..end];
+    let inner = std::str::from_utf8(&raw[1..raw.len() - 1]).ok()?;
     let text = if raw.contains(&b'\\') {
-        serde_json::from_slice::<String>(raw).ok()?
+        serde_json::from_slice::<String>(raw).unwrap_or_else(|_| inner.to_owned())
     } else {
-        std::str::from_utf8(&raw[1..raw.len() - 1]).ok()?.to_owned()
+        inner.to_owned()
     };
     Some((text, end))
 }

@@ -23,7 +23,7 @@ use crate::billing::{Billing, Summary};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
-use std::borrow::Cow;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
@@ -560,19 +560,7 @@ pub fn slug(name: &str, uid: &str) -> String {
     }
 }
 
-/// Text a spreadsheet would run as a formula gets a leading `'`.
-///
-/// Applied to every text cell. Numbers the tool formats itself are written as they are,
-/// so that a negative margin stays a number.
-#[must_use]
-pub fn neutralise(s: &str) -> Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠') => {
-            Cow::Owned(format!("'{s}"))
-        }
-        _ => Cow::Borrowed(s),
-    }
-}
+pub use crate::text::{neutralise, printable};
 
 /// A CSV file written row by row: text cells neutralised, number cells as written.
 struct CsvOut {

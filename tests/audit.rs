@@ -12,6 +12,7 @@ const LOAD: LoadOptions = LoadOptions {
     kind: None,
     schema_check: SchemaCheck::OnFailure,
     split: Split::Never,
+    max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
 };
 
 fn sample_text(name: &str) -> String {

@@ -20,10 +20,20 @@ fn bin() -> Command {
     c
 }
 
-/// Every file of a folder, by name.
+/// Every file of a folder, by name (the tool's own `.vspc-billing` folder apart: it must
+/// hold nothing but the lock file once a run has ended).
 fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let state = dir.join(vspc_billing::output::STATE_DIR);
+    if state.exists() {
+        let left: Vec<_> = std::fs::read_dir(&state)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["lock"], "the state folder holds nothing else");
+    }
     std::fs::read_dir(dir)
         .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name() != vspc_billing::output::STATE_DIR)
         .map(|e| {
             let p = e.unwrap().path();
             (
@@ -113,6 +123,12 @@ fn outputs_for_the_samples() {
         insta::assert_snapshot!(format!("samples@{name}"), text(bytes));
     }
     insta::assert_snapshot!("samples@stdout", run.stdout);
+    // Warnings go to standard error, with the report they concern.
+    assert_eq!(
+        run.stderr,
+        "vspc-billing: warning: samples/seed-license-reports.json report 0 (id 10, Veeam Software AG, 2020-02): billed although not approved (no reportStatus), because of --allow-unapproved\n\
+         vspc-billing: warning: samples/seed-license-reports.json report 0 (id 10, Veeam Software AG, 2020-02): billed despite error findings (invalid-date), because of --allow-findings\n"
+    );
 }
 
 /// Without the allowances the seed is refused, with both reasons and the finding.
@@ -716,6 +732,7 @@ fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> vspc_billing::bi
             kind: None,
             schema_check: SchemaCheck::OnFailure,
             split: Split::Never,
+            max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
         },
     );
     assert!(f.is_valid(), "{:?}", f.problems);
@@ -861,9 +878,12 @@ fn the_streamed_context_is_the_whole_context() {
 
 #[test]
 fn the_same_report_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(root().join("samples/reports-api-3.6-approved.json"), &copy).unwrap();
     let run = invoice(&[
         "samples/reports-api-3.6-approved.json",
-        "samples/reports-api-3.6-approved.json",
+        copy.to_str().unwrap(),
         "--rates",
         "samples/rates.toml",
         "--format",

@@ -18,6 +18,7 @@ fn verdicts(bytes: &[u8]) -> (bool, bool) {
             kind: None,
             schema_check: SchemaCheck::OnFailure,
             split: Split::Never,
+            max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
         },
     );
     let full = load_bytes("m.json", bytes.to_vec(), &LoadOptions::default());

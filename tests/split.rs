@@ -18,6 +18,7 @@ fn load(bytes: &[u8], split: Split, schema_check: SchemaCheck) -> LoadedFile {
             kind: None,
             schema_check,
             split,
+            max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
         },
     )
 }
@@ -405,10 +406,11 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, Vec<u8>, Vec<u8>) 
     (out.status.code(), out.stdout, out.stderr)
 }
 
-/// The files of a folder, by name.
+/// The files of a folder, by name (the tool's own `.vspc-billing` folder apart).
 fn files_in(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name() != vspc_billing::output::STATE_DIR)
         .map(|e| {
             let p = e.unwrap().path();
             (

@@ -114,6 +114,7 @@ fn typed_parse_and_schema_agree_on_every_sample() {
                 kind: None,
                 schema_check: SchemaCheck::OnFailure,
                 split: Split::Never,
+                max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
             },
         );
         let full = load_bytes(&name, text, &LoadOptions::default());

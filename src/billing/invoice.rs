@@ -292,14 +292,11 @@ impl fmt::Display for BillError {
     }
 }
 
-/// Replaces control characters (which could hide text or drive a terminal) with U+FFFD
-/// and trims: for every name and description read from a report.
+/// Text read from a report, for documents: [`crate::text::clean`] (control characters
+/// replaced, invisible format characters such as bidirectional overrides dropped, trimmed).
 #[must_use]
 pub fn clean_text(s: &str) -> String {
-    s.trim()
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    crate::text::clean(s)
 }
 
 /// A price shown with at least the currency's decimals (`6.5` → `6.50`; `0.0125` stays).

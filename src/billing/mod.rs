@@ -795,7 +795,7 @@ fn report_errors(findings: &[Finding], shape: Shape, n: usize, i: usize) -> Vec<
         .filter(|f| f.severity == Severity::Error)
         .filter(|f| {
             let under = |p: &str| f.pointer == p || f.pointer.starts_with(&format!("{p}/"));
-            if shape == Shape::Collection {
+            if shape.is_list() {
                 under(&own) || !(0..n).any(|j| under(&shape.item_pointer(j)))
             } else {
                 true

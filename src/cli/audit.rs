@@ -114,6 +114,7 @@ pub fn run(args: &Args) -> Status {
         Err(e) => return super::usage_error(&e),
     };
     let inputs = expand(&args.input.paths);
+    super::warn_inputs(&inputs);
     let load = args.input.load_options(SchemaCheck::OnFailure);
     let progress = Progress::new(&inputs.sources, args.input.quiet);
     let dropper = super::Dropper::new();
@@ -220,23 +221,7 @@ pub fn run(args: &Args) -> Status {
     }
 }
 
-/// Control characters (a terminal's escape sequences) are shown escaped.
-fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
-    }
-}
+use super::printable as clean;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -408,14 +393,7 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
     })
 }
 
-/// A cell a spreadsheet would read as a formula gets a leading `'`.
-fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
+use vspc_billing::text::neutralise;
 
 fn render_csv(findings: &[Finding]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());

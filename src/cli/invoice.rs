@@ -3,7 +3,7 @@
 
 use super::progress::Progress;
 use super::style::Style;
-use super::{InputArgs, Status};
+use super::{InputArgs, Status, printable};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -18,7 +18,9 @@ use vspc_billing::diag::Finding;
 use vspc_billing::load::{
     LoadOptions, SchemaCheck, Source, expand, load_source, report_months, split_plan,
 };
-use vspc_billing::output::{StagedWriter, Staging};
+use vspc_billing::output::{
+    Cleanup, OutDir, STATE_DIR, StagedWriter, Staging, resolved, same_file,
+};
 use vspc_billing::render::{
     ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
     invoices_csv_header, lines_csv_header,
@@ -159,12 +161,27 @@ pub fn run(args: &Args) -> Status {
     };
     let outputs = outputs(&args.format);
     let inputs = expand(&args.input.paths);
+    super::warn_inputs(&inputs);
     let load_opts = args.input.load_options(SchemaCheck::OnFailure);
-    let created = !args.out.exists();
-    if let Err(e) = prepare_dir(Some(&args.out)) {
+    if let Some(context) = &args.context
+        && let Err(e) = check_context(context, args, &inputs.sources)
+    {
         return super::usage_error(&e);
     }
-    let staging = Staging::new();
+    let out = match OutDir::open(&args.out) {
+        Ok(o) => o,
+        Err(e) => return super::usage_error(&e.to_string()),
+    };
+    warn_cleaned(out.cleaned(), &args.out);
+    let staging = match out.staging() {
+        Ok(s) => s,
+        Err(e) => {
+            return super::usage_error(&format!(
+                "cannot write into {}: {e}; nothing was written",
+                args.out.display()
+            ));
+        }
+    };
     let job = Job {
         args,
         inputs: &inputs.sources,
@@ -181,24 +198,28 @@ pub fn run(args: &Args) -> Status {
         .in_pool(|| job.run())
         .and_then(|r| r)
         .and_then(|done| {
-            refuse_existing(&args.out, &staging, args.context.as_deref(), args.force)?;
+            refuse_existing(&args.out, &staging, args.force)?;
             Ok(done)
-        })
-        .and_then(|done| {
-            let n = staging.commit().map_err(cannot_write_into(&args.out))?;
-            Ok((done, n - usize::from(args.context.is_some())))
         });
-    let ((summary, io_error), written) = match run {
+    let (summary, io_error) = match run {
         Ok(r) => r,
         Err(e) => {
-            if created {
-                // Only removes the folder this run made, and only if it is still empty.
-                let _ = std::fs::remove_dir(&args.out);
-            }
+            drop(staging);
+            out.discard();
             return super::usage_error(&format!("{e}; nothing was written"));
         }
     };
+    let written = match staging.commit() {
+        Ok(n) => n - usize::from(args.context.is_some()),
+        Err(e) => {
+            if e.left.is_empty() {
+                out.discard();
+            }
+            return super::usage_error(&e.to_string());
+        }
+    };
     let st = Style::stdout();
+    warnings(&summary);
     print!(
         "{}",
         report(&summary, &inputs.problems, &args.out, written, st)
@@ -370,7 +391,6 @@ impl Job<'_> {
             streams.lines = Some(w);
         }
         if let Some(path) = &self.args.context {
-            prepare_dir(path.parent())?;
             let w = open(path)?;
             streams.context = Some(ContextWriter::new(w).map_err(cannot_write(path))?);
         }
@@ -447,31 +467,101 @@ fn cannot_write_into(dir: &Path) -> impl Fn(std::io::Error) -> String + '_ {
     move |e| format!("cannot write into {}: {e}", dir.display())
 }
 
-fn prepare_dir(dir: Option<&Path>) -> Result<(), String> {
-    match dir {
-        Some(d) if !d.as_os_str().is_empty() => {
-            std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))
-        }
-        _ => Ok(()),
+/// Says what an interrupted earlier run had left in the output folder, now removed.
+fn warn_cleaned(c: Cleanup, out: &Path) {
+    if c == Cleanup::default() {
+        return;
     }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let restored = if c.restored > 0 {
+        format!(
+            ", and put back {} file{} it was replacing",
+            c.restored,
+            plural(c.restored)
+        )
+    } else {
+        String::new()
+    };
+    super::warn(&format!(
+        "removed {} unfinished file{} left in {} by an interrupted run{restored}",
+        c.temporary,
+        plural(c.temporary),
+        out.join(STATE_DIR).display(),
+    ));
 }
 
-/// Without `--force`, refuses to overwrite outputs that already exist in `dir` (checked
-/// before anything is renamed into place; the caller then deletes the staged files). The
-/// `--context` file is not an output of `dir` and may be replaced.
-fn refuse_existing(
-    dir: &Path,
-    staging: &Staging,
-    context: Option<&Path>,
-    force: bool,
-) -> Result<(), String> {
+/// `--context FILE` follows the rules of every output (not replaced without `--force`,
+/// checked when the run ends) and may never be one of the run's inputs: an export, the
+/// rate card or a template. Its folder is created if missing.
+fn check_context(context: &Path, args: &Args, inputs: &[Source]) -> Result<(), String> {
+    let shown = context.display();
+    if context.as_os_str() == "-" {
+        return Err("--context -: name a file".to_owned());
+    }
+    if std::fs::metadata(context).is_ok_and(|m| m.is_dir()) {
+        return Err(format!("--context {shown} is a folder; name a file"));
+    }
+    let templates = args
+        .templates
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path());
+    let reads = inputs
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => Some(p.clone()),
+            Source::Stdin => None,
+        })
+        .chain([args.rates.clone()])
+        .chain(templates);
+    for input in reads {
+        if same_file(context, &input) {
+            return Err(format!(
+                "--context {shown} is {}, an input of this run; name another file",
+                input.display()
+            ));
+        }
+    }
+    if let Some(dir) = context.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Without `--force`, refuses to overwrite outputs that already exist (in `dir`, and the
+/// `--context` file), checked before anything is renamed into place (the caller then
+/// deletes the staged files). An output named twice (`--context` naming one of the run's
+/// own files, or the tool's folder in `dir`) is refused even with `--force`.
+fn refuse_existing(dir: &Path, staging: &Staging, force: bool) -> Result<(), String> {
+    let paths = staging.paths();
+    let state = resolved(&dir.join(STATE_DIR));
+    let mut seen = std::collections::HashMap::new();
+    for p in &paths {
+        let here = resolved(p);
+        if here == state || here.starts_with(&state) {
+            return Err(format!(
+                "{} is the tool's own folder in {}; --context must name another file",
+                p.display(),
+                dir.display()
+            ));
+        }
+        if let Some(first) = seen.insert(here, p) {
+            return Err(format!(
+                "{} is also {}, another output of this run; --context must name a file of its own",
+                p.display(),
+                first.display()
+            ));
+        }
+    }
     if force {
         return Ok(());
     }
-    let existing: Vec<String> = staging
-        .paths()
+    let existing: Vec<String> = paths
         .into_iter()
-        .filter(|p| Some(p.as_path()) != context && p.symlink_metadata().is_ok())
+        .filter(|p| p.symlink_metadata().is_ok())
         .map(|p| p.display().to_string())
         .collect();
     if existing.is_empty() {
@@ -504,8 +594,8 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
             o,
             "{} {}: {}",
             st.severity(vspc_billing::diag::Severity::Error, "error  "),
-            p.location(),
-            p.message
+            printable(&p.location()),
+            printable(&p.message)
         );
     }
     for r in &s.refused {
@@ -513,12 +603,18 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
             o,
             "{} {}",
             st.severity(vspc_billing::diag::Severity::Error, "refused"),
-            st.bold(&r.what())
+            st.bold(&printable(&r.what()))
         );
         for reason in &r.reasons {
-            let _ = writeln!(o, "  {}: {}", reason.code, reason.message);
+            let _ = writeln!(o, "  {}: {}", reason.code, printable(&reason.message));
             for f in reason.findings.iter().take(10) {
-                let _ = writeln!(o, "    {}: error[{}] {}", f.location, f.code, f.message);
+                let _ = writeln!(
+                    o,
+                    "    {}: error[{}] {}",
+                    printable(&f.location),
+                    f.code,
+                    printable(&f.message)
+                );
             }
             if reason.findings.len() > 10 {
                 let _ = writeln!(o, "    ... and {} more", reason.findings.len() - 10);
@@ -526,7 +622,13 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
         }
     }
     for k in &s.skipped {
-        let _ = writeln!(o, "{} {}: {}", st.dim("skipped"), k.file, k.reason);
+        let _ = writeln!(
+            o,
+            "{} {}: {}",
+            st.dim("skipped"),
+            printable(&k.file),
+            printable(&k.reason)
+        );
     }
     for r in &s.reports {
         let rec = &r.reconciliation;
@@ -550,27 +652,13 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
             o,
             "{} {}: {} invoice{}, revenue {} {}{cost}; {} of {} points billed, {balance}",
             st.good("billed "),
-            st.bold(&r.report.describe()),
+            st.bold(&printable(&r.report.describe())),
             r.tenants.len(),
             if r.tenants.len() == 1 { "" } else { "s" },
             s.currency,
             r.revenue,
             rec.billed,
             rec.expected,
-        );
-        for w in &r.warnings {
-            let _ = writeln!(
-                o,
-                "  {}: {w}",
-                st.severity(vspc_billing::diag::Severity::Warning, "warning")
-            );
-        }
-    }
-    for t in &s.unmatched_tenants {
-        let _ = writeln!(
-            o,
-            "{}: rate card tenant \"{t}\" matches no organization of the billed reports",
-            st.severity(vspc_billing::diag::Severity::Warning, "warning")
         );
     }
     let _ = writeln!(
@@ -583,7 +671,22 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
         s.totals.revenue,
         s.totals.tax,
         if written == 1 { "" } else { "s" },
-        out.display()
+        printable(&out.display().to_string())
     );
     o
+}
+
+/// Warnings about what was billed, on standard error.
+fn warnings(s: &Summary) {
+    for r in &s.reports {
+        for w in &r.warnings {
+            super::warn(&format!("{}: {w}", printable(&r.report.describe())));
+        }
+    }
+    for t in &s.unmatched_tenants {
+        super::warn(&format!(
+            "rate card tenant \"{}\" matches no organization of the billed reports",
+            printable(t)
+        ));
+    }
 }

@@ -109,6 +109,20 @@ pub struct InputArgs {
     /// No progress bar (it is shown only on a terminal, for runs longer than a moment)
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Largest input read, per file or standard input: bytes, or with KB, MB, GB, KiB,
+    /// MiB, GiB. A larger file, or an endless stream, is refused (input-too-large)
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
+    pub max_input_size: u64,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    vspc_billing::load::parse_size(s)
+}
+
+/// The most threads `--threads` starts: far more than the cores only costs time (each
+/// thread has its own stack and queue) and never changes the output.
+fn thread_cap(cores: usize) -> usize {
+    cores.saturating_mul(4).max(64)
 }
 
 impl InputArgs {
@@ -118,6 +132,7 @@ impl InputArgs {
             kind: self.kind.map(Into::into),
             schema_check,
             split: Split::Never,
+            max_input: self.max_input_size,
         }
     }
 
@@ -137,7 +152,15 @@ impl InputArgs {
             if n == 0 {
                 return Err("--threads must be at least 1".to_owned());
             }
-            b = b.num_threads(n);
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            let cap = thread_cap(cores);
+            if n > cap {
+                warn(&format!(
+                    "--threads {n} is far above the {cores} core{} of this machine: using {cap} (the output is the same whatever the number)",
+                    if cores == 1 { "" } else { "s" }
+                ));
+            }
+            b = b.num_threads(n.min(cap));
         }
         let pool = b
             .build()
@@ -200,6 +223,27 @@ pub fn main() -> ExitCode {
         Command::Invoice(a) => invoice::run(&a),
     };
     status.into()
+}
+
+/// Prints a warning on standard error (the output on standard output stays clean for
+/// tools).
+pub fn warn(msg: &str) {
+    eprintln!("vspc-billing: warning: {msg}");
+}
+
+/// Prints the warnings of an input walk (files left out, link loops) on standard error.
+pub fn warn_inputs(inputs: &vspc_billing::load::Inputs) {
+    for w in &inputs.warnings {
+        warn(&format!("{}[{}] {}", w.severity, w.code, printable(&w.message)));
+    }
+}
+
+/// Text from the input (file names, company names) made safe to print on a terminal:
+/// control characters (escape sequences, a newline that would forge an output line) and
+/// invisible format characters (bidirectional overrides, zero-width characters) are shown
+/// escaped, as `\u{202e}`.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    vspc_billing::render::printable(s)
 }
 
 /// Prints an error about the invocation and returns the usage status.

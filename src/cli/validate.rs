@@ -93,6 +93,7 @@ fn io_report(p: &Finding) -> FileReport {
 
 pub fn run(args: &Args) -> Status {
     let inputs = expand(&args.input.paths);
+    super::warn_inputs(&inputs);
     let opts: LoadOptions = args.input.load_options(args.schema_check.into());
     let progress = Progress::new(&inputs.sources, args.input.quiet);
     let dropper = super::Dropper::new();
@@ -167,11 +168,12 @@ fn render_text(out: &Output, st: Style) -> String {
         } else {
             st.severity(Severity::Error, "invalid")
         };
-        let _ = writeln!(s, "{verdict} {}{}", st.bold(&f.path), st.dim(&what));
+        let path = super::printable(&f.path);
+        let _ = writeln!(s, "{verdict} {}{}", st.bold(&path), st.dim(&what));
         for e in &f.errors {
             let loc = match (e.line, e.column) {
-                (Some(l), Some(c)) => format!("{}:{l}:{c}", f.path),
-                _ => f.path.clone(),
+                (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
+                _ => path.to_string(),
             };
             let at = if e.pointer.is_empty() {
                 String::new()
@@ -182,7 +184,7 @@ fn render_text(out: &Output, st: Style) -> String {
                 s,
                 "  {loc}: {} {}{}",
                 st.severity(e.severity, &format!("{}[{}]", e.severity, e.code)),
-                e.message,
+                super::printable(&e.message),
                 st.dim(&at)
             );
         }
