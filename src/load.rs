@@ -400,7 +400,6 @@ impl Walk {
             .push(Finding::of("io-error", name, "", message));
     }
 
-
     /// Adds a file once.
     fn file(&mut self, path: &Path, meta: &std::fs::Metadata) {
         self.met += 1;
@@ -507,7 +506,9 @@ pub fn load_source(source: &Source, opts: &LoadOptions) -> LoadedFile {
     };
     let problem = match read {
         Ok(text) => return load_bytes(&name, text, opts),
-        Err(ReadError::Io(e)) => Finding::of("io-error", &name, "", format!("cannot read {name}: {e}")),
+        Err(ReadError::Io(e)) => {
+            Finding::of("io-error", &name, "", format!("cannot read {name}: {e}"))
+        }
         Err(ReadError::TooLarge) => Finding::of(
             "input-too-large",
             &name,
@@ -564,7 +565,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(digits);
-    let bad = || format!("{text:?} is not a size: expected bytes, or a number with KB, MB, GB, KiB, MiB or GiB");
+    let bad = || {
+        format!(
+            "{text:?} is not a size: expected bytes, or a number with KB, MB, GB, KiB, MiB or GiB"
+        )
+    };
     let n: u64 = number.parse().map_err(|_| bad())?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -609,8 +614,13 @@ fn read_limited(r: &mut dyn Read, limit: u64, hint: u64) -> Result<Vec<u8>, Read
     let mut take = r.take(limit.saturating_add(1));
     // The first part on its own, to look at its first byte.
     (&mut take).take(FIRST as u64).read_to_end(&mut text)?;
-    if let Some(i) = text.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-        && !matches!(text[i], b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' | 0xEF)
+    if let Some(i) = text
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        && !matches!(
+            text[i],
+            b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' | 0xEF
+        )
     {
         // Keep the character itself (whole, so that a valid one stays valid UTF-8).
         let len = match text[i] {
@@ -990,6 +1000,10 @@ fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) 
         message = format!("the file ends before the JSON is complete (truncated?): {message}");
     } else if message.starts_with("expected `,` or") {
         message.push_str(": a comma is probably missing before this point");
+    } else if message.contains("surrogate") || message.contains("hex escape") {
+        message.push_str(
+            ": a \\uD800 to \\uDFFF escape must be half of a surrogate pair (a character of two escapes)",
+        );
     }
     Finding::of("invalid-json", name, pointer, message).at(pos.line, pos.column)
 }
@@ -1072,6 +1086,13 @@ fn utf8_problem(name: &str, b: &[u8], err: &std::str::Utf8Error) -> Finding {
     .at(pos.line, pos.column)
 }
 
+/// Whether `b` is JSON the loader can read: well-formed, and every string (keys too) has
+/// text (skipping values, as `IgnoredAny` does, lets a lone surrogate escape through).
+fn well_formed(b: &[u8]) -> serde_json::Result<()> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(b)?;
+    serde_json::from_slice::<serde_json::Value>(b).map(drop)
+}
+
 /// Loads a document from its bytes.
 #[must_use]
 pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
@@ -1120,9 +1141,9 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
         Sniff::Found(k, s) => (k, s),
         Sniff::Unknown(msg) => {
             // A syntax error says more than "unknown": report it first.
-            let problem = match serde_json::from_slice::<serde::de::IgnoredAny>(b) {
+            let problem = match well_formed(b) {
                 Err(e) => syntax_problem(name, b, &e, String::new()),
-                Ok(_) => Finding::of("unknown-document", name, "", msg).at(1, 1),
+                Ok(()) => Finding::of("unknown-document", name, "", msg).at(1, 1),
             };
             file.problems.push(problem);
             return file;
@@ -1130,11 +1151,9 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
         Sniff::Malformed => {
             // The scanner stops at what it cannot read; the parser says where and why (a
             // value the scanner skips, such as a lone surrogate in a key, is read in full).
-            let problem = match serde_json::from_slice::<serde::de::IgnoredAny>(b)
-                .and_then(|_| serde_json::from_slice::<serde_json::Value>(b))
-            {
+            let problem = match well_formed(b) {
                 Err(e) => syntax_problem(name, b, &e, String::new()),
-                Ok(_) => Finding::of(
+                Ok(()) => Finding::of(
                     "unknown-document",
                     name,
                     "",
@@ -1251,7 +1270,10 @@ mod tests {
         let mut zeros = std::io::repeat(0);
         assert_eq!(read_limited(&mut zeros, u64::MAX, 0).unwrap(), [0]);
         let mut text = "  é".as_bytes().chain(std::io::repeat(b'x'));
-        assert_eq!(read_limited(&mut text, u64::MAX, 0).unwrap(), "  é".as_bytes());
+        assert_eq!(
+            read_limited(&mut text, u64::MAX, 0).unwrap(),
+            "  é".as_bytes()
+        );
         let f = load_bytes("z", vec![0], &LoadOptions::DEFAULT);
         assert_eq!(f.problems[0].code, "invalid-json");
     }

@@ -556,7 +556,10 @@ mod tests {
         let dropped = s.open(&dir.path().join("e.txt")).unwrap();
         drop(dropped);
         assert!(names(dir.path()).is_empty());
-        assert_eq!(s.paths(), [dir.path().join("a.txt"), dir.path().join("b.txt")]);
+        assert_eq!(
+            s.paths(),
+            [dir.path().join("a.txt"), dir.path().join("b.txt")]
+        );
         assert_eq!(s.commit().unwrap(), 2);
         assert_eq!(names(dir.path()), ["a.txt", "b.txt"]);
         assert_eq!(std::fs::read(dir.path().join("b.txt")).unwrap(), b"b1b2");

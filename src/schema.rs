@@ -53,7 +53,12 @@ fn build<A: JsonSchema, B: JsonSchema, C: JsonSchema>(
         id,
         title,
         description,
-        vec![("collection", a), ("envelope", b), ("bare", c), ("array", d)],
+        vec![
+            ("collection", a),
+            ("envelope", b),
+            ("bare", c),
+            ("array", d),
+        ],
         defs,
     )
 }

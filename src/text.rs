@@ -107,8 +107,17 @@ mod tests {
     #[test]
     fn formulas_are_neutralised_behind_invisible_characters() {
         for s in [
-            "=1+1", "+1", "-5.0", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "＝1", " =1",
-            "\u{200B}=HYPERLINK(\"x\")", "\u{202E}\u{FEFF}@x",
+            "=1+1",
+            "+1",
+            "-5.0",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "\n=1",
+            "＝1",
+            " =1",
+            "\u{200B}=HYPERLINK(\"x\")",
+            "\u{202E}\u{FEFF}@x",
         ] {
             assert!(neutralise(s).starts_with('\''), "{s:?}");
         }

@@ -234,7 +234,12 @@ pub fn warn(msg: &str) {
 /// Prints the warnings of an input walk (files left out, link loops) on standard error.
 pub fn warn_inputs(inputs: &vspc_billing::load::Inputs) {
     for w in &inputs.warnings {
-        warn(&format!("{}[{}] {}", w.severity, w.code, printable(&w.message)));
+        warn(&format!(
+            "{}[{}] {}",
+            w.severity,
+            w.code,
+            printable(&w.message)
+        ));
     }
 }
 
