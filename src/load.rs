@@ -549,7 +549,7 @@ impl From<std::io::Error> for ReadError {
 #[must_use]
 pub fn size_text(bytes: u64) -> String {
     for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{} {unit}", bytes >> shift);
         }
     }
@@ -595,10 +595,11 @@ fn read_file(path: &Path, opts: &LoadOptions) -> Result<Vec<u8>, ReadError> {
     if meta.is_file() && meta.len() > opts.max_input {
         return Err(ReadError::TooLarge);
     }
-    if meta.is_file() && opts.split != Split::Never {
-        if let Some(text) = read_split(&file, meta.len())? {
-            return Ok(text);
-        }
+    if meta.is_file()
+        && opts.split != Split::Never
+        && let Some(text) = read_split(&file, meta.len())?
+    {
+        return Ok(text);
     }
     let hint = if meta.is_file() { meta.len() } else { 0 };
     read_limited(&mut file, opts.max_input, hint)

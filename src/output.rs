@@ -114,9 +114,9 @@ impl OutDir {
     pub fn open(dir: &Path) -> Result<Self, OutError> {
         let shown = dir.display();
         if dir.as_os_str() == "-" {
-            return Err(OutError::NotAFolder(format!(
-                "--out -: the output is a set of files, not a stream; name a folder"
-            )));
+            return Err(OutError::NotAFolder(
+                "--out -: the output is a set of files, not a stream; name a folder".to_owned(),
+            ));
         }
         let created = match (std::fs::symlink_metadata(dir), std::fs::metadata(dir)) {
             (Ok(_), Ok(m)) if m.is_dir() => false,
