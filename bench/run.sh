@@ -84,7 +84,7 @@ for data in month; do
   p="$OUT/$data"
   measure invoice "$data" 1 "$BIN invoice -q -j1 --allow-findings --force --rates $rates --out $INV/invoices-$data $p"
   measure invoice "$data" "$CORES" "$BIN invoice -q --allow-findings --force --rates $rates --out $INV/invoices-$data $p"
-  measure invoice-csv "$data" 1 "$BIN invoice -q -j1 --allow-findings --force --format csv,summary --rates $rates --out $INV/invoices-csv-$data $p"
+  measure invoice-csv "$data" 1 "$BIN invoice -q -j1 --allow-findings --force --outputs csv,summary --rates $rates --out $INV/invoices-csv-$data $p"
   SLOW=1 measure python-peer "$data" 1 "python3 bench/peer.py --schema schemas/license-reports.schema.json --out $INV/peer-$data $p"
   rm -rf "$INV/invoices-$data" "$INV/invoices-csv-$data" "$INV/peer-$data"
 done
@@ -123,7 +123,7 @@ if m_a and m_i:
 m_a, m_i = get("month", "audit"), get("month", "invoice-csv")
 if m_a and m_i:
     x = m_i["mean"] / m_a["mean"]
-    line("invoice --format csv,summary / audit, one month, 1 thread", f"{x:.2f}x", "(<= 1.3)", x <= 1.3)
+    line("invoice --outputs csv,summary / audit, one month, 1 thread", f"{x:.2f}x", "(<= 1.3)", x <= 1.3)
 m_a, m_i = get("month", "audit", cores), get("month", "invoice", cores)
 if m_a and m_i:
     x = m_i["mean"] / m_a["mean"]

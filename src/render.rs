@@ -507,22 +507,16 @@ pub fn file_stem(i: &Invoice) -> String {
 /// Longest slug of a name, in characters.
 pub const SLUG_MAX: usize = 40;
 
+/// German umlauts as Germans write them without (`Müller` → `mueller`); every other letter
+/// as `deunicode` transliterates it (`Łódź` → `lodz`, `Αθήνα` → `athena`).
 fn transliterate(c: char) -> Option<&'static str> {
-    Some(match c {
-        'ä' | 'Ä' | 'æ' | 'Æ' => "ae",
-        'ö' | 'Ö' | 'œ' | 'Œ' => "oe",
-        'ü' | 'Ü' => "ue",
-        'ß' => "ss",
-        'à' | 'á' | 'â' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Å' => "a",
-        'ç' | 'Ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
-        'ñ' | 'Ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ø' => "o",
-        'ù' | 'ú' | 'û' | 'Ù' | 'Ú' | 'Û' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        _ => return None,
-    })
+    match c {
+        'ä' | 'Ä' | 'æ' | 'Æ' => Some("ae"),
+        'ö' | 'Ö' | 'œ' | 'Œ' => Some("oe"),
+        'ü' | 'Ü' => Some("ue"),
+        'ß' => Some("ss"),
+        _ => deunicode::deunicode_char(c),
+    }
 }
 
 /// A file-name-safe slug: ASCII `[a-z0-9-]` of the name (at most [`SLUG_MAX`]
@@ -534,8 +528,16 @@ pub fn slug(name: &str, uid: &str) -> String {
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
-        } else if let Some(t) = transliterate(c) {
-            s.push_str(t);
+        } else if let Some(t) =
+            transliterate(c).filter(|t| t.bytes().any(|b| b.is_ascii_alphanumeric()))
+        {
+            for b in t.bytes() {
+                if b.is_ascii_alphanumeric() {
+                    s.push(char::from(b.to_ascii_lowercase()));
+                } else if !s.ends_with('-') {
+                    s.push('-');
+                }
+            }
         } else if !s.ends_with('-') {
             s.push('-');
         }
@@ -873,7 +875,13 @@ mod tests {
             "script-alert-1-script-1"
         );
         assert_eq!(slug("\u{1b}[31m", ""), "31m");
-        assert_eq!(slug("日本語", "u-1"), "tenant-u1");
+        assert_eq!(slug("日本語", "u-1"), "ri-ben-yu-u1");
+        assert_eq!(
+            slug("Łódź Żółć Spółka", "00000042"),
+            "lodz-zolc-spolka-00000042"
+        );
+        assert_eq!(slug("Αθήνα ΑΕ", "1"), "athena-ae-1");
+        assert_eq!(slug("\u{202E}", "u-1"), "tenant-u1");
         let long = slug(&"a".repeat(500), "ffffffff-ffff");
         assert_eq!(long.len(), SLUG_MAX + 1 + 8);
         for s in [long, slug("=HYPERLINK(\"http://x\")", "9")] {

@@ -83,6 +83,31 @@ pub fn neutralise(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The candidates nearest to a misspelt `word` (Damerau-Levenshtein distance, so that a
+/// swapped pair of letters counts once), at most a third of its length away: for "did you
+/// mean" hints. Best first; empty when nothing is near.
+#[must_use]
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let word = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    let mut near: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&word, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
+        .filter(|&(d, _)| d <= limit)
+        .collect();
+    near.sort();
+    let best = near.first().map(|&(d, _)| d);
+    near.into_iter()
+        .filter(|&(d, _)| Some(d) == best)
+        .map(|(_, c)| c)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +149,22 @@ mod tests {
         for s in ["Contoso", "", "a=b", " Contoso", "1-2"] {
             assert_eq!(neutralise(s), s);
         }
+    }
+
+    #[test]
+    fn near_words_are_suggested() {
+        let codes = [
+            "points-mismatch",
+            "point-rounding",
+            "summary-total-mismatch",
+        ];
+        assert_eq!(did_you_mean("pionts-mismatch", codes), ["points-mismatch"]);
+        assert_eq!(did_you_mean("points-mismach", codes), ["points-mismatch"]);
+        assert_eq!(did_you_mean("POINTS-MISMATCH", codes), ["points-mismatch"]);
+        assert!(did_you_mean("weights", codes).is_empty());
+        assert_eq!(
+            did_you_mean("per_piont", ["per_point", "per_unit"]),
+            ["per_point"]
+        );
     }
 }

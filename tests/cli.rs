@@ -227,3 +227,228 @@ fn schema_command_writes_what_the_drift_test_expects() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = bin().current_dir(dir).args(args).output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn completions_for_every_shell_and_man_pages() {
+    for (shell, marker) in [
+        ("bash", "complete -F _vspc__billing"),
+        ("zsh", "#compdef vspc-billing"),
+        ("fish", "complete -c vspc-billing"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[vspc-billing]"),
+    ] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}");
+        assert!(
+            text.contains("invoice") && text.contains("max-input-size"),
+            "{shell}"
+        );
+    }
+    let out = bin().args(["man"]).output().unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains(".TH vspc-billing 1")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run_in(dir.path(), &["man", "--out", "man1"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(stdout.lines().count(), 9, "{stdout}");
+    let page = std::fs::read_to_string(dir.path().join("man1/vspc-billing-invoice.1")).unwrap();
+    assert!(page.contains(".TH vspc-billing-invoice 1"));
+    assert!(
+        page.contains("Exit status: 0"),
+        "exit statuses are in the page"
+    );
+}
+
+#[test]
+fn help_shows_examples_and_exit_statuses() {
+    for cmd in [
+        "validate",
+        "audit",
+        "invoice",
+        "explain",
+        "schema",
+        "corpus",
+        "completions",
+        "man",
+    ] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("\nExamples:\n  vspc-billing "), "{cmd}");
+        assert!(text.contains("\nExit status: 0 "), "{cmd}");
+    }
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let audit = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = bin();
+        c.args(["audit", "samples/seed-license-reports.json"])
+            .args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    assert!(!audit(&[], &[]).contains('\x1b'), "not a terminal");
+    assert!(audit(&["--color", "always"], &[]).contains("\x1b["));
+    assert!(audit(&[], &[("CLICOLOR_FORCE", "1")]).contains("\x1b["));
+    assert!(!audit(&[], &[("CLICOLOR_FORCE", "0")]).contains('\x1b'));
+    // CLICOLOR_FORCE wins over NO_COLOR; the flag wins over both.
+    assert!(audit(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains("\x1b["));
+    assert!(!audit(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]).contains('\x1b'));
+    assert!(audit(&["--color", "always"], &[("NO_COLOR", "1")]).contains("\x1b["));
+}
+
+#[test]
+fn quiet_prints_errors_only() {
+    let out = bin()
+        .args(["audit", "samples/seed-license-reports.json", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.contains("error[invalid-date]"), "{text}");
+    assert!(
+        !text.contains("info[") && !text.contains("files checked"),
+        "{text}"
+    );
+    let out = bin()
+        .args(["validate", "samples/", "--quiet"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains("valid   ") && !text.contains("files:"),
+        "{text}"
+    );
+    assert_eq!(text.matches("invalid samples/").count(), 7, "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "invoice",
+            "samples/reports-api-3.6-approved.json",
+            "samples/seed-license-reports.json",
+            "--rates",
+            "samples/rates.toml",
+            "--allow-unapproved",
+            "--allow-findings",
+            "-q",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "nothing but errors"
+    );
+}
+
+/// The monthly job in one line: the rate card, output folder and audit options come from
+/// `vspc-billing.toml` in the working folder.
+#[test]
+fn a_config_file_makes_the_monthly_run_one_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join("samples/rates.toml"),
+        dir.path().join("rates.toml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("exports")).unwrap();
+    std::fs::copy(
+        root.join("samples/seed-license-reports.json"),
+        dir.path().join("exports/2020-02.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("vspc-billing.toml"),
+        "[invoice]\nrates = \"rates.toml\"\nout = \"invoices\"\noutputs = [\"csv\"]\nallow_unapproved = true\n\n[audit]\nallow = [\"invalid-date\"]\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run_in(dir.path(), &["invoice", "exports/"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("wrote 2 files to invoices"), "{stdout}");
+    assert!(dir.path().join("invoices/invoices.csv").exists());
+    // The command line wins, and --config names another file.
+    std::fs::write(
+        dir.path().join("other.toml"),
+        "[invoice]\nrates = \"rates.toml\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(
+        dir.path(),
+        &["invoice", "exports/", "--config", "other.toml"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--out is required (or `out` in [invoice] of vspc-billing.toml)"),
+        "{stderr}"
+    );
+    std::fs::write(
+        dir.path().join("vspc-billing.toml"),
+        "[invoice]\nrate = \"r.toml\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["audit", "exports/"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("vspc-billing.toml:2:1: unknown field `rate`"),
+        "{stderr}"
+    );
+}
+
+/// `invoice` takes the audit's options, with the same meaning.
+#[test]
+fn invoice_gates_on_the_audit_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let invoice = |extra: &[&str]| {
+        let out = dir.path().join(format!("out{}", extra.len()));
+        let o = bin()
+            .args([
+                "invoice",
+                "samples/seed-license-reports.json",
+                "--rates",
+                "samples/rates.toml",
+                "--allow-unapproved",
+                "--outputs",
+                "csv",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        (o.status.code(), String::from_utf8(o.stdout).unwrap())
+    };
+    let (code, text) = invoice(&[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("error-findings"));
+    let (code, text) = invoice(&["--allow", "invalid-date,weight-unexpected"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = invoice(&["--allow", "invalid-date", "--deny", "report-not-approved"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("report-not-approved"), "{text}");
+    let out = bin()
+        .args(["audit", "samples/", "--allow", "pionts-mismatch"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("did you mean points-mismatch?"), "{err}");
+}

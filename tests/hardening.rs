@@ -168,7 +168,7 @@ fn folder_walks_skip_pipes_and_read_each_real_file_once() {
         RATES,
         "--out",
         s(&d.join("out")),
-        "--format",
+        "--outputs",
         "csv",
     ]);
     assert!(start.elapsed() < Duration::from_secs(30));
@@ -542,7 +542,7 @@ fn invisible_characters_do_not_reach_documents_and_csv_formulas_stay_text() {
         s(&rates),
         "--out",
         s(&out),
-        "--format",
+        "--outputs",
         "html,txt,csv,summary",
     ]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
@@ -626,7 +626,7 @@ fn bare_arrays_of_reports_and_sites_are_read() {
         RATES,
         "--out",
         s(&out),
-        "--format",
+        "--outputs",
         "csv",
     ]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);

@@ -187,7 +187,7 @@ fn appendices_are_billed_only_when_asked() {
         "--rates",
         "samples/rates.toml",
         "--include-appendices",
-        "--format",
+        "--outputs",
         "txt,summary",
     ]);
     assert_eq!(run.code, Some(0));
@@ -476,7 +476,7 @@ fn existing_files_are_not_overwritten_without_force() {
             "samples/reports-api-3.6-approved.json",
             "--rates",
             "samples/rates.toml",
-            "--format",
+            "--outputs",
             "html",
             "--out",
         ];
@@ -577,7 +577,7 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
         "samples/reports-api-3.6-approved.json",
         "--rates",
         "samples/rates.toml",
-        "--format",
+        "--outputs",
         "txt",
         "--templates",
         tpl.to_str().unwrap(),
@@ -665,7 +665,7 @@ fn format_picks_outputs_and_context_is_what_templates_get() {
         "samples/reports-api-3.6-approved.json",
         "--rates",
         "samples/rates.toml",
-        "--format",
+        "--outputs",
         "csv",
         "--context",
         ctx.to_str().unwrap(),
@@ -886,7 +886,7 @@ fn the_same_report_twice_is_refused() {
         copy.to_str().unwrap(),
         "--rates",
         "samples/rates.toml",
-        "--format",
+        "--outputs",
         "csv",
     ]);
     assert_eq!(run.code, Some(1));

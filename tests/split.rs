@@ -473,10 +473,10 @@ fn the_command_line_prints_the_same_bytes_split_or_not() {
         ],
     ];
     for args in &commands {
-        let one = run(dir.path(), &[args.as_slice(), &["-q", "-j1"]].concat());
+        let one = run(dir.path(), &[args.as_slice(), &["-j1"]].concat());
         assert!(!one.1.is_empty(), "{args:?}");
         for threads in ["-j2", "-j4"] {
-            let many = run(dir.path(), &[args.as_slice(), &["-q", threads]].concat());
+            let many = run(dir.path(), &[args.as_slice(), &[threads]].concat());
             assert!(one == many, "{args:?} {threads}: output differs");
         }
     }
@@ -491,7 +491,7 @@ fn the_command_line_prints_the_same_bytes_split_or_not() {
             rates,
             "--out",
             "out",
-            "--format",
+            "--outputs",
             "csv,summary",
             "--allow-findings",
             "-q",

@@ -82,14 +82,7 @@ pub fn known_code(code: &str) -> Result<&'static str, String> {
     if let Some(doc) = codes::lookup(code) {
         return Ok(doc.code);
     }
-    let near: Vec<&str> = codes::CODES
-        .iter()
-        .map(|c| c.code)
-        .filter(|c| {
-            let head = code.split('-').next().unwrap_or(code);
-            !head.is_empty() && c.contains(head)
-        })
-        .collect();
+    let near = crate::text::did_you_mean(code, codes::CODES.iter().map(|c| c.code));
     let hint = if near.is_empty() {
         "`vspc-billing explain` lists the codes".to_owned()
     } else {

@@ -1,16 +1,16 @@
 //! `vspc-billing audit`: every check on every input, printed as text, JSON, SARIF or CSV.
 
+use super::config::Config;
 use super::progress::Progress;
 use super::style::Style;
-use super::{InputArgs, Status};
+use super::{AuditArgs, InputArgs, Status};
 use clap::ValueEnum;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
-use std::path::PathBuf;
-use vspc_billing::audit::weights::Weights;
-use vspc_billing::audit::{AuditOptions, CrossFile, FileAudit, Policy, check_file};
+
+use vspc_billing::audit::{CrossFile, FileAudit, check_file};
 use vspc_billing::codes::CODES;
 use vspc_billing::diag::{Finding, Severity};
 use vspc_billing::load::{Document, SchemaCheck, expand, load_source};
@@ -20,8 +20,7 @@ use vspc_billing::load::{Document, SchemaCheck, expand, load_source};
 /// Loads every input as `validate` does (a file that fails to load gives its problems as
 /// findings) and runs every check: dates and interval, points of each row, every roll-up,
 /// status, excluded servers, paging, duplicates and gaps across files, weights, site
-/// counters. `vspc-billing explain CODE` tells what a code means. Exit status: 0 no error
-/// finding, 1 some error finding (after --allow and --deny), 2 usage or I/O error.
+/// counters. `vspc-billing explain CODE` tells what a code means.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -29,20 +28,8 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Drop findings with this code (repeat, or separate with commas)
-    #[arg(long, value_name = "CODE", value_delimiter = ',')]
-    allow: Vec<String>,
-    /// Make findings with this code errors; `warnings` makes every warning an error
-    #[arg(long, value_name = "CODE|warnings", value_delimiter = ',')]
-    deny: Vec<String>,
-    /// Numbers agree when they differ by at most this many points, instead of the
-    /// precision rule (exact, at the precision the vendor wrote)
-    #[arg(long, value_name = "POINTS")]
-    tolerance: Option<String>,
-    /// TOML file of expected weights ([[weight]] workload, edition, points, from, until),
-    /// applied before the built-in published weights
-    #[arg(long, value_name = "FILE")]
-    weights: Option<PathBuf>,
+    #[command(flatten)]
+    audit: AuditArgs,
 }
 
 /// `--format` of the audit command.
@@ -84,41 +71,20 @@ struct FileResult {
     audit: FileAudit,
 }
 
-fn options(args: &Args) -> Result<AuditOptions, String> {
-    let policy = Policy::new(&args.allow, &args.deny)?;
-    let tolerance = match args.tolerance.as_deref() {
-        None => None,
-        Some(t) => {
-            let d = vspc_billing::num::parse_decimal(t.trim())
-                .map_err(|_| format!("--tolerance {t:?} is not a decimal number"))?;
-            if d.is_sign_negative() && !d.is_zero() {
-                return Err(format!("--tolerance {t} must not be negative"));
-            }
-            Some(d)
-        }
+pub fn run(args: &Args, config: &Config) -> Status {
+    let opts = match args.audit.options(config) {
+        Ok(o) => o,
+        Err(e) => return super::usage_error(&e),
     };
-    let weights = match &args.weights {
-        None => Weights::builtin(),
-        Some(p) => Weights::builtin().with_file(p)?,
-    };
-    Ok(AuditOptions {
-        tolerance,
-        weights,
-        policy,
-    })
-}
-
-pub fn run(args: &Args) -> Status {
-    let opts = match options(args) {
+    let load = match args.input.load_options(SchemaCheck::OnFailure, config) {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
-    let load = args.input.load_options(SchemaCheck::OnFailure);
-    let progress = Progress::new(&inputs.sources, args.input.quiet);
+    let progress = Progress::new(&inputs.sources, super::quiet());
     let dropper = super::Dropper::new();
-    let results = args.input.in_pool(|| {
+    let results = args.input.in_pool(config, || {
         let per_source = InputArgs::per_source(&inputs.sources, load);
         inputs
             .sources
@@ -209,7 +175,7 @@ pub fn run(args: &Args) -> Status {
             Err(e) => return super::usage_error(&format!("cannot write CSV: {e}")),
         },
     };
-    print!("{text}");
+    super::emit(text);
 
     let io = !inputs.problems.is_empty() || results.iter().any(|r| r.io);
     if io {
@@ -227,8 +193,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Findings grouped by file, then the summary line; with `--quiet`, the error findings
+/// alone.
 fn render_text(findings: &[Finding], summary: &Summary, st: Style) -> String {
     use std::fmt::Write;
+    let quiet = super::quiet();
+    let errors: Vec<Finding>;
+    let findings = if quiet {
+        errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .cloned()
+            .collect();
+        &errors[..]
+    } else {
+        findings
+    };
     let mut s = String::new();
     let mut i = 0;
     while i < findings.len() {
@@ -278,6 +258,9 @@ fn render_text(findings: &[Finding], summary: &Summary, st: Style) -> String {
             }
         }
     }
+    if quiet {
+        return s;
+    }
     let mut what = vec![plural(summary.reports, "report", "reports")];
     what.push(plural(summary.sites, "site", "sites"));
     let not_loaded = summary.files - summary.loaded;
@@ -306,19 +289,17 @@ fn render_text(findings: &[Finding], summary: &Summary, st: Style) -> String {
 /// A file name as a SARIF artifact URI (RFC 3986: unreserved characters and `/` kept,
 /// the rest percent-encoded; absolute paths become `file://` URIs).
 fn artifact_uri(name: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    /// RFC 3986 unreserved characters and `/` stay as they are.
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
     let path = name.replace('\\', "/");
-    let mut out = String::with_capacity(path.len());
-    if path.starts_with('/') {
-        out.push_str("file://");
-    }
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let scheme = if path.starts_with('/') { "file://" } else { "" };
+    format!("{scheme}{}", utf8_percent_encode(&path, KEEP))
 }
 
 const fn sarif_level(s: Severity) -> &'static str {

@@ -58,10 +58,10 @@ fn markdown() -> String {
 pub fn run(args: &Args) -> Status {
     let st = Style::stdout();
     match &args.code {
-        None if args.markdown => print!("{}", markdown()),
-        None => print!("{}", list(st)),
+        None if args.markdown => super::emit(markdown()),
+        None => super::emit(list(st)),
         Some(code) => match lookup(code.trim()) {
-            Some(c) => print!("{}", explain(c, st)),
+            Some(c) => super::emit(explain(c, st)),
             None => {
                 let msg = vspc_billing::audit::known_code(code.trim())
                     .err()

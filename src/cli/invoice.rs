@@ -1,15 +1,16 @@
 //! `vspc-billing invoice`: one invoice per tenant, CSV for accounting, and the provider's
 //! summary.
 
+use super::config::{self, Config};
 use super::progress::Progress;
 use super::style::Style;
-use super::{InputArgs, Status, printable};
+use super::{AuditArgs, InputArgs, Status, printable};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use vspc_billing::audit::{AuditOptions, Policy, check_file};
+use vspc_billing::audit::{AuditOptions, check_file};
 use vspc_billing::billing::invoice::{Invoice, Period};
 use vspc_billing::billing::rates::{CardError, RateCard};
 use vspc_billing::billing::{BillOptions, Biller, FileBill, FileInput, Ledger, Summary};
@@ -32,32 +33,26 @@ use vspc_billing::render::{
 /// reconciliation of points).
 ///
 /// Reports that are not approved, or that have error findings, are refused (with the
-/// reason) unless allowed. An invalid rate card or template writes nothing. Exit status:
-/// 0 everything billed, 1 some file or report refused, 2 usage or I/O error (nothing
-/// written).
+/// reason) unless allowed. An invalid rate card or template writes nothing.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
-    /// Rate card (TOML; see samples/rates.toml and schemas/rate-card.schema.json)
+    /// Rate card (TOML; see samples/rates.toml and schemas/rate-card.schema.json); or
+    /// `rates` in vspc-billing.toml
     #[arg(long, value_name = "FILE")]
-    rates: PathBuf,
-    /// Folder to write into (created if missing)
+    rates: Option<PathBuf>,
+    /// Folder to write into (created if missing); or `out` in vspc-billing.toml
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    out: Option<PathBuf>,
     /// Folder of templates replacing the embedded ones by name (invoice.html.tera,
     /// invoice.md.tera, invoice.txt.tera, summary.md.tera)
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
-    /// Outputs to write, comma-separated: html, md, txt (one file per invoice), csv
-    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv)
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "html,md,txt,csv,summary"
-    )]
-    format: Vec<OutputArg>,
+    /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
+    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: all]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    outputs: Vec<OutputArg>,
     /// Also write the exact JSON handed to the templates to FILE
     #[arg(long, value_name = "FILE")]
     context: Option<PathBuf>,
@@ -73,16 +68,15 @@ pub struct Args {
     /// Bill reports that have error findings from the audit
     #[arg(long)]
     allow_findings: bool,
-    /// Ignore this finding code when deciding whether a report can be billed (repeatable;
-    /// `vspc-billing explain` lists the codes)
-    #[arg(long, value_name = "CODE")]
-    allow: Vec<String>,
+    /// The audit that decides whether a report can be billed (an error finding refuses it)
+    #[command(flatten)]
+    audit: AuditArgs,
     /// Issue date of every invoice, YYYY-MM-DD (default: the report's generation date)
     #[arg(long, value_name = "DATE")]
     issue_date: Option<String>,
 }
 
-/// One value of `--format`.
+/// One value of `--outputs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputArg {
     /// <number>-<slug>.html per invoice
@@ -97,7 +91,7 @@ pub enum OutputArg {
     Summary,
 }
 
-fn outputs(list: &[OutputArg]) -> Outputs {
+fn outputs_of(list: &[OutputArg]) -> Outputs {
     let has = |o| list.contains(&o);
     Outputs {
         html: has(OutputArg::Html),
@@ -131,12 +125,63 @@ fn card_errors(errors: &[CardError]) -> Status {
     Status::Usage
 }
 
-pub fn run(args: &Args) -> Status {
-    let card = match RateCard::load(&args.rates) {
+/// The run's paths and outputs: the command line's, else the config file's.
+struct Settings {
+    rates: PathBuf,
+    out: PathBuf,
+    templates: Option<PathBuf>,
+    outputs: Outputs,
+}
+
+fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
+    let file = &config.invoice;
+    let required = |cli: Option<&PathBuf>, key: Option<&PathBuf>, flag: &str| {
+        config.path_or(cli, key).ok_or_else(|| {
+            format!(
+                "{flag} is required (or `{}` in [invoice] of {})",
+                flag.trim_start_matches('-'),
+                config::DEFAULT_FILE
+            )
+        })
+    };
+    let outputs = if args.outputs.is_empty() {
+        match &file.outputs {
+            None => vec![
+                OutputArg::Html,
+                OutputArg::Md,
+                OutputArg::Txt,
+                OutputArg::Csv,
+                OutputArg::Summary,
+            ],
+            Some(list) => list
+                .iter()
+                .map(|o| {
+                    <OutputArg as clap::ValueEnum>::from_str(o, true)
+                        .map_err(|_| format!("outputs in the config file: unknown output {o:?}"))
+                })
+                .collect::<Result<_, _>>()?,
+        }
+    } else {
+        args.outputs.clone()
+    };
+    Ok(Settings {
+        rates: required(args.rates.as_ref(), file.rates.as_ref(), "--rates")?,
+        out: required(args.out.as_ref(), file.out.as_ref(), "--out")?,
+        templates: config.path_or(args.templates.as_ref(), file.templates.as_ref()),
+        outputs: outputs_of(&outputs),
+    })
+}
+
+pub fn run(args: &Args, config: &Config) -> Status {
+    let settings = match settings(args, config) {
+        Ok(s) => s,
+        Err(e) => return super::usage_error(&e),
+    };
+    let card = match RateCard::load(&settings.rates) {
         Ok(c) => c,
         Err(e) => return card_errors(&e),
     };
-    let templates = match Templates::load(args.templates.as_deref()) {
+    let templates = match Templates::load(settings.templates.as_deref()) {
         Ok(t) => t,
         Err(e) => {
             return super::usage_error(&format!("{e}; nothing was written"));
@@ -147,43 +192,44 @@ pub fn run(args: &Args) -> Status {
         Err(e) => return super::usage_error(&e),
     };
     let opts = BillOptions {
-        include_appendices: args.include_appendices,
-        allow_unapproved: args.allow_unapproved,
-        allow_findings: args.allow_findings,
+        include_appendices: args.include_appendices || config.invoice.include_appendices,
+        allow_unapproved: args.allow_unapproved || config.invoice.allow_unapproved,
+        allow_findings: args.allow_findings || config.invoice.allow_findings,
         issue_date,
     };
-    let audit_opts = match Policy::new(&args.allow, &[] as &[String]) {
-        Ok(policy) => AuditOptions {
-            policy,
-            ..AuditOptions::default()
-        },
+    let audit_opts = match args.audit.options(config) {
+        Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };
-    let outputs = outputs(&args.format);
+    let load_opts = match args.input.load_options(SchemaCheck::OnFailure, config) {
+        Ok(o) => o,
+        Err(e) => return super::usage_error(&e),
+    };
+    let outputs = settings.outputs;
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
-    let load_opts = args.input.load_options(SchemaCheck::OnFailure);
     if let Some(context) = &args.context
-        && let Err(e) = check_context(context, args, &inputs.sources)
+        && let Err(e) = check_context(context, &settings, &inputs.sources)
     {
         return super::usage_error(&e);
     }
-    let out = match OutDir::open(&args.out) {
+    let out = match OutDir::open(&settings.out) {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e.to_string()),
     };
-    warn_cleaned(out.cleaned(), &args.out);
+    warn_cleaned(out.cleaned(), &settings.out);
     let staging = match out.staging() {
         Ok(s) => s,
         Err(e) => {
             return super::usage_error(&format!(
                 "cannot write into {}: {e}; nothing was written",
-                args.out.display()
+                settings.out.display()
             ));
         }
     };
     let job = Job {
         args,
+        out: &settings.out,
         inputs: &inputs.sources,
         load_opts: &load_opts,
         audit_opts: &audit_opts,
@@ -195,10 +241,10 @@ pub fn run(args: &Args) -> Status {
     };
     let run = args
         .input
-        .in_pool(|| job.run())
+        .in_pool(config, || job.run())
         .and_then(|r| r)
         .and_then(|done| {
-            refuse_existing(&args.out, &staging, args.force)?;
+            refuse_existing(&settings.out, &staging, args.force)?;
             Ok(done)
         });
     let (summary, io_error) = match run {
@@ -220,10 +266,13 @@ pub fn run(args: &Args) -> Status {
     };
     let st = Style::stdout();
     warnings(&summary);
-    print!(
-        "{}",
-        report(&summary, &inputs.problems, &args.out, written, st)
-    );
+    super::emit(report(
+        &summary,
+        &inputs.problems,
+        &settings.out,
+        written,
+        st,
+    ));
     if io_error || !inputs.problems.is_empty() {
         Status::Usage
     } else if summary.refused.is_empty() {
@@ -251,6 +300,7 @@ fn prescan_above() -> u64 {
 /// the open months, not of the whole run.
 struct Job<'a> {
     args: &'a Args,
+    out: &'a Path,
     inputs: &'a [Source],
     load_opts: &'a LoadOptions,
     audit_opts: &'a AuditOptions,
@@ -271,7 +321,7 @@ struct Streams {
 impl Job<'_> {
     fn run(&self) -> Result<(Summary, bool), String> {
         let (groups, claims) = self.plan();
-        let progress = Progress::new(self.inputs, self.args.input.quiet);
+        let progress = Progress::new(self.inputs, super::quiet());
         let mut streams = self.open_streams()?;
         let mut ledger = Ledger::new(self.card);
         let mut closed: BTreeSet<Period> = BTreeSet::new();
@@ -374,7 +424,7 @@ impl Job<'_> {
 
     fn open_streams(&self) -> Result<Streams, String> {
         let open = |path: &Path| self.staging.open(path).map_err(cannot_write(path));
-        let out = &self.args.out;
+        let out = &self.out;
         let mut streams = Streams {
             invoices: None,
             lines: None,
@@ -399,7 +449,7 @@ impl Job<'_> {
 
     /// Stages one rendered file in `--out`.
     fn stage(&self, f: OutputFile) -> Result<(), String> {
-        let path = self.args.out.join(&f.name);
+        let path = self.out.join(&f.name);
         self.staging
             .stage(&path, &f.bytes)
             .map_err(cannot_write(&path))
@@ -407,7 +457,7 @@ impl Job<'_> {
 
     /// Renders one month's invoices: documents to staged files, rows to the CSV files.
     fn write_month(&self, invoices: &[Invoice], streams: &mut Streams) -> Result<(), String> {
-        let out = &self.args.out;
+        let out = &self.out;
         let rows = self
             .renderer
             .invoices(invoices, &|f| self.stage(f))
@@ -435,7 +485,7 @@ impl Job<'_> {
     }
 
     fn close_streams(&self, streams: Streams, summary: &Summary) -> Result<(), String> {
-        let csv_error = cannot_write_into(&self.args.out);
+        let csv_error = cannot_write_into(&self.out);
         for w in [streams.invoices, streams.lines].into_iter().flatten() {
             self.staging.close(w).map_err(&csv_error)?;
         }
@@ -493,7 +543,7 @@ fn warn_cleaned(c: Cleanup, out: &Path) {
 /// `--context FILE` follows the rules of every output (not replaced without `--force`,
 /// checked when the run ends) and may never be one of the run's inputs: an export, the
 /// rate card or a template. Its folder is created if missing.
-fn check_context(context: &Path, args: &Args, inputs: &[Source]) -> Result<(), String> {
+fn check_context(context: &Path, settings: &Settings, inputs: &[Source]) -> Result<(), String> {
     let shown = context.display();
     if context.as_os_str() == "-" {
         return Err("--context -: name a file".to_owned());
@@ -501,7 +551,7 @@ fn check_context(context: &Path, args: &Args, inputs: &[Source]) -> Result<(), S
     if std::fs::metadata(context).is_ok_and(|m| m.is_dir()) {
         return Err(format!("--context {shown} is a folder; name a file"));
     }
-    let templates = args
+    let templates = settings
         .templates
         .iter()
         .filter_map(|d| std::fs::read_dir(d).ok())
@@ -514,7 +564,7 @@ fn check_context(context: &Path, args: &Args, inputs: &[Source]) -> Result<(), S
             Source::File(p) => Some(p.clone()),
             Source::Stdin => None,
         })
-        .chain([args.rates.clone()])
+        .chain([settings.rates.clone()])
         .chain(templates);
     for input in reads {
         if same_file(context, &input) {
@@ -587,6 +637,8 @@ fn refuse_existing(dir: &Path, staging: &Staging, force: bool) -> Result<(), Str
     ))
 }
 
+/// What the run did: paths that could not be read and refusals (errors), then with
+/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
 fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
     let mut o = String::new();
     for p in path_problems {
@@ -620,6 +672,9 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
                 let _ = writeln!(o, "    ... and {} more", reason.findings.len() - 10);
             }
         }
+    }
+    if super::quiet() {
+        return o;
     }
     for k in &s.skipped {
         let _ = writeln!(

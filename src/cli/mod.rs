@@ -2,7 +2,9 @@
 //! is done by the library.
 
 mod audit;
+mod config;
 mod corpus_cmd;
+mod docs;
 mod explain;
 mod invoice;
 mod progress;
@@ -11,9 +13,15 @@ mod style;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vspc_billing::load::{Kind, LoadOptions, LoadedFile, SchemaCheck, Source, Split, split_plan};
+use std::sync::atomic::{AtomicBool, Ordering};
+use vspc_billing::audit::weights::Weights;
+use vspc_billing::audit::{AuditOptions, Policy};
+use vspc_billing::load::{
+    DEFAULT_MAX_INPUT, Kind, LoadOptions, LoadedFile, SchemaCheck, Source, Split, split_plan,
+};
 
 /// Exit statuses, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,26 +42,63 @@ impl From<Status> for ExitCode {
 
 /// Load, validate, audit and bill Veeam Service Provider Console license usage exports.
 #[derive(Debug, Parser)]
-#[command(name = "vspc-billing", version, about, long_about = None, propagate_version = true)]
-struct Cli {
+#[command(
+    name = "vspc-billing",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = docs::MAIN_AFTER_HELP,
+)]
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour the output: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
+    /// forces it), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    color: style::ColorChoice,
+    /// Print errors only: no progress bar, no warnings, no lines about what went well
+    /// (JSON, SARIF and CSV output is unchanged)
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+    /// Defaults for the options (rate card, output folder, audit options...); without it,
+    /// vspc-billing.toml in the working folder is read if there is one
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check exports against the generated JSON Schemas and load them
+    #[command(after_help = docs::VALIDATE_AFTER_HELP)]
     Validate(validate::Args),
-    /// Write the JSON Schemas generated from the tool's types
-    Schema(schema_cmd::Args),
     /// Recompute every point exactly and flag each inconsistency with a stable code
+    #[command(after_help = docs::AUDIT_AFTER_HELP)]
     Audit(audit::Args),
-    /// Explain a finding code: what it means, why it matters, how to fix it
-    Explain(explain::Args),
-    /// Write a synthetic corpus of reports (for benchmarks and tests)
-    Corpus(corpus_cmd::Args),
     /// Bill tenants: one invoice per organization, CSV, and the provider's summary
+    #[command(after_help = docs::INVOICE_AFTER_HELP)]
     Invoice(invoice::Args),
+    /// Explain a finding code: what it means, why it matters, how to fix it
+    #[command(after_help = docs::EXPLAIN_AFTER_HELP)]
+    Explain(explain::Args),
+    /// Write the JSON Schemas generated from the tool's types
+    #[command(after_help = docs::SCHEMA_AFTER_HELP)]
+    Schema(schema_cmd::Args),
+    /// Write a synthetic corpus of reports (for benchmarks and tests)
+    #[command(after_help = docs::CORPUS_AFTER_HELP)]
+    Corpus(corpus_cmd::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = docs::COMPLETIONS_AFTER_HELP)]
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, or write one per command into a folder
+    #[command(after_help = docs::MAN_AFTER_HELP)]
+    Man(docs::ManArgs),
 }
 
 /// `--kind`: force the document kind instead of telling it from the shape.
@@ -106,13 +151,62 @@ pub struct InputArgs {
     /// 1.5 × total) is itself parsed and checked on several threads
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// No progress bar (it is shown only on a terminal, for runs longer than a moment)
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Largest input read, per file or standard input: bytes, or with KB, MB, GB, KiB,
-    /// MiB, GiB. A larger file, or an endless stream, is refused (input-too-large)
-    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
-    pub max_input_size: u64,
+    /// MiB, GiB [default: 4GiB]. A larger file, or an endless stream, is refused
+    /// (input-too-large)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_input_size: Option<u64>,
+}
+
+/// The audit's options, the same for `audit` and for the audit that gates `invoice`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Drop findings with this code (repeat, or separate with commas; `vspc-billing
+    /// explain` lists the codes)
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub allow: Vec<String>,
+    /// Make findings with this code errors; `warnings` makes every warning an error
+    #[arg(long, value_name = "CODE|warnings", value_delimiter = ',')]
+    pub deny: Vec<String>,
+    /// Numbers agree when they differ by at most this many points, instead of the
+    /// precision rule (exact, at the precision the vendor wrote)
+    #[arg(long, value_name = "POINTS")]
+    pub tolerance: Option<String>,
+    /// TOML file of expected weights ([[weight]] workload, edition, points, from, until),
+    /// applied before the built-in published weights
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+}
+
+impl AuditArgs {
+    /// The audit options of these arguments, with the config file's `[audit]` for what
+    /// they leave out (lists are joined).
+    pub fn options(&self, config: &Config) -> Result<AuditOptions, String> {
+        let file = &config.audit;
+        let allow: Vec<&String> = self.allow.iter().chain(&file.allow).collect();
+        let deny: Vec<&String> = self.deny.iter().chain(&file.deny).collect();
+        let policy = Policy::new(&allow, &deny)?;
+        let tolerance = match self.tolerance.as_ref().or(file.tolerance.as_ref()) {
+            None => None,
+            Some(t) => {
+                let d = vspc_billing::num::parse_decimal(t.trim())
+                    .map_err(|_| format!("--tolerance {t:?} is not a decimal number"))?;
+                if d.is_sign_negative() && !d.is_zero() {
+                    return Err(format!("--tolerance {t} must not be negative"));
+                }
+                Some(d)
+            }
+        };
+        let weights = match config.path_or(self.weights.as_ref(), file.weights.as_ref()) {
+            None => Weights::builtin(),
+            Some(p) => Weights::builtin().with_file(&p)?,
+        };
+        Ok(AuditOptions {
+            tolerance,
+            weights,
+            policy,
+        })
+    }
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -126,14 +220,25 @@ fn thread_cap(cores: usize) -> usize {
 }
 
 impl InputArgs {
-    /// Load options for these arguments.
-    pub fn load_options(&self, schema_check: SchemaCheck) -> LoadOptions {
-        LoadOptions {
+    /// Load options for these arguments (the config file's `[input]` for what they leave
+    /// out).
+    pub fn load_options(
+        &self,
+        schema_check: SchemaCheck,
+        config: &Config,
+    ) -> Result<LoadOptions, String> {
+        let max_input = match (self.max_input_size, &config.input.max_input_size) {
+            (Some(n), _) => n,
+            (None, Some(text)) => vspc_billing::load::parse_size(text)
+                .map_err(|e| format!("max_input_size in the config file: {e}"))?,
+            (None, None) => DEFAULT_MAX_INPUT,
+        };
+        Ok(LoadOptions {
             kind: self.kind.map(Into::into),
             schema_check,
             split: Split::Never,
-            max_input: self.max_input_size,
-        }
+            max_input,
+        })
     }
 
     /// Load options for each source: `base`, split where [`split_plan`] says so for the
@@ -145,10 +250,15 @@ impl InputArgs {
             .collect()
     }
 
-    /// Runs `f` on a thread pool of the requested size.
-    pub fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T, String> {
+    /// Runs `f` on a thread pool of the requested size (`--threads`, else the config
+    /// file's, else all cores).
+    pub fn in_pool<T: Send>(
+        &self,
+        config: &Config,
+        f: impl FnOnce() -> T + Send,
+    ) -> Result<T, String> {
         let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads {
+        if let Some(n) = self.threads.or(config.input.threads) {
             if n == 0 {
                 return Err("--threads must be at least 1".to_owned());
             }
@@ -212,23 +322,61 @@ impl Dropper {
     }
 }
 
+/// `--quiet`, for the whole run.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether only errors are printed (`--quiet`).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let status = match cli.command {
-        Command::Validate(a) => validate::run(&a),
-        Command::Schema(a) => schema_cmd::run(&a),
-        Command::Audit(a) => audit::run(&a),
-        Command::Explain(a) => explain::run(&a),
-        Command::Corpus(a) => corpus_cmd::run(&a),
-        Command::Invoice(a) => invoice::run(&a),
+    style::set_choice(cli.color);
+    QUIET.store(cli.quiet, Ordering::Relaxed);
+    let reads_config = matches!(
+        cli.command,
+        Command::Validate(_) | Command::Audit(_) | Command::Invoice(_)
+    );
+    let config = if reads_config {
+        match Config::load(cli.config.as_deref()) {
+            Ok(c) => c,
+            Err(e) => return usage_error(&format!("config: {e}")).into(),
+        }
+    } else {
+        Config::default()
+    };
+    let status = match &cli.command {
+        Command::Validate(a) => validate::run(a, &config),
+        Command::Audit(a) => audit::run(a, &config),
+        Command::Invoice(a) => invoice::run(a, &config),
+        Command::Explain(a) => explain::run(a),
+        Command::Schema(a) => schema_cmd::run(a),
+        Command::Corpus(a) => corpus_cmd::run(a),
+        Command::Completions(a) => docs::completions(a),
+        Command::Man(a) => docs::man(a),
     };
     status.into()
 }
 
+/// Writes `text` to standard output. A reader that went away (`vspc-billing audit | head`)
+/// ends the output quietly instead of a panic; the run's status is kept.
+pub fn emit(text: impl AsRef<[u8]>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_ref()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("vspc-billing: error: cannot write to standard output: {e}");
+    }
+}
+
 /// Prints a warning on standard error (the output on standard output stays clean for
-/// tools).
+/// tools); nothing with `--quiet`.
 pub fn warn(msg: &str) {
-    eprintln!("vspc-billing: warning: {msg}");
+    if !quiet() {
+        eprintln!("vspc-billing: warning: {msg}");
+    }
 }
 
 /// Prints the warnings of an input walk (files left out, link loops) on standard error.

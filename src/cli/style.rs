@@ -1,7 +1,59 @@
-//! Colour on a terminal only, and never when NO_COLOR is set (<https://no-color.org>).
+//! Colour on standard output, decided once per run: `--color always|never|auto`; in `auto`,
+//! `CLICOLOR_FORCE` (not `0`) forces it, `NO_COLOR` (<https://no-color.org>) turns it off, and
+//! otherwise only a terminal gets it.
 
+use anstyle::{AnsiColor, Effects, Style as Ansi};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU8, Ordering};
 use vspc_billing::diag::Severity;
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)
+    #[default]
+    Auto,
+    /// Always, also into files and pipes
+    Always,
+    /// Never
+    Never,
+}
+
+/// The run's choice (set once by `main`): 0 auto, 1 always, 2 never.
+static CHOICE: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the run's colour choice.
+pub fn set_choice(c: ColorChoice) {
+    CHOICE.store(
+        match c {
+            ColorChoice::Auto => 0,
+            ColorChoice::Always => 1,
+            ColorChoice::Never => 2,
+        },
+        Ordering::Relaxed,
+    );
+}
+
+fn env_set(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Whether to colour a stream that is (or is not) a terminal.
+fn colour(is_terminal: bool) -> bool {
+    match CHOICE.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => {
+            if env_set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                true
+            } else if env_set("NO_COLOR").is_some() {
+                false
+            } else {
+                is_terminal
+            }
+        }
+    }
+}
 
 /// Whether to colour, decided once per stream.
 #[derive(Debug, Clone, Copy)]
@@ -12,15 +64,14 @@ pub struct Style {
 impl Style {
     /// Style for standard output.
     pub fn stdout() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Self {
-            color: !no_color && std::io::stdout().is_terminal(),
+            color: colour(std::io::stdout().is_terminal()),
         }
     }
 
-    fn paint(self, text: &str, code: &str) -> String {
+    fn paint(self, text: &str, style: Ansi) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_owned()
         }
@@ -28,25 +79,26 @@ impl Style {
 
     /// Bold text.
     pub fn bold(self, text: &str) -> String {
-        self.paint(text, "1")
+        self.paint(text, Ansi::new().effects(Effects::BOLD))
     }
 
     /// Green text.
     pub fn good(self, text: &str) -> String {
-        self.paint(text, "32")
+        self.paint(text, AnsiColor::Green.on_default())
     }
 
     /// Text in the colour of a severity.
     pub fn severity(self, s: Severity, text: &str) -> String {
-        match s {
-            Severity::Error => self.paint(text, "1;31"),
-            Severity::Warning => self.paint(text, "1;33"),
-            Severity::Info => self.paint(text, "36"),
-        }
+        let style = match s {
+            Severity::Error => AnsiColor::Red.on_default().effects(Effects::BOLD),
+            Severity::Warning => AnsiColor::Yellow.on_default().effects(Effects::BOLD),
+            Severity::Info => AnsiColor::Cyan.on_default(),
+        };
+        self.paint(text, style)
     }
 
     /// Dim text.
     pub fn dim(self, text: &str) -> String {
-        self.paint(text, "2")
+        self.paint(text, Ansi::new().effects(Effects::DIMMED))
     }
 }

@@ -1,5 +1,6 @@
 //! `vspc-billing validate`: schema check and typed load of every input.
 
+use super::config::Config;
 use super::progress::Progress;
 use super::style::Style;
 use super::{InputArgs, SchemaCheckArg, Status, TextOrJson};
@@ -11,7 +12,7 @@ use vspc_billing::load::{LoadOptions, LoadedFile, expand, load_source};
 /// Check exports against the generated JSON Schemas and load them into the typed model.
 ///
 /// Every violation in a file is reported with its JSON pointer, line and column; the other
-/// files are still checked. Exit status: 0 all valid, 1 some input invalid, 2 usage or I/O error.
+/// files are still checked.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -91,13 +92,16 @@ fn io_report(p: &Finding) -> FileReport {
     }
 }
 
-pub fn run(args: &Args) -> Status {
+pub fn run(args: &Args, config: &Config) -> Status {
+    let opts: LoadOptions = match args.input.load_options(args.schema_check.into(), config) {
+        Ok(o) => o,
+        Err(e) => return super::usage_error(&e),
+    };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
-    let opts: LoadOptions = args.input.load_options(args.schema_check.into());
-    let progress = Progress::new(&inputs.sources, args.input.quiet);
+    let progress = Progress::new(&inputs.sources, super::quiet());
     let dropper = super::Dropper::new();
-    let loaded = args.input.in_pool(|| {
+    let loaded = args.input.in_pool(config, || {
         let per_source = InputArgs::per_source(&inputs.sources, opts);
         inputs
             .sources
@@ -130,11 +134,10 @@ pub fn run(args: &Args) -> Status {
         files,
     };
     match args.format {
-        TextOrJson::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&out).expect("report serializes")
-        ),
-        TextOrJson::Text => print!("{}", render_text(&out, Style::stdout())),
+        TextOrJson::Json => {
+            super::emit(serde_json::to_string_pretty(&out).expect("report serializes") + "\n");
+        }
+        TextOrJson::Text => super::emit(render_text(&out, Style::stdout())),
     }
     if io_error {
         Status::Usage
@@ -148,7 +151,8 @@ pub fn run(args: &Args) -> Status {
 fn render_text(out: &Output, st: Style) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    for f in &out.files {
+    let quiet = super::quiet();
+    for f in out.files.iter().filter(|f| !(quiet && f.valid)) {
         let what = match (f.kind, f.shape, f.items) {
             (Some(k), Some(sh), Some(n)) => {
                 let noun = match (k, n) {
@@ -188,6 +192,9 @@ fn render_text(out: &Output, st: Style) -> String {
                 st.dim(&at)
             );
         }
+    }
+    if quiet {
+        return s;
     }
     let _ = writeln!(
         s,
