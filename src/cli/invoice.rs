@@ -485,7 +485,7 @@ impl Job<'_> {
     }
 
     fn close_streams(&self, streams: Streams, summary: &Summary) -> Result<(), String> {
-        let csv_error = cannot_write_into(&self.out);
+        let csv_error = cannot_write_into(self.out);
         for w in [streams.invoices, streams.lines].into_iter().flatten() {
             self.staging.close(w).map_err(&csv_error)?;
         }
