@@ -972,3 +972,59 @@ per_unit = 4.5
         ["20.00", "1.54", "21.54"]
     );
 }
+
+/// Loads the approved sample under `n` names.
+fn sample_copies(n: usize) -> Vec<vspc_billing::load::LoadedFile> {
+    let bytes = std::fs::read(root().join("samples/reports-api-3.6-approved.json")).unwrap();
+    (0..n)
+        .map(|k| {
+            load_bytes(
+                &format!("copy-{k:04}.json"),
+                bytes.clone(),
+                &LoadOptions {
+                    kind: None,
+                    schema_check: SchemaCheck::OnFailure,
+                    split: Split::Never,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The refusals of many copies of one report name a few of the others and count the
+/// rest: their size grows linearly with the copies, not with their square.
+#[test]
+fn many_copies_of_one_report_give_refusals_of_bounded_size() {
+    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    let refusals = |n: usize| {
+        let files = sample_copies(n);
+        let inputs: Vec<FileInput<'_>> = files
+            .iter()
+            .map(|f| FileInput {
+                file: f,
+                findings: &[],
+            })
+            .collect();
+        let b = bill(&inputs, &card, &BillOptions::default());
+        assert!(b.invoices.is_empty());
+        b.summary.refused
+    };
+    let two = refusals(2);
+    let messages: Vec<&str> = two.iter().map(|r| r.reasons[0].message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "the same owner and period as copy-0001.json report 0 (id 4711, Acme Cloud Services, 2026-10): billing both would invoice every tenant twice; pass only one of them",
+            "the same owner and period as copy-0000.json report 0 (id 4711, Acme Cloud Services, 2026-10): billing both would invoice every tenant twice; pass only one of them",
+        ]
+    );
+    let many = refusals(300);
+    assert_eq!(many.len(), 300);
+    assert!(many.iter().all(|r| r.reasons[0].code == "duplicate-report"));
+    assert_eq!(
+        many[299].reasons[0].message,
+        "the same owner and period as copy-0000.json report 0 (id 4711, Acme Cloud Services, 2026-10), copy-0001.json report 0 (id 4711, Acme Cloud Services, 2026-10), copy-0002.json report 0 (id 4711, Acme Cloud Services, 2026-10), and 296 more: billing all 300 would invoice every tenant 300 times; pass only one of them"
+    );
+    let longest = many.iter().map(|r| r.reasons[0].message.len()).max();
+    assert!(longest < Some(400), "{longest:?}");
+}

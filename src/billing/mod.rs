@@ -598,21 +598,13 @@ fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) ->
     let mut drop = BTreeSet::new();
     for idx in groups.values().filter(|v| v.len() > 1) {
         for &i in idx {
-            let others: Vec<String> = idx
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| bills[j].report.describe())
-                .collect();
             let b = &bills[i];
             refused.push(Refusal {
                 file: b.report.file.clone(),
                 report: Some(b.report.clone()),
                 reasons: vec![Reason {
                     code: "duplicate-report",
-                    message: format!(
-                        "the same owner and period as {}: billing both would invoice every tenant twice; pass only one of them",
-                        others.join(", ")
-                    ),
+                    message: duplicate_message(bills, idx, i),
                     findings: Vec::new(),
                 }],
             });
@@ -627,6 +619,35 @@ fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) ->
         keep
     });
     kept
+}
+
+/// Reports named in a `duplicate-report` refusal; the others are counted, so that the
+/// refusals of N copies stay linear in N.
+const DUPLICATES_NAMED: usize = 3;
+
+/// Why report `i` of the copies `idx` (positions in `bills`) is refused: the first few
+/// other copies by name, and how many more there are.
+fn duplicate_message(bills: &[ReportBill], idx: &[usize], i: usize) -> String {
+    let mut named: Vec<String> = idx
+        .iter()
+        .filter(|&&j| j != i)
+        .take(DUPLICATES_NAMED)
+        .map(|&j| bills[j].report.describe())
+        .collect();
+    let more = idx.len() - 1 - named.len();
+    if more > 0 {
+        named.push(format!("and {more} more"));
+    }
+    let copies = idx.len();
+    let consequence = if copies == 2 {
+        "billing both would invoice every tenant twice".to_owned()
+    } else {
+        format!("billing all {copies} would invoice every tenant {copies} times")
+    };
+    format!(
+        "the same owner and period as {}: {consequence}; pass only one of them",
+        named.join(", ")
+    )
 }
 
 /// Lower-case UIDs of every organization of a billed report (to tell which rate card
