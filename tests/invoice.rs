@@ -6,8 +6,9 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use vspc_billing::billing::invoice::BillError;
 use vspc_billing::billing::rates::RateCard;
-use vspc_billing::billing::{BillOptions, FileInput, bill};
+use vspc_billing::billing::{BillOptions, Billing, FileInput, bill};
 use vspc_billing::load::{LoadOptions, SchemaCheck, Split, load_bytes};
 
 fn root() -> &'static Path {
@@ -708,26 +709,38 @@ fn rate_card_schema_agrees_with_the_tool() {
     }
 }
 
-fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> vspc_billing::billing::Billing {
-    let f = load_bytes(
-        "r.json",
-        serde_json::to_vec(report).unwrap(),
-        &LoadOptions {
-            kind: None,
-            schema_check: SchemaCheck::OnFailure,
-            split: Split::Never,
-        },
-    );
-    assert!(f.is_valid(), "{:?}", f.problems);
-    let card = RateCard::parse("card.toml", card).unwrap();
-    bill(
-        &[FileInput {
-            file: &f,
+fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> Billing {
+    try_bill(&[report], card, opts).unwrap()
+}
+
+/// Bills reports (one file each) on a card, in memory.
+fn try_bill(reports: &[&Value], card: &str, opts: &BillOptions) -> Result<Billing, BillError> {
+    let files: Vec<_> = reports
+        .iter()
+        .enumerate()
+        .map(|(k, report)| {
+            let f = load_bytes(
+                &format!("r{k}.json"),
+                serde_json::to_vec(report).unwrap(),
+                &LoadOptions {
+                    kind: None,
+                    schema_check: SchemaCheck::OnFailure,
+                    split: Split::Never,
+                },
+            );
+            assert!(f.is_valid(), "{:?}", f.problems);
+            f
+        })
+        .collect();
+    let inputs: Vec<FileInput<'_>> = files
+        .iter()
+        .map(|f| FileInput {
+            file: f,
             findings: &[],
-        }],
-        &card,
-        opts,
-    )
+        })
+        .collect();
+    let card = RateCard::parse("card.toml", card).unwrap();
+    bill(&inputs, &card, opts)
 }
 
 fn one_tenant_report(workloads: Value) -> Value {
@@ -911,6 +924,7 @@ fn summary_points_balance_for_every_sample_report() {
                 ..BillOptions::default()
             },
         )
+        .unwrap()
     };
     assert_eq!(b.summary.reports.len(), 2);
     for r in &b.summary.reports {
@@ -1005,7 +1019,7 @@ fn many_copies_of_one_report_give_refusals_of_bounded_size() {
                 findings: &[],
             })
             .collect();
-        let b = bill(&inputs, &card, &BillOptions::default());
+        let b = bill(&inputs, &card, &BillOptions::default()).unwrap();
         assert!(b.invoices.is_empty());
         b.summary.refused
     };
@@ -1027,4 +1041,147 @@ fn many_copies_of_one_report_give_refusals_of_bounded_size() {
     );
     let longest = many.iter().map(|r| r.reasons[0].message.len()).max();
     assert!(longest < Some(400), "{longest:?}");
+}
+
+/// A card of `EUR` with the sections in `rest`.
+fn card_with(rest: &str) -> String {
+    format!("currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n{rest}")
+}
+
+/// The report of one tenant "t" with 80 VMs of weight 5 (400 points), for `month`.
+fn vm_report(month: u32) -> Value {
+    let mut r = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 80, "reportedCount": 80, "newCount": 0, "weight": 5, "usedPoints": 400}
+    ]));
+    let p = &mut r["data"]["reportParameters"];
+    p["reportInterval"] = json!({
+        "startOfInterval": format!("2026-{month:02}-01"),
+        "endOfInterval": format!("2026-{month:02}-{}", [31, 28, 31, 30, 31, 30][month as usize - 1]),
+    });
+    p["generationDate"] = json!(format!("2026-{:02}-01", month + 1));
+    r
+}
+
+/// An amount that cannot be computed exactly refuses its report with a message naming
+/// what overflowed, instead of a zero, a saturated number or an amount without its cents.
+#[test]
+fn overflowing_amounts_refuse_the_report_and_say_what_overflowed() {
+    let report = vm_report(3);
+    for (rest, what) in [
+        // 400 points × 7e27: "Owed to Veeam 0.00" and the whole revenue as margin before.
+        (
+            "[default]\nper_point = 1\n[cost]\nper_point = 7000000000000000000000000000\n",
+            "[cost] per_point",
+        ),
+        // 80 × 10^25 = 8 × 10^26 holds in a decimal, but not with its cents.
+        (
+            "[default]\nper_point = 1\n[workloads.VBR_VM]\nper_unit = 10000000000000000000000000\n",
+            "the amount of a line (quantity × unit price)",
+        ),
+        (
+            "[default]\nper_point = 1\nminimum = 79228162514264337593543950335\n",
+            "the top-up to the monthly minimum",
+        ),
+        // 400 × 1.25 × 10^24 = 5 × 10^26 fits with cents; with 100 % tax, the total does not.
+        (
+            "[tax]\nname = \"VAT\"\npercent = 100\n[default]\nper_point = 1250000000000000000000000\n",
+            "the invoice total",
+        ),
+    ] {
+        let b = bill_text(&report, &card_with(rest), &BillOptions::default());
+        assert!(b.invoices.is_empty(), "{rest}: {:?}", b.invoices);
+        assert!(b.summary.reports.is_empty(), "{rest}");
+        let reasons = &b.summary.refused[0].reasons;
+        assert_eq!(reasons[0].code, "unbillable-data", "{rest}");
+        assert!(
+            reasons[0].message.contains(what)
+                && reasons[0].message.contains("cannot be computed exactly"),
+            "{rest}: {}",
+            reasons[0].message
+        );
+    }
+}
+
+/// Totals that overflow: over the tenants of one report, the report is refused; over the
+/// reports of a run, the run is (`amount-overflow`), and the command writes nothing.
+#[test]
+fn totals_that_overflow_refuse_the_report_or_the_run() {
+    // Each tenant: 400 points × 1.25 × 10^24 = 5 × 10^26, which holds with cents; two of
+    // them do not.
+    let card = card_with("[default]\nper_point = 1250000000000000000000000\n");
+    let mut two = vm_report(3);
+    let mut second = two["data"]["usageDetails"][0].clone();
+    second["organizationUid"] = json!("u");
+    two["data"]["usageDetails"]
+        .as_array_mut()
+        .unwrap()
+        .push(second);
+    two["data"]["organizationsUsage"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"organizationType": "Company", "organizationName": "U", "organizationUid": "u", "usedPoints": 400}));
+    two["data"]["reportSummary"]["totalPoints"] = json!(800);
+    let b = bill_text(&two, &card, &BillOptions::default());
+    assert!(b.invoices.is_empty());
+    let reason = &b.summary.refused[0].reasons[0];
+    assert_eq!(reason.code, "unbillable-data");
+    assert!(reason.message.contains("revenue"), "{}", reason.message);
+    // One tenant a month: each report is fine, their sum is not.
+    let (march, april) = (vm_report(3), vm_report(4));
+    assert_eq!(
+        try_bill(&[&march], &card, &BillOptions::default())
+            .unwrap()
+            .summary
+            .totals
+            .revenue
+            .to_string(),
+        "500000000000000000000000000.00"
+    );
+    let Err(BillError::Overflow(e)) = try_bill(&[&march, &april], &card, &BillOptions::default())
+    else {
+        panic!("the run is refused");
+    };
+    assert!(e.starts_with("amount-overflow: the run's"), "{e}");
+    // The command: status 2, and nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, r) in [("march.json", &march), ("april.json", &april)] {
+        std::fs::write(dir.path().join(name), serde_json::to_vec(r).unwrap()).unwrap();
+    }
+    std::fs::write(dir.path().join("card.toml"), &card).unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("invoice")
+        .arg(dir.path().join("march.json"))
+        .arg(dir.path().join("april.json"))
+        .arg("--rates")
+        .arg(dir.path().join("card.toml"))
+        .arg("--out")
+        .arg(&out)
+        // The made-up reports have no products in their summary.
+        .arg("--allow-findings")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("amount-overflow"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+}
+
+/// A discount of 0.4999999999999999999999999995 % on 1.00 is below half a cent: 0.00.
+/// Rounding the product to 28 digits first made it 0.01.
+#[test]
+fn a_discount_with_28_significant_digits_is_rounded_once() {
+    let report = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 4, "reportedCount": 4, "newCount": 0, "weight": 5, "usedPoints": 20}
+    ]));
+    let card = card_with(
+        "[default]\nper_point = 1\ndiscount_percent = \"0.4999999999999999999999999995\"\n[workloads.VBR_VM]\nper_unit = 0.25\n",
+    );
+    let b = bill_text(&report, &card, &BillOptions::default());
+    let i = &b.invoices[0];
+    assert_eq!(
+        [i.subtotal, i.discount, i.net].map(|m| m.to_string()),
+        ["1.00", "0.00", "1.00"]
+    );
 }
