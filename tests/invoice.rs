@@ -1185,3 +1185,369 @@ fn a_discount_with_28_significant_digits_is_rounded_once() {
         ["1.00", "0.00", "1.00"]
     );
 }
+
+/// A card with every key the rate-card schema bounds, valid for the tool and the schema.
+const BOUNDS_BASE: &str = r#"
+currency = "EUR"
+decimals = 2
+rounding = "half-up"
+due_days = 30
+invoice_number = "{period}-{seq:04}"
+[provider]
+name = "P"
+[tax]
+name = "VAT"
+percent = 19
+[default]
+per_point = 1
+discount_percent = 0
+minimum = 10
+[workloads.VBR_VM]
+per_unit = 6
+editions = { Enterprise = 7 }
+free_units = 1
+[workloads.VAC_Workstation_Agent]
+graduated = [{ up_to = 2, per_unit = 5 }, { per_unit = 3 }]
+[workloads.VAC_Server_Agent]
+volume = [{ up_to = 10, per_unit = 14 }, { per_unit = 10 }]
+[workloads.VB365_User]
+package = { size = 10, price = 15 }
+[tenants.t]
+per_point = 1
+discount_percent = 0
+tax_percent = 0
+minimum = 10
+[tenants.t.workloads.VBR_VM]
+per_unit = 5
+free_units = 0
+[cost]
+per_point = 0.8
+minimum_points = 250
+"#;
+
+/// Keywords of JSON Schema that bound a value.
+const BOUND_KEYWORDS: &[&str] = &[
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "enum",
+    "const",
+];
+
+/// Every bound keyword of a schema: (JSON pointer of the keyword, the subschema holding it).
+fn schema_bounds(schema: &Value, at: &str, out: &mut Vec<(String, Value)>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    for (k, v) in obj {
+        let here = format!("{at}/{k}");
+        if BOUND_KEYWORDS.contains(&k.as_str()) {
+            out.push((here.clone(), schema.clone()));
+        }
+        match k.as_str() {
+            "properties" | "$defs" | "patternProperties" => {
+                for (name, sub) in v.as_object().into_iter().flatten() {
+                    schema_bounds(sub, &format!("{here}/{name}"), out);
+                }
+            }
+            "anyOf" | "oneOf" | "allOf" | "prefixItems" => {
+                for (i, sub) in v.as_array().into_iter().flatten().enumerate() {
+                    schema_bounds(sub, &format!("{here}/{i}"), out);
+                }
+            }
+            "items" | "additionalProperties" | "propertyNames" | "not" | "contains" => {
+                schema_bounds(v, &here, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Sets the value at a dotted path (numbers index arrays), or adds key `key` there.
+fn set_path(card: &mut toml::Value, path: &str, key: Option<&str>, value: toml::Value) {
+    let mut v = card;
+    for seg in path.split('.') {
+        v = match seg.parse::<usize>() {
+            Ok(i) => &mut v.as_array_mut().unwrap()[i],
+            Err(_) => v
+                .as_table_mut()
+                .unwrap()
+                .entry(seg)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new())),
+        };
+    }
+    match key {
+        Some(k) => {
+            v.as_table_mut().unwrap().insert(k.to_owned(), value);
+        }
+        None => *v = value,
+    }
+}
+
+fn toml_value(literal: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {literal}")).unwrap()["v"].clone()
+}
+
+/// Every bound of the committed rate-card schema (each minimum, maximum, pattern, enum,
+/// const, maxLength... found by walking it) is enforced by the card loader: at every
+/// place the bound applies, a card at the bound is accepted and a card one step outside it
+/// is refused, by `RateCard::parse` and by the JSON Schema validator alike. A bound added
+/// to the schema without a case here fails the test.
+#[test]
+fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/rate-card.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let mut bounds = Vec::new();
+    schema_bounds(&schema, "", &mut bounds);
+
+    let amounts: &[&str] = &[
+        "default.per_point",
+        "default.minimum",
+        "workloads.VBR_VM.per_unit",
+        "workloads.VBR_VM.editions.Enterprise",
+        "workloads.VAC_Workstation_Agent.graduated.0.per_unit",
+        "workloads.VAC_Server_Agent.volume.1.per_unit",
+        "workloads.VB365_User.package.price",
+        "tenants.t.per_point",
+        "tenants.t.minimum",
+        "tenants.t.workloads.VBR_VM.per_unit",
+        "cost.per_point",
+        "cost.minimum_points",
+    ];
+    let percents: &[&str] = &[
+        "tax.percent",
+        "default.discount_percent",
+        "tenants.t.discount_percent",
+        "tenants.t.tax_percent",
+    ];
+    // Where each bound applies; for strings, the values at and outside it.
+    let places: BTreeMap<&str, &[&str]> = [
+        ("/$defs/Amount/anyOf/0/minimum", amounts),
+        ("/$defs/Amount/anyOf/1/pattern", amounts),
+        ("/$defs/Percent/anyOf/0/minimum", percents),
+        ("/$defs/Percent/anyOf/0/maximum", percents),
+        ("/$defs/Percent/anyOf/1/pattern", percents),
+        (
+            "/$defs/Package/properties/size/minimum",
+            &["workloads.VB365_User.package.size"][..],
+        ),
+        (
+            "/$defs/Tier/properties/up_to/minimum",
+            &[
+                "workloads.VAC_Workstation_Agent.graduated.0.up_to",
+                "workloads.VAC_Server_Agent.volume.0.up_to",
+            ],
+        ),
+        (
+            "/$defs/WorkloadPrice/properties/free_units/minimum",
+            &[
+                "workloads.VBR_VM.free_units",
+                "tenants.t.workloads.VBR_VM.free_units",
+            ],
+        ),
+        ("/$defs/RoundingMode/oneOf/0/const", &["rounding"]),
+        ("/$defs/RoundingMode/oneOf/1/const", &["rounding"]),
+        (
+            "/$defs/TenantTerms/properties/workloads/propertyNames/enum",
+            &["tenants.t.workloads"],
+        ),
+        ("/properties/workloads/propertyNames/enum", &["workloads"]),
+        ("/properties/currency/enum", &["currency"]),
+        ("/properties/decimals/minimum", &["decimals"]),
+        ("/properties/decimals/maximum", &["decimals"]),
+        ("/properties/due_days/minimum", &["due_days"]),
+        ("/properties/due_days/maximum", &["due_days"]),
+        ("/properties/invoice_number/maxLength", &["invoice_number"]),
+    ]
+    .into_iter()
+    .collect();
+    let found: Vec<&str> = bounds.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        found
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>(),
+        places.keys().copied().collect(),
+        "every bound of the schema has a case, and every case a bound"
+    );
+
+    let q = |s: &str| format!("{s:?}");
+    let base: toml::Value = toml::Value::Table(toml::from_str(BOUNDS_BASE).unwrap());
+    let mut checked = 0;
+    for (pointer, sub) in &bounds {
+        let keyword = pointer.rsplit('/').next().unwrap();
+        let bound = &sub[keyword];
+        let integer = sub["type"] == "integer";
+        let number = |v: f64| {
+            if integer {
+                format!("{v}")
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        let step = if integer { 1.0 } else { 0.01 };
+        // (literals at the bound, literals outside it, whether they are keys)
+        let (at, out, key): (Vec<String>, Vec<String>, bool) = match keyword {
+            "minimum" => {
+                let m = bound.as_f64().unwrap();
+                (vec![number(m)], vec![number(m - step)], false)
+            }
+            "maximum" => {
+                let m = bound.as_f64().unwrap();
+                (vec![number(m)], vec![number(m + step)], false)
+            }
+            "const" => {
+                let c = bound.as_str().unwrap();
+                (
+                    vec![q(c)],
+                    vec![q(&c.to_uppercase()), q("half-down")],
+                    false,
+                )
+            }
+            "maxLength" => {
+                let n = usize::try_from(bound.as_u64().unwrap()).unwrap();
+                let valid = |len: usize| format!("{{period}}-{{seq:04}}-{}", "A".repeat(len - 18));
+                (vec![q(&valid(n))], vec![q(&valid(n + 1))], false)
+            }
+            "enum" if pointer.ends_with("propertyNames/enum") => {
+                let all = bound.as_array().unwrap();
+                let first = all[0].as_str().unwrap();
+                let last = all[all.len() - 1].as_str().unwrap();
+                (
+                    vec![first.into(), last.into(), "CC_VM_Backup".into()],
+                    vec!["VBR_VMs".into(), "vbr_vm".into(), "Other".into()],
+                    true,
+                )
+            }
+            "enum" => {
+                let all = bound.as_array().unwrap();
+                let first = all[0].as_str().unwrap();
+                let last = all[all.len() - 1].as_str().unwrap();
+                (
+                    [first, last, "EUR", "JPY", "BHD", "CHF"].map(q).to_vec(),
+                    ["ABC", "eur", "EURO", "HRK", "XAU", "XTS", ""]
+                        .map(q)
+                        .to_vec(),
+                    false,
+                )
+            }
+            "pattern" if pointer.contains("Percent") => (
+                [
+                    "0",
+                    "100",
+                    "100.000",
+                    "99.99",
+                    "007.5",
+                    "0.4999999999999999999999999995",
+                ]
+                .map(q)
+                .to_vec(),
+                [
+                    "100.01", "101", "1000", "-1", ".5", "5.", " 5", "5 ", "1e2", "+5", "",
+                ]
+                .map(q)
+                .to_vec(),
+                false,
+            ),
+            "pattern" => (
+                ["0", "12.50", "007", "1.5"].map(q).to_vec(),
+                [
+                    ".5", "5.", "-0", "-1", "1e3", " 1", "1 ", "1 000", "", "+1", "1.2.3", "١",
+                ]
+                .map(q)
+                .to_vec(),
+                false,
+            ),
+            _ => panic!("no case for {pointer}"),
+        };
+        for path in places[pointer.as_str()] {
+            for (literals, accepted) in [(&at, true), (&out, false)] {
+                for lit in literals {
+                    let mut card = base.clone();
+                    if key {
+                        set_path(&mut card, path, Some(lit), toml_value("{ per_unit = 1 }"));
+                    } else {
+                        set_path(&mut card, path, None, toml_value(lit));
+                    }
+                    let text = toml::to_string(&card).unwrap();
+                    let tool = RateCard::parse("bounds.toml", &text);
+                    let schema_ok = validator.is_valid(&serde_json::to_value(&card).unwrap());
+                    assert_eq!(
+                        (tool.is_ok(), schema_ok),
+                        (accepted, accepted),
+                        "{pointer} at {path} = {lit}: the tool says {:?}\n{text}",
+                        tool.as_ref().err()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "{checked}");
+}
+
+/// Invoice dates have four-digit years: a due date after 9999-12-31 refuses the report.
+#[test]
+fn due_dates_after_the_year_9999_refuse_the_report() {
+    let mut report = vm_report(3);
+    report["data"]["reportParameters"]["generationDate"] = json!("9999-12-31");
+    let card = |due: u32| {
+        format!(
+            "due_days = {due}\n{}",
+            card_with("[default]\nper_point = 1\n")
+        )
+    };
+    let b = bill_text(&report, &card(30), &BillOptions::default());
+    assert!(b.invoices.is_empty());
+    let reason = &b.summary.refused[0].reasons[0];
+    assert_eq!(
+        (reason.code, reason.message.as_str()),
+        (
+            "unbillable-data",
+            "the due date, 9999-12-31 + 30 days, is after 9999-12-31"
+        )
+    );
+    let b = bill_text(&report, &card(0), &BillOptions::default());
+    assert_eq!(b.invoices[0].due_date, "9999-12-31");
+    // The same with --issue-date.
+    let opts = BillOptions {
+        issue_date: Some((9999, 12, 2)),
+        ..BillOptions::default()
+    };
+    assert_eq!(
+        bill_text(&vm_report(3), &card(29), &opts).invoices[0].due_date,
+        "9999-12-31"
+    );
+    assert!(
+        bill_text(&vm_report(3), &card(30), &opts)
+            .invoices
+            .is_empty()
+    );
+}
+
+/// Without `decimals`, amounts have the currency's minor unit: none for the yen.
+#[test]
+fn amounts_in_yen_have_no_decimals_by_default() {
+    let card = "currency = \"JPY\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[tax]\nname = \"VAT\"\npercent = 10\n[default]\nper_point = 1\n[workloads.VBR_VM]\nper_unit = 6.33\n";
+    let b = bill_text(&vm_report(3), card, &BillOptions::default());
+    let i = &b.invoices[0];
+    // 80 × 6.33 = 506.4 → 506; 10 % tax = 50.6 → 51.
+    assert_eq!(
+        [i.lines[0].amount, i.subtotal, i.tax, i.total].map(|m| m.to_string()),
+        ["506", "506", "51", "557"]
+    );
+    assert_eq!(i.lines[0].unit_price.to_string(), "6.33");
+}

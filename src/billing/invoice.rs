@@ -678,7 +678,7 @@ pub fn bill_tenant(
         .or(card.tax.as_ref().map(|t| t.percent))
         .map_or(Decimal::ZERO, |p| p.0);
     let tot = totals(sum, minimum, discount_percent, tax_percent, r).map_err(overflow)?;
-    if let Some(top_up) = tot.minimum_top_up {
+    if let (Some(top_up), Some(minimum)) = (tot.minimum_top_up, minimum) {
         lines.push(Line {
             kind: PartKind::Minimum,
             workload: None,
@@ -686,7 +686,7 @@ pub fn bill_tenant(
             description: "Monthly minimum".to_owned(),
             detail: Some(format!(
                 "minimum {} {}, usage {}",
-                round(minimum.unwrap_or_default(), r, "the monthly minimum").map_err(overflow)?,
+                round(minimum, r, "the monthly minimum").map_err(overflow)?,
                 card.currency,
                 sum
             )),
@@ -773,7 +773,7 @@ fn make_line(item: &UsageItem, label: Option<&str>, p: Part, unit: &str, card: &
         detail,
         quantity: p.quantity.normalize(),
         unit,
-        unit_price: price_text(p.unit_price, card.decimals),
+        unit_price: price_text(p.unit_price, card.decimals()),
         amount: p.amount,
     }
 }
@@ -835,10 +835,15 @@ pub fn cost_share(points: Decimal, cost: &Cost, r: Rounding) -> Result<Money, Ov
     )
 }
 
-/// Adds `days` to a calendar date.
+/// The last year an invoice date can have (dates are written with four digits).
+pub const LAST_YEAR: i32 = 9999;
+
+/// Adds `days` to a calendar date; `None` when the result is not in the years 0 to
+/// [`LAST_YEAR`].
 #[must_use]
-pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> (i32, u32, u32) {
-    civil_from_days(days_from_civil(year, month, day) + days)
+pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> Option<(i32, u32, u32)> {
+    let (y, m, d) = civil_from_days(days_from_civil(year, month, day).checked_add(days)?)?;
+    (0..=LAST_YEAR).contains(&y).then_some((y, m, d))
 }
 
 /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
@@ -853,7 +858,7 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
+fn civil_from_days(z: i64) -> Option<(i32, u32, u32)> {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -864,11 +869,11 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = y + i64::from(m <= 2);
-    (
-        i32::try_from(y).unwrap_or(i32::MAX),
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
-    )
+    Some((
+        i32::try_from(y).ok()?,
+        u32::try_from(m).ok()?,
+        u32::try_from(d).ok()?,
+    ))
 }
 
 #[cfg(test)]
@@ -975,12 +980,18 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(add_days(2026, 11, 1, 30), (2026, 12, 1));
-        assert_eq!(add_days(2020, 2, 28, 1), (2020, 2, 29));
-        assert_eq!(add_days(2021, 2, 28, 1), (2021, 3, 1));
-        assert_eq!(add_days(2026, 12, 31, 1), (2027, 1, 1));
-        assert_eq!(add_days(2000, 3, 1, -1), (2000, 2, 29));
-        assert_eq!(add_days(1970, 1, 1, 0), (1970, 1, 1));
+        assert_eq!(add_days(2026, 11, 1, 30), Some((2026, 12, 1)));
+        assert_eq!(add_days(2020, 2, 28, 1), Some((2020, 2, 29)));
+        assert_eq!(add_days(2021, 2, 28, 1), Some((2021, 3, 1)));
+        assert_eq!(add_days(2026, 12, 31, 1), Some((2027, 1, 1)));
+        assert_eq!(add_days(2000, 3, 1, -1), Some((2000, 2, 29)));
+        assert_eq!(add_days(1970, 1, 1, 0), Some((1970, 1, 1)));
+        // Four-digit years only: 4,000,000,000 days from 2026 was the year 10953654.
+        assert_eq!(add_days(9999, 12, 1, 30), Some((9999, 12, 31)));
+        assert_eq!(add_days(9999, 12, 31, 1), None);
+        assert_eq!(add_days(2026, 11, 1, 4_000_000_000), None);
+        assert_eq!(add_days(2026, 11, 1, i64::MAX), None);
+        assert_eq!(add_days(0, 1, 1, -1), None);
     }
 
     #[test]

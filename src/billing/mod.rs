@@ -995,21 +995,33 @@ fn bill_report(
     let (card, opts) = (ctx.card, ctx.opts);
     // Default issue date: the report's generation date (VSPC builds it on the 1st of the
     // next month); the 1st of the next month when that date is unusable.
-    let issue = opts.issue_date.unwrap_or_else(|| {
+    let issue = match opts.issue_date.or_else(|| {
         r.parameters()
             .and_then(|p| p.generation_date.parts.clamped_to_month())
-            .map_or_else(
-                || {
-                    if period.month >= 12 {
-                        (period.year.saturating_add(1), 1, 1)
-                    } else {
-                        (period.year, period.month + 1, 1)
-                    }
-                },
-                |d| (d.year, d.month, d.day),
-            )
-    });
-    let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days));
+            .map(|d| (d.year, d.month, d.day))
+    }) {
+        Some(d) => d,
+        None if period.month < 12 => (period.year, period.month + 1, 1),
+        None if period.year < invoice::LAST_YEAR => (period.year + 1, 1, 1),
+        None => {
+            return Err(BillError::Date(format!(
+                "the report's period {period} has no next month to issue its invoices in (dates end with {}); pass --issue-date",
+                invoice::LAST_YEAR
+            )));
+        }
+    };
+    let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days)).ok_or_else(
+        || {
+            BillError::Date(format!(
+                "the due date, {:04}-{:02}-{:02} + {} days, is after {}-12-31",
+                issue.0,
+                issue.1,
+                issue.2,
+                card.due_days,
+                invoice::LAST_YEAR
+            ))
+        },
+    )?;
     let header = InvoiceHeader {
         report: &rref,
         period,
