@@ -4,7 +4,12 @@
 //! number of decimals by [`round`], with the card's [`RoundingMode`]. Nothing else in the
 //! crate rounds money. Sums and differences of `Money` stay exact (they cannot gain
 //! decimals), so totals never need a second rounding; a product (quantity × price,
-//! amount × percent) is a plain [`Decimal`] until it goes through [`round`] again.
+//! amount × percent) is held exactly as an [`Exact`] until it goes through [`round`], once.
+//!
+//! Nothing here rounds or saturates silently: `rust_decimal`'s own `checked_mul` and
+//! `checked_add` round when an exact result needs more than 28 digits, so products, sums
+//! ([`add`], [`sub`], [`sum`]) and amounts are computed exactly and a value that cannot be
+//! held is an [`Overflow`] naming what overflowed, for the caller to refuse.
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -215,14 +220,6 @@ impl Exact {
             scale: p.scale + 2,
             ..p
         }
-    }
-
-    /// The exact value as a [`Decimal`], dropping only trailing zeros it cannot hold.
-    ///
-    /// # Errors
-    /// [`Overflow`] (naming `what`) when the value needs more than 28 significant digits.
-    pub fn to_decimal_or(self, what: &'static str) -> Result<Decimal, Overflow> {
-        self.to_decimal().ok_or(Overflow(what))
     }
 
     const fn negated(self) -> Self {
