@@ -148,7 +148,7 @@ pub const CODES: &[CodeDoc] = &[
         severity: Severity::Error,
         summary: "A workload row's usedPoints is not reportedCount x weight, or not the sum of its objectsByWeight usedPoints when workloadsByPlatform is present. The message says when it matches (reportedCount - newCount) x weight instead, or the recomputed value rounded up.",
         why: "usedPoints is what Veeam charges; a row that does not add up means the provider pays, or bills tenants, for points that do not match the workloads.",
-        fix: "Compare the row with the console's license usage view; correct the counts or adjust the report in VSPC before approving it, and tell Veeam support if the console computed it.",
+        fix: "Compare the row with the console's license usage view; correct the counts or adjust the report in VSPC before approving it, and tell Veeam support if the console computed it. A reportSummary row without workloadsByPlatform is also compared with the usageDetails rows of its workload type and edition, where objects of different weights show: it is flagged only when those rows do not have its usedPoints and reportedCount either, and the message says what they sum to.",
     },
     CodeDoc {
         code: "platform-count-mismatch",

@@ -2023,3 +2023,112 @@ fn every_documented_code_is_emitted_somewhere() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Summary rows against the usage details they sum.
+
+/// One tenant's VBR_VM rows: a summary row (no `workloadsByPlatform`) and a usage-details
+/// row with the objects `(count, new, weight, points)`.
+fn mixed_weights_report(
+    summary: (i64, i64, &str),
+    details: (i64, &[(i64, i64, &str, &str)]),
+) -> Value {
+    let (s_count, s_new, s_used) = summary;
+    let (d_count, objects) = details;
+    let objects: Vec<String> = objects
+        .iter()
+        .map(|(n, new, w, p)| {
+            format!(r#"{{"weight": {w}, "initialCount": {n}, "reportedCount": {n}, "newCount": {new}, "usedPoints": {p}}}"#)
+        })
+        .collect();
+    let d_new: i64 = details.1.iter().map(|o| o.1).sum();
+    let d_used: f64 = details.1.iter().map(|o| o.3.parse::<f64>().unwrap()).sum();
+    let text = format!(
+        r#"{{"data": {{
+  "reportStatus": "Approved",
+  "reportParameters": {{"reportId": 1, "organizationName": "P", "organizationUid": "p", "licenseCompanyName": "P",
+    "generationDate": "2026-04-01", "reportInterval": {{"startOfInterval": "2026-03-01", "endOfInterval": "2026-03-31"}}}},
+  "reportSummary": {{"totalPoints": {s_used}, "productsUsage": [{{"productType": "BackupAndReplication", "licenseEdition": "Standard", "totalPoints": {s_used},
+    "workloadUsage": [{{"workloadType": "VBR_VM", "initialCount": {s_count}, "reportedCount": {s_count}, "newCount": {s_new}, "weight": 5.0, "usedPoints": {s_used}}}]}}]}},
+  "organizationsUsage": [{{"organizationType": "Company", "organizationName": "T", "organizationUid": "t", "usedPoints": {d_used:.1}}}],
+  "usageDetails": [{{"organizationName": "T", "organizationUid": "t", "usageByLicenseAndProduct": [{{"productType": "BackupAndReplication", "licenseEdition": "standard", "usedPoints": {d_used:.1},
+    "workloadUsage": [{{"workloadType": "vbR_VM", "initialCount": {d_count}, "reportedCount": {d_count}, "newCount": {d_new}, "weight": 5.0, "usedPoints": {d_used:.1},
+      "workloadsByPlatform": [{{"typeId": "VMware", "objectsByWeight": [{}]}}]}}]}}]}}]
+}}}}"#,
+        objects.join(", ")
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+const SUMMARY_VM: &str = "/data/reportSummary/productsUsage/0/workloadUsage/0";
+
+/// 6 VMs of weight 5 and 2 of weight 2.5 are 35 points: a summary row that says
+/// reportedCount 8, weight 5.0, usedPoints 35.0 agrees with the details it sums. It was
+/// flagged (8 x 5 = 40), with a claim that new workloads were left out ((8 - 1) x 5).
+#[test]
+fn a_summary_row_that_agrees_with_its_details_of_different_weights_is_clean() {
+    let d = mixed_weights_report(
+        (8, 1, "35.0"),
+        (8, &[(6, 1, "5.0", "30.0"), (2, 0, "2.5", "5.0")]),
+    );
+    assert!(audit(&d).is_empty(), "{:#?}", audit(&d));
+    // The same in an appendix.
+    let mut a = approved();
+    let app = "/data/0/appendices/0";
+    let src = &d["data"];
+    for key in ["organizationsUsage", "usageDetails"] {
+        *a.pointer_mut(&format!("{app}/{key}")).unwrap() = src[key].clone();
+    }
+    *a.pointer_mut(&format!("{app}/appendixSummary")).unwrap() = src["reportSummary"].clone();
+    assert!(audit(&a).is_empty(), "{:#?}", audit(&a));
+}
+
+/// A summary row that disagrees with its details is still flagged, with what the details
+/// sum to; the new-workloads hint is given since it explains the difference.
+#[test]
+fn a_summary_row_that_disagrees_with_its_details_is_flagged() {
+    let d = mixed_weights_report((8, 1, "35.0"), (8, &[(8, 1, "5.0", "40.0")]));
+    let f = audit(&d);
+    let x = at(&f, "points-mismatch", &format!("{SUMMARY_VM}/usedPoints"));
+    assert_eq!(
+        x.message,
+        "VBR_VM in reportSummary: usedPoints 35.0 is not reportedCount 8 x weight 5.0 = 40.0; the usageDetails rows of this type and edition sum to 40.0 points for reportedCount 8; it matches (reportedCount - newCount) x weight = (8 - 1) x 5.0 = 35.0: the new workloads were left out"
+    );
+    assert_eq!(
+        (x.expected.as_deref(), x.found.as_deref()),
+        (Some("40.0"), Some("35.0"))
+    );
+    at(
+        &f,
+        "details-summary-mismatch",
+        &format!("{SUMMARY_VM}/usedPoints"),
+    );
+    // Without usage details, the row is checked on its own, as before.
+    let mut d = d;
+    remove(&mut d, "/data/usageDetails");
+    let f = audit(&d);
+    let x = at(&f, "points-mismatch", &format!("{SUMMARY_VM}/usedPoints"));
+    assert!(
+        x.message
+            .ends_with("(8 - 1) x 5.0 = 35.0: the new workloads were left out"),
+        "{}",
+        x.message
+    );
+}
+
+/// The details explain the points (objects of different weights) but not the count: the
+/// row is flagged, and not with the new-workloads hint, although (9 - 2) x 5 = 35.
+#[test]
+fn the_new_workloads_hint_is_given_only_when_nothing_else_explains_the_difference() {
+    let d = mixed_weights_report(
+        (9, 2, "35.0"),
+        (8, &[(6, 1, "5.0", "30.0"), (2, 1, "2.5", "5.0")]),
+    );
+    let f = audit(&d);
+    let x = at(&f, "points-mismatch", &format!("{SUMMARY_VM}/usedPoints"));
+    assert_eq!(
+        x.message,
+        "VBR_VM in reportSummary: usedPoints 35.0 is not reportedCount 9 x weight 5.0 = 45.0; the usageDetails rows of this type and edition sum to 35.0 points for reportedCount 8, the same points (objects of different weights) but not the same count as this row's 9"
+    );
+    none_of(&f, "details-summary-mismatch");
+}

@@ -6,8 +6,9 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use vspc_billing::billing::invoice::BillError;
 use vspc_billing::billing::rates::RateCard;
-use vspc_billing::billing::{BillOptions, FileInput, bill};
+use vspc_billing::billing::{BillOptions, Billing, FileInput, bill};
 use vspc_billing::load::{LoadOptions, SchemaCheck, Split, load_bytes};
 
 fn root() -> &'static Path {
@@ -724,27 +725,39 @@ fn rate_card_schema_agrees_with_the_tool() {
     }
 }
 
-fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> vspc_billing::billing::Billing {
-    let f = load_bytes(
-        "r.json",
-        serde_json::to_vec(report).unwrap(),
-        &LoadOptions {
-            kind: None,
-            schema_check: SchemaCheck::OnFailure,
-            split: Split::Never,
-            max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
-        },
-    );
-    assert!(f.is_valid(), "{:?}", f.problems);
-    let card = RateCard::parse("card.toml", card).unwrap();
-    bill(
-        &[FileInput {
-            file: &f,
+fn bill_text(report: &Value, card: &str, opts: &BillOptions) -> Billing {
+    try_bill(&[report], card, opts).unwrap()
+}
+
+/// Bills reports (one file each) on a card, in memory.
+fn try_bill(reports: &[&Value], card: &str, opts: &BillOptions) -> Result<Billing, BillError> {
+    let files: Vec<_> = reports
+        .iter()
+        .enumerate()
+        .map(|(k, report)| {
+            let f = load_bytes(
+                &format!("r{k}.json"),
+                serde_json::to_vec(report).unwrap(),
+                &LoadOptions {
+                    kind: None,
+                    schema_check: SchemaCheck::OnFailure,
+                    split: Split::Never,
+                    max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
+                },
+            );
+            assert!(f.is_valid(), "{:?}", f.problems);
+            f
+        })
+        .collect();
+    let inputs: Vec<FileInput<'_>> = files
+        .iter()
+        .map(|f| FileInput {
+            file: f,
             findings: &[],
-        }],
-        &card,
-        opts,
-    )
+        })
+        .collect();
+    let card = RateCard::parse("card.toml", card).unwrap();
+    bill(&inputs, &card, opts)
 }
 
 fn one_tenant_report(workloads: Value) -> Value {
@@ -931,6 +944,7 @@ fn summary_points_balance_for_every_sample_report() {
                 ..BillOptions::default()
             },
         )
+        .unwrap()
     };
     assert_eq!(b.summary.reports.len(), 2);
     for r in &b.summary.reports {
@@ -991,4 +1005,570 @@ per_unit = 4.5
         [i.subtotal, i.tax, i.total].map(|m| m.to_string()),
         ["20.00", "1.54", "21.54"]
     );
+}
+
+/// Loads the approved sample under `n` names.
+fn sample_copies(n: usize) -> Vec<vspc_billing::load::LoadedFile> {
+    let bytes = std::fs::read(root().join("samples/reports-api-3.6-approved.json")).unwrap();
+    (0..n)
+        .map(|k| {
+            load_bytes(
+                &format!("copy-{k:04}.json"),
+                bytes.clone(),
+                &LoadOptions {
+                    kind: None,
+                    schema_check: SchemaCheck::OnFailure,
+                    split: Split::Never,
+                    max_input: vspc_billing::load::DEFAULT_MAX_INPUT,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The refusals of many copies of one report name a few of the others and count the
+/// rest: their size grows linearly with the copies, not with their square.
+#[test]
+fn many_copies_of_one_report_give_refusals_of_bounded_size() {
+    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    let refusals = |n: usize| {
+        let files = sample_copies(n);
+        let inputs: Vec<FileInput<'_>> = files
+            .iter()
+            .map(|f| FileInput {
+                file: f,
+                findings: &[],
+            })
+            .collect();
+        let b = bill(&inputs, &card, &BillOptions::default()).unwrap();
+        assert!(b.invoices.is_empty());
+        b.summary.refused
+    };
+    let two = refusals(2);
+    let messages: Vec<&str> = two.iter().map(|r| r.reasons[0].message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "the same owner and period as copy-0001.json report 0 (id 4711, Acme Cloud Services, 2026-10): billing both would invoice every tenant twice; pass only one of them",
+            "the same owner and period as copy-0000.json report 0 (id 4711, Acme Cloud Services, 2026-10): billing both would invoice every tenant twice; pass only one of them",
+        ]
+    );
+    let many = refusals(300);
+    assert_eq!(many.len(), 300);
+    assert!(many.iter().all(|r| r.reasons[0].code == "duplicate-report"));
+    assert_eq!(
+        many[299].reasons[0].message,
+        "the same owner and period as copy-0000.json report 0 (id 4711, Acme Cloud Services, 2026-10), copy-0001.json report 0 (id 4711, Acme Cloud Services, 2026-10), copy-0002.json report 0 (id 4711, Acme Cloud Services, 2026-10), and 296 more: billing all 300 would invoice every tenant 300 times; pass only one of them"
+    );
+    let longest = many.iter().map(|r| r.reasons[0].message.len()).max();
+    assert!(longest < Some(400), "{longest:?}");
+}
+
+/// A card of `EUR` with the sections in `rest`.
+fn card_with(rest: &str) -> String {
+    format!("currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n{rest}")
+}
+
+/// The report of one tenant "t" with 80 VMs of weight 5 (400 points), for `month`.
+fn vm_report(month: u32) -> Value {
+    let mut r = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 80, "reportedCount": 80, "newCount": 0, "weight": 5, "usedPoints": 400}
+    ]));
+    let p = &mut r["data"]["reportParameters"];
+    p["reportInterval"] = json!({
+        "startOfInterval": format!("2026-{month:02}-01"),
+        "endOfInterval": format!("2026-{month:02}-{}", [31, 28, 31, 30, 31, 30][month as usize - 1]),
+    });
+    p["generationDate"] = json!(format!("2026-{:02}-01", month + 1));
+    r
+}
+
+/// An amount that cannot be computed exactly refuses its report with a message naming
+/// what overflowed, instead of a zero, a saturated number or an amount without its cents.
+#[test]
+fn overflowing_amounts_refuse_the_report_and_say_what_overflowed() {
+    let report = vm_report(3);
+    for (rest, what) in [
+        // 400 points × 7e27: "Owed to Veeam 0.00" and the whole revenue as margin before.
+        (
+            "[default]\nper_point = 1\n[cost]\nper_point = 7000000000000000000000000000\n",
+            "[cost] per_point",
+        ),
+        // 80 × 10^25 = 8 × 10^26 holds in a decimal, but not with its cents.
+        (
+            "[default]\nper_point = 1\n[workloads.VBR_VM]\nper_unit = 10000000000000000000000000\n",
+            "the amount of a line (quantity × unit price)",
+        ),
+        (
+            "[default]\nper_point = 1\nminimum = 79228162514264337593543950335\n",
+            "the top-up to the monthly minimum",
+        ),
+        // 400 × 1.25 × 10^24 = 5 × 10^26 fits with cents; with 100 % tax, the total does not.
+        (
+            "[tax]\nname = \"VAT\"\npercent = 100\n[default]\nper_point = 1250000000000000000000000\n",
+            "the invoice total",
+        ),
+    ] {
+        let b = bill_text(&report, &card_with(rest), &BillOptions::default());
+        assert!(b.invoices.is_empty(), "{rest}: {:?}", b.invoices);
+        assert!(b.summary.reports.is_empty(), "{rest}");
+        let reasons = &b.summary.refused[0].reasons;
+        assert_eq!(reasons[0].code, "unbillable-data", "{rest}");
+        assert!(
+            reasons[0].message.contains(what)
+                && reasons[0].message.contains("cannot be computed exactly"),
+            "{rest}: {}",
+            reasons[0].message
+        );
+    }
+}
+
+/// Totals that overflow: over the tenants of one report, the report is refused; over the
+/// reports of a run, the run is (`amount-overflow`), and the command writes nothing.
+#[test]
+fn totals_that_overflow_refuse_the_report_or_the_run() {
+    // Each tenant: 400 points × 1.25 × 10^24 = 5 × 10^26, which holds with cents; two of
+    // them do not.
+    let card = card_with("[default]\nper_point = 1250000000000000000000000\n");
+    let mut two = vm_report(3);
+    let mut second = two["data"]["usageDetails"][0].clone();
+    second["organizationUid"] = json!("u");
+    two["data"]["usageDetails"]
+        .as_array_mut()
+        .unwrap()
+        .push(second);
+    two["data"]["organizationsUsage"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"organizationType": "Company", "organizationName": "U", "organizationUid": "u", "usedPoints": 400}));
+    two["data"]["reportSummary"]["totalPoints"] = json!(800);
+    let b = bill_text(&two, &card, &BillOptions::default());
+    assert!(b.invoices.is_empty());
+    let reason = &b.summary.refused[0].reasons[0];
+    assert_eq!(reason.code, "unbillable-data");
+    assert!(reason.message.contains("revenue"), "{}", reason.message);
+    // One tenant a month: each report is fine, their sum is not.
+    let (march, april) = (vm_report(3), vm_report(4));
+    assert_eq!(
+        try_bill(&[&march], &card, &BillOptions::default())
+            .unwrap()
+            .summary
+            .totals
+            .revenue
+            .to_string(),
+        "500000000000000000000000000.00"
+    );
+    let Err(BillError::Overflow(e)) = try_bill(&[&march, &april], &card, &BillOptions::default())
+    else {
+        panic!("the run is refused");
+    };
+    assert!(e.starts_with("amount-overflow: the run's"), "{e}");
+    // The command: status 2, and nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, r) in [("march.json", &march), ("april.json", &april)] {
+        std::fs::write(dir.path().join(name), serde_json::to_vec(r).unwrap()).unwrap();
+    }
+    std::fs::write(dir.path().join("card.toml"), &card).unwrap();
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("invoice")
+        .arg(dir.path().join("march.json"))
+        .arg(dir.path().join("april.json"))
+        .arg("--rates")
+        .arg(dir.path().join("card.toml"))
+        .arg("--out")
+        .arg(&out)
+        // The made-up reports have no products in their summary.
+        .arg("--allow-findings")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("amount-overflow"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+}
+
+/// A discount of 0.4999999999999999999999999995 % on 1.00 is below half a cent: 0.00.
+/// Rounding the product to 28 digits first made it 0.01.
+#[test]
+fn a_discount_with_28_significant_digits_is_rounded_once() {
+    let report = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 4, "reportedCount": 4, "newCount": 0, "weight": 5, "usedPoints": 20}
+    ]));
+    let card = card_with(
+        "[default]\nper_point = 1\ndiscount_percent = \"0.4999999999999999999999999995\"\n[workloads.VBR_VM]\nper_unit = 0.25\n",
+    );
+    let b = bill_text(&report, &card, &BillOptions::default());
+    let i = &b.invoices[0];
+    assert_eq!(
+        [i.subtotal, i.discount, i.net].map(|m| m.to_string()),
+        ["1.00", "0.00", "1.00"]
+    );
+}
+
+/// A card with every key the rate-card schema bounds, valid for the tool and the schema.
+const BOUNDS_BASE: &str = r#"
+currency = "EUR"
+decimals = 2
+rounding = "half-up"
+due_days = 30
+invoice_number = "{period}-{seq:04}"
+[provider]
+name = "P"
+[tax]
+name = "VAT"
+percent = 19
+[default]
+per_point = 1
+discount_percent = 0
+minimum = 10
+[workloads.VBR_VM]
+per_unit = 6
+editions = { Enterprise = 7 }
+free_units = 1
+[workloads.VAC_Workstation_Agent]
+graduated = [{ up_to = 2, per_unit = 5 }, { per_unit = 3 }]
+[workloads.VAC_Server_Agent]
+volume = [{ up_to = 10, per_unit = 14 }, { per_unit = 10 }]
+[workloads.VB365_User]
+package = { size = 10, price = 15 }
+[tenants.t]
+per_point = 1
+discount_percent = 0
+tax_percent = 0
+minimum = 10
+[tenants.t.workloads.VBR_VM]
+per_unit = 5
+free_units = 0
+[cost]
+per_point = 0.8
+minimum_points = 250
+"#;
+
+/// Keywords of JSON Schema that bound a value.
+const BOUND_KEYWORDS: &[&str] = &[
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "enum",
+    "const",
+];
+
+/// Every bound keyword of a schema: (JSON pointer of the keyword, the subschema holding it).
+fn schema_bounds(schema: &Value, at: &str, out: &mut Vec<(String, Value)>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    for (k, v) in obj {
+        let here = format!("{at}/{k}");
+        if BOUND_KEYWORDS.contains(&k.as_str()) {
+            out.push((here.clone(), schema.clone()));
+        }
+        match k.as_str() {
+            "properties" | "$defs" | "patternProperties" => {
+                for (name, sub) in v.as_object().into_iter().flatten() {
+                    schema_bounds(sub, &format!("{here}/{name}"), out);
+                }
+            }
+            "anyOf" | "oneOf" | "allOf" | "prefixItems" => {
+                for (i, sub) in v.as_array().into_iter().flatten().enumerate() {
+                    schema_bounds(sub, &format!("{here}/{i}"), out);
+                }
+            }
+            "items" | "additionalProperties" | "propertyNames" | "not" | "contains" => {
+                schema_bounds(v, &here, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Sets the value at a dotted path (numbers index arrays), or adds key `key` there.
+fn set_path(card: &mut toml::Value, path: &str, key: Option<&str>, value: toml::Value) {
+    let mut v = card;
+    for seg in path.split('.') {
+        v = match seg.parse::<usize>() {
+            Ok(i) => &mut v.as_array_mut().unwrap()[i],
+            Err(_) => v
+                .as_table_mut()
+                .unwrap()
+                .entry(seg)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new())),
+        };
+    }
+    match key {
+        Some(k) => {
+            v.as_table_mut().unwrap().insert(k.to_owned(), value);
+        }
+        None => *v = value,
+    }
+}
+
+fn toml_value(literal: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {literal}")).unwrap()["v"].clone()
+}
+
+/// Every bound of the committed rate-card schema (each minimum, maximum, pattern, enum,
+/// const, maxLength... found by walking it) is enforced by the card loader: at every
+/// place the bound applies, a card at the bound is accepted and a card one step outside it
+/// is refused, by `RateCard::parse` and by the JSON Schema validator alike. A bound added
+/// to the schema without a case here fails the test.
+#[test]
+fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/rate-card.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let mut bounds = Vec::new();
+    schema_bounds(&schema, "", &mut bounds);
+
+    let amounts: &[&str] = &[
+        "default.per_point",
+        "default.minimum",
+        "workloads.VBR_VM.per_unit",
+        "workloads.VBR_VM.editions.Enterprise",
+        "workloads.VAC_Workstation_Agent.graduated.0.per_unit",
+        "workloads.VAC_Server_Agent.volume.1.per_unit",
+        "workloads.VB365_User.package.price",
+        "tenants.t.per_point",
+        "tenants.t.minimum",
+        "tenants.t.workloads.VBR_VM.per_unit",
+        "cost.per_point",
+        "cost.minimum_points",
+    ];
+    let percents: &[&str] = &[
+        "tax.percent",
+        "default.discount_percent",
+        "tenants.t.discount_percent",
+        "tenants.t.tax_percent",
+    ];
+    // Where each bound applies; for strings, the values at and outside it.
+    let places: BTreeMap<&str, &[&str]> = [
+        ("/$defs/Amount/anyOf/0/minimum", amounts),
+        ("/$defs/Amount/anyOf/1/pattern", amounts),
+        ("/$defs/Percent/anyOf/0/minimum", percents),
+        ("/$defs/Percent/anyOf/0/maximum", percents),
+        ("/$defs/Percent/anyOf/1/pattern", percents),
+        (
+            "/$defs/Package/properties/size/minimum",
+            &["workloads.VB365_User.package.size"][..],
+        ),
+        (
+            "/$defs/Tier/properties/up_to/minimum",
+            &[
+                "workloads.VAC_Workstation_Agent.graduated.0.up_to",
+                "workloads.VAC_Server_Agent.volume.0.up_to",
+            ],
+        ),
+        (
+            "/$defs/WorkloadPrice/properties/free_units/minimum",
+            &[
+                "workloads.VBR_VM.free_units",
+                "tenants.t.workloads.VBR_VM.free_units",
+            ],
+        ),
+        ("/$defs/RoundingMode/oneOf/0/const", &["rounding"]),
+        ("/$defs/RoundingMode/oneOf/1/const", &["rounding"]),
+        (
+            "/$defs/TenantTerms/properties/workloads/propertyNames/enum",
+            &["tenants.t.workloads"],
+        ),
+        ("/properties/workloads/propertyNames/enum", &["workloads"]),
+        ("/properties/currency/enum", &["currency"]),
+        ("/properties/decimals/minimum", &["decimals"]),
+        ("/properties/decimals/maximum", &["decimals"]),
+        ("/properties/due_days/minimum", &["due_days"]),
+        ("/properties/due_days/maximum", &["due_days"]),
+        ("/properties/invoice_number/maxLength", &["invoice_number"]),
+    ]
+    .into_iter()
+    .collect();
+    let found: Vec<&str> = bounds.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        found
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>(),
+        places.keys().copied().collect(),
+        "every bound of the schema has a case, and every case a bound"
+    );
+
+    let q = |s: &str| format!("{s:?}");
+    let base: toml::Value = toml::Value::Table(toml::from_str(BOUNDS_BASE).unwrap());
+    let mut checked = 0;
+    for (pointer, sub) in &bounds {
+        let keyword = pointer.rsplit('/').next().unwrap();
+        let bound = &sub[keyword];
+        let integer = sub["type"] == "integer";
+        let number = |v: f64| {
+            if integer {
+                format!("{v}")
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        let step = if integer { 1.0 } else { 0.01 };
+        // (literals at the bound, literals outside it, whether they are keys)
+        let (at, out, key): (Vec<String>, Vec<String>, bool) = match keyword {
+            "minimum" => {
+                let m = bound.as_f64().unwrap();
+                (vec![number(m)], vec![number(m - step)], false)
+            }
+            "maximum" => {
+                let m = bound.as_f64().unwrap();
+                (vec![number(m)], vec![number(m + step)], false)
+            }
+            "const" => {
+                let c = bound.as_str().unwrap();
+                (
+                    vec![q(c)],
+                    vec![q(&c.to_uppercase()), q("half-down")],
+                    false,
+                )
+            }
+            "maxLength" => {
+                let n = usize::try_from(bound.as_u64().unwrap()).unwrap();
+                let valid = |len: usize| format!("{{period}}-{{seq:04}}-{}", "A".repeat(len - 18));
+                (vec![q(&valid(n))], vec![q(&valid(n + 1))], false)
+            }
+            "enum" if pointer.ends_with("propertyNames/enum") => {
+                let all = bound.as_array().unwrap();
+                let first = all[0].as_str().unwrap();
+                let last = all[all.len() - 1].as_str().unwrap();
+                (
+                    vec![first.into(), last.into(), "CC_VM_Backup".into()],
+                    vec!["VBR_VMs".into(), "vbr_vm".into(), "Other".into()],
+                    true,
+                )
+            }
+            "enum" => {
+                let all = bound.as_array().unwrap();
+                let first = all[0].as_str().unwrap();
+                let last = all[all.len() - 1].as_str().unwrap();
+                (
+                    [first, last, "EUR", "JPY", "BHD", "CHF"].map(q).to_vec(),
+                    ["ABC", "eur", "EURO", "HRK", "XAU", "XTS", ""]
+                        .map(q)
+                        .to_vec(),
+                    false,
+                )
+            }
+            "pattern" if pointer.contains("Percent") => (
+                [
+                    "0",
+                    "100",
+                    "100.000",
+                    "99.99",
+                    "007.5",
+                    "0.4999999999999999999999999995",
+                ]
+                .map(q)
+                .to_vec(),
+                [
+                    "100.01", "101", "1000", "-1", ".5", "5.", " 5", "5 ", "1e2", "+5", "",
+                ]
+                .map(q)
+                .to_vec(),
+                false,
+            ),
+            "pattern" => (
+                ["0", "12.50", "007", "1.5"].map(q).to_vec(),
+                [
+                    ".5", "5.", "-0", "-1", "1e3", " 1", "1 ", "1 000", "", "+1", "1.2.3", "١",
+                ]
+                .map(q)
+                .to_vec(),
+                false,
+            ),
+            _ => panic!("no case for {pointer}"),
+        };
+        for path in places[pointer.as_str()] {
+            for (literals, accepted) in [(&at, true), (&out, false)] {
+                for lit in literals {
+                    let mut card = base.clone();
+                    if key {
+                        set_path(&mut card, path, Some(lit), toml_value("{ per_unit = 1 }"));
+                    } else {
+                        set_path(&mut card, path, None, toml_value(lit));
+                    }
+                    let text = toml::to_string(&card).unwrap();
+                    let tool = RateCard::parse("bounds.toml", &text);
+                    let schema_ok = validator.is_valid(&serde_json::to_value(&card).unwrap());
+                    assert_eq!(
+                        (tool.is_ok(), schema_ok),
+                        (accepted, accepted),
+                        "{pointer} at {path} = {lit}: the tool says {:?}\n{text}",
+                        tool.as_ref().err()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "{checked}");
+}
+
+/// Invoice dates have four-digit years: a due date after 9999-12-31 refuses the report.
+#[test]
+fn due_dates_after_the_year_9999_refuse_the_report() {
+    let mut report = vm_report(3);
+    report["data"]["reportParameters"]["generationDate"] = json!("9999-12-31");
+    let card = |due: u32| {
+        format!(
+            "due_days = {due}\n{}",
+            card_with("[default]\nper_point = 1\n")
+        )
+    };
+    let b = bill_text(&report, &card(30), &BillOptions::default());
+    assert!(b.invoices.is_empty());
+    let reason = &b.summary.refused[0].reasons[0];
+    assert_eq!(
+        (reason.code, reason.message.as_str()),
+        (
+            "unbillable-data",
+            "the due date, 9999-12-31 + 30 days, is after 9999-12-31"
+        )
+    );
+    let b = bill_text(&report, &card(0), &BillOptions::default());
+    assert_eq!(b.invoices[0].due_date, "9999-12-31");
+    // The same with --issue-date.
+    let opts = BillOptions {
+        issue_date: Some((9999, 12, 2)),
+        ..BillOptions::default()
+    };
+    assert_eq!(
+        bill_text(&vm_report(3), &card(29), &opts).invoices[0].due_date,
+        "9999-12-31"
+    );
+    assert!(
+        bill_text(&vm_report(3), &card(30), &opts)
+            .invoices
+            .is_empty()
+    );
+}
+
+/// Without `decimals`, amounts have the currency's minor unit: none for the yen.
+#[test]
+fn amounts_in_yen_have_no_decimals_by_default() {
+    let card = "currency = \"JPY\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[tax]\nname = \"VAT\"\npercent = 10\n[default]\nper_point = 1\n[workloads.VBR_VM]\nper_unit = 6.33\n";
+    let b = bill_text(&vm_report(3), card, &BillOptions::default());
+    let i = &b.invoices[0];
+    // 80 × 6.33 = 506.4 → 506; 10 % tax = 50.6 → 51.
+    assert_eq!(
+        [i.lines[0].amount, i.subtotal, i.tax, i.total].map(|m| m.to_string()),
+        ["506", "506", "51", "557"]
+    );
+    assert_eq!(i.lines[0].unit_price.to_string(), "6.33");
 }

@@ -41,6 +41,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, doc: &ReportsDocument) -> Vec<ReportKey> 
             month: None,
             weights_seen: BTreeMap::new(),
             dedupe: BTreeMap::new(),
+            pending: Vec::new(),
         };
         keys.extend(check.run(r, i));
     }
@@ -192,6 +193,44 @@ struct ReportCheck<'c, 'o, 'r, 'p> {
     weights_seen: BTreeMap<(&'r WorkloadType, &'r str), Vec<WeightSeen>>,
     /// Findings reported once per report: index in `ctx.out` and how many more there were.
     dedupe: BTreeMap<DedupeKey<'r>, (usize, usize)>,
+    /// Summary rows of the scope being checked whose usedPoints is not reportedCount ×
+    /// weight, to be checked against the usageDetails rows they sum.
+    pending: Vec<PendingRow<'r>>,
+}
+
+/// A row's counts and points.
+#[derive(Debug, Clone, Copy)]
+struct RowNumbers {
+    reported: i64,
+    new: i64,
+    weight: Decimal,
+    used: Decimal,
+}
+
+/// A summary row without `workloadsByPlatform` whose usedPoints is not reportedCount ×
+/// weight. A summary row sums the usageDetails rows of its workload type and edition, and
+/// objects of different weights show only there (6 VMs of weight 5 and 2 of weight 2.5:
+/// reportedCount 8, weight 5, usedPoints 35): the row is flagged only when those rows
+/// do not explain it.
+struct PendingRow<'r> {
+    /// The row's pointer.
+    at: String,
+    /// `{workloadType} {who}`, for the message.
+    what: String,
+    workload: &'r WorkloadType,
+    /// License edition, trimmed and in lower case.
+    edition: String,
+    numbers: RowNumbers,
+    /// reportedCount × weight.
+    expected: Decimal,
+}
+
+/// What the usageDetails rows of one workload type and edition add up to.
+#[derive(Clone, Copy)]
+struct DetailRows {
+    rows: usize,
+    points: Sum,
+    reported: Option<i64>,
 }
 
 fn server_names(list: &[String]) -> String {
@@ -634,6 +673,8 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             }
         }
 
+        self.summary_rows_against_details(s.details);
+
         // Each organization against its usage details (in chunks on several threads when
         // the file is split: the maps are only read).
         if !s.orgs.is_empty() && !s.details.is_empty() {
@@ -723,6 +764,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     month,
                     weights_seen: BTreeMap::new(),
                     dedupe: BTreeMap::new(),
+                    pending: Vec::new(),
                 };
                 let mut types = BTreeMap::new();
                 let mut starts = Vec::with_capacity(part.len());
@@ -1039,42 +1081,131 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     }
 
     /// One row of `usedPoints` against `count × weight`.
-    #[allow(clippy::too_many_arguments)]
-    fn row_points(
-        &mut self,
-        at: Ptr<'_>,
-        what: &dyn Fn() -> String,
-        reported: i64,
-        new: i64,
-        weight: Decimal,
-        used: Decimal,
-    ) {
+    fn row_points(&mut self, at: Ptr<'_>, what: &dyn Fn() -> String, n: RowNumbers) {
         let uat = at.key("usedPoints");
-        let expected = Decimal::from(reported).checked_mul(weight);
-        match self.ctx.verdict(expected, used) {
+        let expected = Decimal::from(n.reported).checked_mul(n.weight);
+        match self.ctx.verdict(expected, n.used) {
             Verdict::Agree => {}
             Verdict::Overflow => self.ctx.overflow(uat, "reportedCount x weight"),
-            Verdict::Differ(e) => {
-                let mut message = format!(
-                    "{}: usedPoints {used} is not reportedCount {reported} x weight {weight} = {}",
-                    what(),
-                    show_expected(e, used)
-                );
-                if new != 0
-                    && let Some(without_new) = reported
-                        .checked_sub(new)
-                        .and_then(|c| Decimal::from(c).checked_mul(weight))
-                    && self.ctx.rule.agrees(without_new, used)
+            Verdict::Differ(e) => self.points_mismatch(uat.render(), &what(), n, e, None),
+        }
+    }
+
+    /// `points-mismatch` of a row whose usedPoints is not reportedCount × weight = `e`;
+    /// `details`: what the usageDetails rows a summary row sums add up to, when it has any.
+    fn points_mismatch(
+        &mut self,
+        uat: String,
+        what: &str,
+        n: RowNumbers,
+        e: Decimal,
+        details: Option<(Decimal, i64)>,
+    ) {
+        let RowNumbers {
+            reported,
+            new,
+            weight,
+            used,
+        } = n;
+        let mut message = format!(
+            "{what}: usedPoints {used} is not reportedCount {reported} x weight {weight} = {}",
+            show_expected(e, used)
+        );
+        // The usageDetails rows explain the points (objects of different weights) but
+        // not the count: say so, and nothing about new workloads.
+        let explained = details.is_some_and(|(points, _)| self.ctx.rule.agrees(points, used));
+        if let Some((points, count)) = details {
+            message.push_str(&format!(
+                "; the usageDetails rows of this type and edition sum to {points} points for reportedCount {count}"
+            ));
+            if explained {
+                message.push_str(&format!(
+                    ", the same points (objects of different weights) but not the same count as this row's {reported}"
+                ));
+            }
+        }
+        if !explained
+            && new != 0
+            && let Some(without_new) = reported
+                .checked_sub(new)
+                .and_then(|c| Decimal::from(c).checked_mul(weight))
+            && self.ctx.rule.agrees(without_new, used)
+        {
+            message.push_str(&format!(
+                "; it matches (reportedCount - newCount) x weight = ({reported} - {new}) x {weight} = {}: the new workloads were left out",
+                show_expected(without_new, used)
+            ));
+        }
+        message.push_str(&ceiling_note(e, used));
+        let f = Finding::of("points-mismatch", self.ctx.file, uat, message)
+            .with_values(show_expected(e, used), used);
+        self.ctx.emit(f);
+    }
+
+    /// The pending summary rows of this scope against the usageDetails rows they sum: a
+    /// row whose points and reportedCount are those of its type and edition in the
+    /// details agrees with them (objects of different weights); any other is a
+    /// `points-mismatch`. One pass over the details, only when a row is pending.
+    fn summary_rows_against_details(
+        &mut self,
+        details: &'r [OrganizationUsageOfLicensesWithSameSupportId],
+    ) {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return;
+        }
+        // By workload type, then edition.
+        let mut sums: BTreeMap<&'r WorkloadType, BTreeMap<String, DetailRows>> = BTreeMap::new();
+        for p in &pending {
+            sums.entry(p.workload).or_default().insert(
+                p.edition.clone(),
+                DetailRows {
+                    rows: 0,
+                    points: Sum::ZERO,
+                    reported: Some(0),
+                },
+            );
+        }
+        for lp in details
+            .iter()
+            .flat_map(OrganizationUsageOfLicensesWithSameSupportId::products)
+        {
+            let edition = edition_key(lp.license_edition.as_deref());
+            for w in lp.workloads() {
+                if let Some(t) = sums
+                    .get_mut(&w.workload_type)
+                    .and_then(|e| e.get_mut(edition.as_str()))
                 {
-                    message.push_str(&format!(
-                        "; it matches (reportedCount - newCount) x weight = ({reported} - {new}) x {weight} = {}: the new workloads were left out",
-                        show_expected(without_new, used)
-                    ));
+                    t.rows += 1;
+                    t.points.add(w.used_points);
+                    t.reported = t.reported.and_then(|c| c.checked_add(w.reported_count));
                 }
-                message.push_str(&ceiling_note(e, used));
-                let f = Finding::of("points-mismatch", self.ctx.file, uat.render(), message)
-                    .with_values(show_expected(e, used), used);
-                self.ctx.emit(f);
+            }
+        }
+        for p in &pending {
+            let t = sums[p.workload][p.edition.as_str()];
+            let details = match (t.rows, t.points.value(), t.reported) {
+                (0, _, _) => None,
+                (_, Some(points), Some(count)) => Some((points, count)),
+                _ => {
+                    self.ctx.overflow(
+                        Ptr::root(&p.at),
+                        "the sum of the usageDetails rows of this type",
+                    );
+                    continue;
+                }
+            };
+            let agrees = details.is_some_and(|(points, count)| {
+                count == p.numbers.reported && self.ctx.rule.agrees(points, p.numbers.used)
+            });
+            if !agrees {
+                self.points_mismatch(
+                    format!("{}/usedPoints", p.at),
+                    &p.what,
+                    p.numbers,
+                    p.expected,
+                    details,
+                );
             }
         }
     }
@@ -1126,10 +1257,12 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                                 o.weight
                             )
                         },
-                        o.reported_count,
-                        o.new_count,
-                        o.weight,
-                        o.used_points,
+                        RowNumbers {
+                            reported: o.reported_count,
+                            new: o.new_count,
+                            weight: o.weight,
+                            used: o.used_points,
+                        },
                     );
                     sum.add(o.used_points);
                     for (c, v) in
@@ -1183,14 +1316,28 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 }
             }
         } else {
-            self.row_points(
-                at,
-                &|| format!("{wt} {who}"),
-                w.reported_count,
-                w.new_count,
-                w.weight,
-                w.used_points,
-            );
+            let n = RowNumbers {
+                reported: w.reported_count,
+                new: w.new_count,
+                weight: w.weight,
+                used: w.used_points,
+            };
+            let expected = Decimal::from(n.reported).checked_mul(n.weight);
+            match (who, self.ctx.verdict(expected, n.used)) {
+                // A summary row sums usageDetails rows, whose objects may weigh
+                // differently: checked against them once they are read.
+                (Who::Summary | Who::AppendixSummary(_), Verdict::Differ(e)) => {
+                    self.pending.push(PendingRow {
+                        at: at.render(),
+                        what: format!("{wt} {who}"),
+                        workload: &w.workload_type,
+                        edition: edition_key(edition),
+                        numbers: n,
+                        expected: e,
+                    });
+                }
+                _ => self.row_points(at, &|| format!("{wt} {who}"), n),
+            }
         }
 
         // Weights: against the table, and against the other rows of the report.
@@ -1386,6 +1533,12 @@ impl TypeSums {
             details_at: None,
         }
     }
+}
+
+/// A license edition as rows of the summary and of the details are matched: trimmed, in
+/// lower case (`""` for none).
+fn edition_key(edition: Option<&str>) -> String {
+    edition.unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// The note added when the reported value is the recomputed one rounded up.

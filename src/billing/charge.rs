@@ -10,7 +10,8 @@
 //!
 //! Every part's amount goes through [`crate::billing::money::round`] exactly once.
 
-use crate::billing::money::{Money, Rounding, round};
+pub use crate::billing::money::Overflow;
+use crate::billing::money::{Exact, Money, Rounding, round};
 use crate::billing::rates::{Model, Package, Tier, WorkloadPrice};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -73,19 +74,8 @@ pub enum PartUnit {
     Month,
 }
 
-/// Arithmetic beyond what an exact decimal holds (28 digits): the input is absurd.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overflow;
-
-impl std::fmt::Display for Overflow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an amount is too large to compute exactly")
-    }
-}
-
-fn times(q: Decimal, price: Decimal) -> Result<Decimal, Overflow> {
-    q.checked_mul(price).ok_or(Overflow)
-}
+/// What overflows when a part's amount does not fit.
+const LINE_AMOUNT: &str = "the amount of a line (quantity × unit price)";
 
 fn part(
     kind: PartKind,
@@ -97,7 +87,7 @@ fn part(
 ) -> Result<Part, Overflow> {
     Ok(Part {
         kind,
-        amount: round(times(quantity, unit_price)?, r),
+        amount: round(Exact::product(quantity, unit_price), r, LINE_AMOUNT)?,
         quantity,
         unit,
         unit_price,
@@ -163,15 +153,16 @@ pub fn charge_units(
     Ok(Some(parts))
 }
 
-/// The units `from..=to` of each tier (`to` is `None` for the last, open tier).
+/// The units `from..=to` of each tier (`to` is `None` for the last, open tier); a tier
+/// after one that ends at `u64::MAX` holds no unit and is left out.
 fn tier_bounds(tiers: &[Tier]) -> impl Iterator<Item = (u64, Option<u64>, &Tier)> {
-    let mut from = 1u64;
-    tiers.iter().map(move |t| {
-        let b = (from, t.up_to, t);
+    let mut from = Some(1u64);
+    tiers.iter().map_while(move |t| {
+        let b = (from?, t.up_to, t);
         if let Some(u) = t.up_to {
-            from = u.saturating_add(1);
+            from = u.checked_add(1);
         }
-        b
+        Some(b)
     })
 }
 
@@ -209,7 +200,7 @@ fn volume(tiers: &[Tier], quantity: u64, r: Rounding) -> Result<Part, Overflow> 
     let (from, to, t) = tier_bounds(tiers)
         .find(|(_, to, _)| to.is_none_or(|to| quantity <= to))
         .or_else(|| tier_bounds(tiers).last())
-        .ok_or(Overflow)?;
+        .ok_or(Overflow("a volume price without tiers"))?;
     part(
         PartKind::Charge,
         Decimal::from(quantity),
@@ -578,6 +569,9 @@ mod tests {
             per_unit: Some(Amount(Decimal::MAX)),
             ..WorkloadPrice::default()
         };
-        assert_eq!(charge_units(&price, None, u64::MAX, R), Err(Overflow));
+        assert_eq!(
+            charge_units(&price, None, u64::MAX, R),
+            Err(Overflow(LINE_AMOUNT))
+        );
     }
 }

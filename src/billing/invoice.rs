@@ -15,8 +15,8 @@
 //! per_point`, with the point total rounded up when the card says so), the cost and
 //! margin of each tenant, and the reconciliation of points billed with the report's total.
 
-use crate::billing::charge::{self, Overflow, Part, PartKind, PartUnit};
-use crate::billing::money::{Money, Rounding, percent_of, round};
+use crate::billing::charge::{self, Part, PartKind, PartUnit};
+use crate::billing::money::{self, Exact, Money, Overflow, Rounding, round};
 use crate::billing::rates::{Cost, RateCard, TenantTerms};
 use crate::enums::WorkloadType;
 use crate::model::{
@@ -251,20 +251,29 @@ pub fn totals(
     r: Rounding,
 ) -> Result<Totals, Overflow> {
     let minimum_top_up = match minimum {
-        Some(m) if lines.value() < m => Some(round(m - lines.value(), r)),
+        Some(m) if lines.value() < m => Some(round(
+            money::sub(m, lines.value(), "the top-up to the monthly minimum")?,
+            r,
+            "the top-up to the monthly minimum",
+        )?),
         _ => None,
     };
     let subtotal = match minimum_top_up {
-        Some(t) => lines.checked_add(t).ok_or(Overflow)?,
+        Some(t) => lines
+            .checked_add(t)
+            .ok_or(Overflow("the subtotal with the minimum top-up"))?,
         None => lines,
     };
     let discount = round(
-        percent_of(subtotal.value(), discount_percent).ok_or(Overflow)?,
+        Exact::percent(subtotal.value(), discount_percent),
         r,
-    );
-    let net = subtotal.checked_sub(discount).ok_or(Overflow)?;
-    let tax = round(percent_of(net.value(), tax_percent).ok_or(Overflow)?, r);
-    let total = net.checked_add(tax).ok_or(Overflow)?;
+        "the discount",
+    )?;
+    let net = subtotal
+        .checked_sub(discount)
+        .ok_or(Overflow("the subtotal after discount"))?;
+    let tax = round(Exact::percent(net.value(), tax_percent), r, "the tax")?;
+    let total = net.checked_add(tax).ok_or(Overflow("the invoice total"))?;
     Ok(Totals {
         minimum_top_up,
         subtotal,
@@ -282,12 +291,14 @@ pub enum BillError {
     Negative(String),
     /// An amount beyond an exact decimal.
     Overflow(String),
+    /// A date beyond the calendar the invoices can show (after 9999-12-31).
+    Date(String),
 }
 
 impl fmt::Display for BillError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Negative(s) | Self::Overflow(s) => f.write_str(s),
+            Self::Negative(s) | Self::Overflow(s) | Self::Date(s) => f.write_str(s),
         }
     }
 }
@@ -434,9 +445,9 @@ fn add_row<'r>(
         workload: w.workload_type.as_str(),
         edition: info.edition.unwrap_or(""),
     };
-    let overflow = || {
+    let overflow = |what: &str| {
         BillError::Overflow(format!(
-            "the usage of {} ({}) is beyond range",
+            "{} ({}): {what} is beyond range (more than the 28 significant digits of an exact decimal)",
             t.reported_name(),
             t.uid
         ))
@@ -458,12 +469,13 @@ fn add_row<'r>(
     item.reported = item
         .reported
         .checked_add(w.reported_count)
-        .ok_or_else(overflow)?;
-    item.new = item.new.checked_add(w.new_count).ok_or_else(overflow)?;
-    item.points = item
-        .points
-        .checked_add(w.used_points)
-        .ok_or_else(overflow)?;
+        .ok_or_else(|| overflow(&format!("the sum of reportedCount of {}", w.workload_type)))?;
+    item.new = item
+        .new
+        .checked_add(w.new_count)
+        .ok_or_else(|| overflow(&format!("the sum of newCount of {}", w.workload_type)))?;
+    item.points = money::add(item.points, w.used_points, "the sum of usedPoints")
+        .map_err(|e| overflow(&format!("{} of {}", e.0, w.workload_type)))?;
     Ok(())
 }
 
@@ -561,9 +573,9 @@ pub fn bill_tenant(
     header: &InvoiceHeader<'_>,
 ) -> Result<Option<Invoice>, BillError> {
     let r = card.rounding();
-    let overflow = |_: Overflow| {
+    let overflow = |e: Overflow| {
         BillError::Overflow(format!(
-            "an amount of {} ({}) is too large to compute exactly",
+            "{} ({}): {e}; check the rate card's prices and the report's figures",
             t.reported_name(),
             t.uid
         ))
@@ -613,7 +625,9 @@ pub fn bill_tenant(
         };
         let wt = WorkloadType::parse(workload_name);
         let price = card.workload_price(terms, &wt);
-        let quantity = u64::try_from(item.reported).unwrap_or(0);
+        // Never negative: add_row refuses negative counts.
+        let quantity = u64::try_from(item.reported)
+            .map_err(|_| overflow(Overflow("a negative reportedCount")))?;
         let parts = match price {
             Some(p) => {
                 charge::charge_units(p, item.edition.as_deref(), quantity, r).map_err(overflow)?
@@ -637,7 +651,8 @@ pub fn bill_tenant(
             None => {}
         }
         if item.new > 0 {
-            let n = u64::try_from(item.new).unwrap_or(0);
+            let n =
+                u64::try_from(item.new).map_err(|_| overflow(Overflow("a negative newCount")))?;
             let p = charge::new_workloads(n, r).map_err(overflow)?;
             lines.push(make_line(item, label, p, unit, card));
         }
@@ -649,12 +664,8 @@ pub fn bill_tenant(
     if lines.is_empty() && minimum.is_none() {
         return Ok(None);
     }
-    let mut sum = Money::zero(r);
-    for l in &lines {
-        sum = sum
-            .checked_add(l.amount)
-            .ok_or_else(|| overflow(Overflow))?;
-    }
+    let sum =
+        money::sum(r, lines.iter().map(|l| l.amount), "the sum of the lines").map_err(overflow)?;
     let discount_percent = terms
         .and_then(|t| t.discount_percent)
         .or(card.default.discount_percent)
@@ -664,7 +675,7 @@ pub fn bill_tenant(
         .or(card.tax.as_ref().map(|t| t.percent))
         .map_or(Decimal::ZERO, |p| p.0);
     let tot = totals(sum, minimum, discount_percent, tax_percent, r).map_err(overflow)?;
-    if let Some(top_up) = tot.minimum_top_up {
+    if let (Some(top_up), Some(minimum)) = (tot.minimum_top_up, minimum) {
         lines.push(Line {
             kind: PartKind::Minimum,
             workload: None,
@@ -672,7 +683,7 @@ pub fn bill_tenant(
             description: "Monthly minimum".to_owned(),
             detail: Some(format!(
                 "minimum {} {}, usage {}",
-                round(minimum.unwrap_or_default(), r),
+                round(minimum, r, "the monthly minimum").map_err(overflow)?,
                 card.currency,
                 sum
             )),
@@ -684,8 +695,10 @@ pub fn bill_tenant(
     }
     let points = usage
         .iter()
-        .try_fold(Decimal::ZERO, |a, i| a.checked_add(i.points))
-        .ok_or_else(|| overflow(Overflow))?;
+        .try_fold(Decimal::ZERO, |a, i| {
+            money::add(a, i.points, "the sum of the points")
+        })
+        .map_err(overflow)?;
     let reported_name = t.reported_name();
     let customer = Customer {
         uid: clean_text(t.uid),
@@ -757,7 +770,7 @@ fn make_line(item: &UsageItem, label: Option<&str>, p: Part, unit: &str, card: &
         detail,
         quantity: p.quantity.normalize(),
         unit,
-        unit_price: price_text(p.unit_price, card.decimals),
+        unit_price: price_text(p.unit_price, card.decimals()),
         amount: p.amount,
     }
 }
@@ -792,7 +805,11 @@ pub fn veeam_cost(points: Decimal, cost: &Cost, r: Rounding) -> Result<VeeamCost
     };
     let minimum = cost.minimum_points.map_or(Decimal::ZERO, |m| m.0);
     let charged = counted.max(minimum);
-    let amount = round(charged.checked_mul(cost.per_point.0).ok_or(Overflow)?, r);
+    let amount = round(
+        Exact::product(charged, cost.per_point.0),
+        r,
+        "the amount owed to Veeam (points × [cost] per_point)",
+    )?;
     Ok(VeeamCost {
         report_points: points.normalize(),
         counted_points: counted.normalize(),
@@ -808,16 +825,22 @@ pub fn veeam_cost(points: Decimal, cost: &Cost, r: Rounding) -> Result<VeeamCost
 /// # Errors
 /// [`Overflow`] for amounts beyond an exact decimal.
 pub fn cost_share(points: Decimal, cost: &Cost, r: Rounding) -> Result<Money, Overflow> {
-    Ok(round(
-        points.checked_mul(cost.per_point.0).ok_or(Overflow)?,
+    round(
+        Exact::product(points, cost.per_point.0),
         r,
-    ))
+        "a tenant's share of the cost (points × [cost] per_point)",
+    )
 }
 
-/// Adds `days` to a calendar date.
+/// The last year an invoice date can have (dates are written with four digits).
+pub const LAST_YEAR: i32 = 9999;
+
+/// Adds `days` to a calendar date; `None` when the result is not in the years 0 to
+/// [`LAST_YEAR`].
 #[must_use]
-pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> (i32, u32, u32) {
-    civil_from_days(days_from_civil(year, month, day) + days)
+pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> Option<(i32, u32, u32)> {
+    let (y, m, d) = civil_from_days(days_from_civil(year, month, day).checked_add(days)?)?;
+    (0..=LAST_YEAR).contains(&y).then_some((y, m, d))
 }
 
 /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
@@ -832,7 +855,7 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
+fn civil_from_days(z: i64) -> Option<(i32, u32, u32)> {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -843,17 +866,17 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = y + i64::from(m <= 2);
-    (
-        i32::try_from(y).unwrap_or(i32::MAX),
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
-    )
+    Some((
+        i32::try_from(y).ok()?,
+        u32::try_from(m).ok()?,
+        u32::try_from(d).ok()?,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::billing::money::tests::{EVEN, UP, d};
+    use crate::billing::money::tests::{EVEN, UP, d, money};
     use crate::billing::rates::Amount;
 
     fn show(t: &Totals) -> [String; 5] {
@@ -869,44 +892,44 @@ mod tests {
     #[test]
     fn vspc_worked_example() {
         // Gross 400, discount 15 % = 60 → 340, tax 10 % = 34 → 374.00.
-        let t = totals(round(d("400"), UP), None, d("15"), d("10"), UP).unwrap();
+        let t = totals(money("400", UP), None, d("15"), d("10"), UP).unwrap();
         assert_eq!(show(&t), ["400.00", "60.00", "340.00", "34.00", "374.00"]);
         assert_eq!(t.minimum_top_up, None);
     }
 
     #[test]
     fn zero_and_full_discount() {
-        let t = totals(round(d("123.45"), UP), None, d("0"), d("19"), UP).unwrap();
+        let t = totals(money("123.45", UP), None, d("0"), d("19"), UP).unwrap();
         // 123.45 × 19 % = 23.4555 → 23.46
         assert_eq!(show(&t), ["123.45", "0.00", "123.45", "23.46", "146.91"]);
-        let t = totals(round(d("123.45"), UP), None, d("100"), d("19"), UP).unwrap();
+        let t = totals(money("123.45", UP), None, d("100"), d("19"), UP).unwrap();
         assert_eq!(show(&t), ["123.45", "123.45", "0.00", "0.00", "0.00"]);
     }
 
     #[test]
     fn discount_and_tax_halves_follow_the_mode() {
         // 10.10 × 5 % = 0.505: half-up 0.51, half-even 0.50.
-        let up = totals(round(d("10.10"), UP), None, d("5"), d("0"), UP).unwrap();
+        let up = totals(money("10.10", UP), None, d("5"), d("0"), UP).unwrap();
         assert_eq!(show(&up), ["10.10", "0.51", "9.59", "0.00", "9.59"]);
-        let even = totals(round(d("10.10"), EVEN), None, d("5"), d("0"), EVEN).unwrap();
+        let even = totals(money("10.10", EVEN), None, d("5"), d("0"), EVEN).unwrap();
         assert_eq!(show(&even), ["10.10", "0.50", "9.60", "0.00", "9.60"]);
         // Tax on 0.50 at 1 % = 0.005: half-up 0.01, half-even 0.00.
-        let up = totals(round(d("0.50"), UP), None, d("0"), d("1"), UP).unwrap();
+        let up = totals(money("0.50", UP), None, d("0"), d("1"), UP).unwrap();
         assert_eq!(show(&up), ["0.50", "0.00", "0.50", "0.01", "0.51"]);
-        let even = totals(round(d("0.50"), EVEN), None, d("0"), d("1"), EVEN).unwrap();
+        let even = totals(money("0.50", EVEN), None, d("0"), d("1"), EVEN).unwrap();
         assert_eq!(show(&even), ["0.50", "0.00", "0.50", "0.00", "0.50"]);
     }
 
     #[test]
     fn minimum_tops_up_before_discount() {
         // Lines 62.50 below a minimum of 100: top-up 37.50, then 10 % off and 20 % tax.
-        let t = totals(round(d("62.50"), UP), Some(d("100")), d("10"), d("20"), UP).unwrap();
+        let t = totals(money("62.50", UP), Some(d("100")), d("10"), d("20"), UP).unwrap();
         assert_eq!(t.minimum_top_up.unwrap().to_string(), "37.50");
         assert_eq!(show(&t), ["100.00", "10.00", "90.00", "18.00", "108.00"]);
         // At or above the minimum: no top-up.
-        let t = totals(round(d("100"), UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
+        let t = totals(money("100", UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
         assert_eq!(t.minimum_top_up, None);
-        let t = totals(round(d("100.01"), UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
+        let t = totals(money("100.01", UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
         assert_eq!(t.minimum_top_up, None);
     }
 
@@ -954,12 +977,18 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(add_days(2026, 11, 1, 30), (2026, 12, 1));
-        assert_eq!(add_days(2020, 2, 28, 1), (2020, 2, 29));
-        assert_eq!(add_days(2021, 2, 28, 1), (2021, 3, 1));
-        assert_eq!(add_days(2026, 12, 31, 1), (2027, 1, 1));
-        assert_eq!(add_days(2000, 3, 1, -1), (2000, 2, 29));
-        assert_eq!(add_days(1970, 1, 1, 0), (1970, 1, 1));
+        assert_eq!(add_days(2026, 11, 1, 30), Some((2026, 12, 1)));
+        assert_eq!(add_days(2020, 2, 28, 1), Some((2020, 2, 29)));
+        assert_eq!(add_days(2021, 2, 28, 1), Some((2021, 3, 1)));
+        assert_eq!(add_days(2026, 12, 31, 1), Some((2027, 1, 1)));
+        assert_eq!(add_days(2000, 3, 1, -1), Some((2000, 2, 29)));
+        assert_eq!(add_days(1970, 1, 1, 0), Some((1970, 1, 1)));
+        // Four-digit years only: 4,000,000,000 days from 2026 was the year 10953654.
+        assert_eq!(add_days(9999, 12, 1, 30), Some((9999, 12, 31)));
+        assert_eq!(add_days(9999, 12, 31, 1), None);
+        assert_eq!(add_days(2026, 11, 1, 4_000_000_000), None);
+        assert_eq!(add_days(2026, 11, 1, i64::MAX), None);
+        assert_eq!(add_days(0, 1, 1, -1), None);
     }
 
     #[test]

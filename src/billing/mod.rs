@@ -282,9 +282,18 @@ pub struct Billing {
     pub summary: Summary,
 }
 
-/// One report billed, before numbering.
+/// One report billed, before numbering: its invoices and its summary (whose tenant rows
+/// get their invoice numbers when the invoices are numbered).
 #[derive(Debug)]
 struct ReportBill {
+    report: ReportRef,
+    invoices: Vec<Invoice>,
+    summary: ReportSummary,
+}
+
+/// The tenants of one report sorted by outcome, before the report's summary is made.
+#[derive(Debug)]
+struct Billed {
     report: ReportRef,
     invoices: Vec<Invoice>,
     no_usage: Vec<OrgPoints>,
@@ -292,7 +301,6 @@ struct ReportBill {
     appendices: Vec<AppendixRow>,
     report_total: Decimal,
     from_summary: bool,
-    warnings: Vec<String>,
 }
 
 /// What one file gives: its reports billed (not yet numbered), refused and skipped.
@@ -309,8 +317,15 @@ pub struct FileBill {
 ///
 /// Files and the tenants of each report are processed in parallel (on the current rayon
 /// pool); the result does not depend on the number of threads.
-#[must_use]
-pub fn bill(inputs: &[FileInput<'_>], card: &RateCard, opts: &BillOptions) -> Billing {
+///
+/// # Errors
+/// A total over every billed report that cannot be computed exactly (see
+/// [`Ledger::finish`]); a report whose own figures overflow is refused instead.
+pub fn bill(
+    inputs: &[FileInput<'_>],
+    card: &RateCard,
+    opts: &BillOptions,
+) -> Result<Billing, BillError> {
     let biller = Biller::new(card, opts);
     let files: Vec<FileBill> = inputs.par_iter().map(|i| biller.file(i)).collect();
     let mut ledger = Ledger::new(card);
@@ -321,10 +336,10 @@ pub fn bill(inputs: &[FileInput<'_>], card: &RateCard, opts: &BillOptions) -> Bi
     while let Some(p) = ledger.next_period() {
         invoices.extend(ledger.take_period(p));
     }
-    Billing {
+    Ok(Billing {
         invoices,
-        summary: ledger.finish(),
-    }
+        summary: ledger.finish()?,
+    })
 }
 
 /// Billing one file at a time: [`Biller::file`] for each file (in parallel, dropping each
@@ -396,16 +411,26 @@ pub struct Ledger<'a> {
 /// Where a report is in the input: (file, report billed in the file).
 type Place = (usize, usize);
 
-/// Totals accumulated over the invoices of taken periods, in number order.
+/// Totals accumulated over the invoices of taken periods, in number order; `None` once a
+/// total cannot be computed exactly ([`Ledger::finish`] then refuses the run).
 #[derive(Debug)]
 struct Running {
     invoices: usize,
-    points: Decimal,
+    points: Option<Decimal>,
     subtotal: Option<Money>,
     discount: Option<Money>,
     revenue: Option<Money>,
     tax: Option<Money>,
     total: Option<Money>,
+}
+
+/// A run-wide total that overflowed: the run is refused.
+fn run_total<T>(v: Option<T>, what: &str) -> Result<T, BillError> {
+    v.ok_or_else(|| {
+        BillError::Overflow(format!(
+            "amount-overflow: the run's {what}, over every billed report, cannot be computed exactly (it needs more than the 28 significant digits of an exact decimal); bill fewer reports at once"
+        ))
+    })
 }
 
 impl<'a> Ledger<'a> {
@@ -423,7 +448,7 @@ impl<'a> Ledger<'a> {
             seen: BTreeSet::new(),
             totals: Running {
                 invoices: 0,
-                points: Decimal::ZERO,
+                points: Some(Decimal::ZERO),
                 subtotal: zero,
                 discount: zero,
                 revenue: zero,
@@ -467,20 +492,25 @@ impl<'a> Ledger<'a> {
         let kept = refuse_duplicates(&mut bills, &mut self.duplicates);
         places = kept.into_iter().map(|i| places[i]).collect();
         number_invoices(&mut bills, self.card);
-        for b in &bills {
-            self.seen.extend(organizations(b));
+        let mut invoices = Vec::new();
+        for (place, mut b) in places.into_iter().zip(bills) {
+            self.seen.extend(organizations(&b.summary));
+            for (row, i) in b.summary.tenants.iter_mut().zip(&b.invoices) {
+                row.invoice_number.clone_from(&i.number);
+            }
+            b.summary
+                .tenants
+                .sort_by(|x, y| x.invoice_number.cmp(&y.invoice_number));
+            self.reports.push((place, b.summary));
+            invoices.extend(b.invoices);
         }
-        self.reports.extend(
-            places
-                .into_iter()
-                .zip(bills.iter().map(|b| summarize(b, self.card))),
-        );
-        let mut invoices: Vec<Invoice> = bills.into_iter().flat_map(|b| b.invoices).collect();
         invoices.sort_by_cached_key(numbering_key);
         let t = &mut self.totals;
         for i in &invoices {
             t.invoices += 1;
-            t.points = t.points.saturating_add(i.points);
+            t.points = t
+                .points
+                .and_then(|a| money::add(a, i.points, "points").ok());
             for (acc, v) in [
                 (&mut t.subtotal, i.subtotal),
                 (&mut t.discount, i.discount),
@@ -496,8 +526,12 @@ impl<'a> Ledger<'a> {
 
     /// The provider's summary of everything taken. Periods still open are left out: take
     /// them all first.
-    #[must_use]
-    pub fn finish(mut self) -> Summary {
+    ///
+    /// # Errors
+    /// A total over every billed report (points, subtotal, discount, revenue, tax, total,
+    /// cost, margin) that cannot be computed exactly: the whole run is refused
+    /// (`amount-overflow`), since its summary would be wrong.
+    pub fn finish(mut self) -> Result<Summary, BillError> {
         let card = self.card;
         self.reports.sort_by_key(|(at, _)| *at);
         let reports: Vec<ReportSummary> = self.reports.into_iter().map(|(_, r)| r).collect();
@@ -514,26 +548,37 @@ impl<'a> Ledger<'a> {
             .collect();
         let r = card.rounding();
         let t = self.totals;
-        let revenue = t.revenue.unwrap_or_default();
-        let cost = money::sum(
-            r,
-            reports
-                .iter()
-                .filter_map(|s| s.cost.as_ref().map(|c| c.amount)),
-        );
-        let cost = if card.cost.is_some() { cost } else { None };
+        let revenue = run_total(t.revenue, "revenue")?;
+        let cost = match card.cost {
+            Some(_) => Some(run_total(
+                money::sum(
+                    r,
+                    reports
+                        .iter()
+                        .filter_map(|s| s.cost.as_ref().map(|c| c.amount)),
+                    "cost owed to Veeam",
+                )
+                .ok(),
+                "cost owed to Veeam",
+            )?),
+            None => None,
+        };
+        let margin = match cost {
+            Some(c) => Some(run_total(revenue.checked_sub(c), "margin")?),
+            None => None,
+        };
         let totals = SummaryTotals {
             invoices: t.invoices,
-            points: t.points.normalize(),
-            subtotal: t.subtotal.unwrap_or_default(),
-            discount: t.discount.unwrap_or_default(),
+            points: run_total(t.points, "points")?.normalize(),
+            subtotal: run_total(t.subtotal, "subtotal")?,
+            discount: run_total(t.discount, "discount")?,
             revenue,
-            tax: t.tax.unwrap_or_default(),
-            total: t.total.unwrap_or_default(),
-            margin: cost.and_then(|c| revenue.checked_sub(c)),
+            tax: run_total(t.tax, "tax")?,
+            total: run_total(t.total, "invoice total")?,
+            margin,
             cost,
         };
-        Summary {
+        Ok(Summary {
             currency: card.currency.clone(),
             rounding: card.rounding.as_str(),
             reports,
@@ -541,7 +586,7 @@ impl<'a> Ledger<'a> {
             refused,
             skipped,
             unmatched_tenants,
-        }
+        })
     }
 }
 
@@ -598,21 +643,13 @@ fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) ->
     let mut drop = BTreeSet::new();
     for idx in groups.values().filter(|v| v.len() > 1) {
         for &i in idx {
-            let others: Vec<String> = idx
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| bills[j].report.describe())
-                .collect();
             let b = &bills[i];
             refused.push(Refusal {
                 file: b.report.file.clone(),
                 report: Some(b.report.clone()),
                 reasons: vec![Reason {
                     code: "duplicate-report",
-                    message: format!(
-                        "the same owner and period as {}: billing both would invoice every tenant twice; pass only one of them",
-                        others.join(", ")
-                    ),
+                    message: duplicate_message(bills, idx, i),
                     findings: Vec::new(),
                 }],
             });
@@ -629,12 +666,41 @@ fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) ->
     kept
 }
 
+/// Reports named in a `duplicate-report` refusal; the others are counted, so that the
+/// refusals of N copies stay linear in N.
+const DUPLICATES_NAMED: usize = 3;
+
+/// Why report `i` of the copies `idx` (positions in `bills`) is refused: the first few
+/// other copies by name, and how many more there are.
+fn duplicate_message(bills: &[ReportBill], idx: &[usize], i: usize) -> String {
+    let mut named: Vec<String> = idx
+        .iter()
+        .filter(|&&j| j != i)
+        .take(DUPLICATES_NAMED)
+        .map(|&j| bills[j].report.describe())
+        .collect();
+    let more = idx.len() - 1 - named.len();
+    if more > 0 {
+        named.push(format!("and {more} more"));
+    }
+    let copies = idx.len();
+    let consequence = if copies == 2 {
+        "billing both would invoice every tenant twice".to_owned()
+    } else {
+        format!("billing all {copies} would invoice every tenant {copies} times")
+    };
+    format!(
+        "the same owner and period as {}: {consequence}; pass only one of them",
+        named.join(", ")
+    )
+}
+
 /// Lower-case UIDs of every organization of a billed report (to tell which rate card
 /// tenants matched nothing).
-fn organizations(b: &ReportBill) -> impl Iterator<Item = String> + '_ {
-    b.invoices
+fn organizations(b: &ReportSummary) -> impl Iterator<Item = String> + '_ {
+    b.tenants
         .iter()
-        .map(|i| i.customer.uid.as_str())
+        .map(|i| i.uid.as_str())
         .chain(b.no_usage.iter().map(|o| o.uid.as_str()))
         .chain(b.provider_own.iter().map(|o| o.uid.as_str()))
         .chain(
@@ -752,7 +818,7 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
         };
         match bill_report(report, rref.clone(), period, ctx) {
             Ok(mut b) => {
-                b.warnings = warnings;
+                b.summary.warnings = warnings;
                 out.bills.push(b);
             }
             Err(e) => out.refused.push(Refusal {
@@ -888,11 +954,27 @@ fn tenants<'r>(
     map
 }
 
+/// The exact sum of `values`; [`BillError::Overflow`] naming `what` of the report.
+fn points_sum(
+    values: impl IntoIterator<Item = Decimal>,
+    what: &'static str,
+) -> Result<Decimal, BillError> {
+    values
+        .into_iter()
+        .try_fold(Decimal::ZERO, |a, v| money::add(a, v, what))
+        .map_err(report_overflow)
+}
+
+/// A figure of a report that cannot be computed exactly: the report is refused.
+fn report_overflow(e: money::Overflow) -> BillError {
+    BillError::Overflow(format!(
+        "in the provider's summary of the report, {e}; check the rate card's prices and [cost], and the report's points"
+    ))
+}
+
 fn usage_points(t: &TenantUsage<'_>) -> Result<Decimal, BillError> {
     Ok(match usage_items(t)? {
-        Some(items) => items
-            .iter()
-            .fold(Decimal::ZERO, |a, i| a.saturating_add(i.points)),
+        Some(items) => points_sum(items.iter().map(|i| i.points), "sum of a tenant's points")?,
         None => t.org.map_or(Decimal::ZERO, |o| o.used_points),
     }
     .normalize())
@@ -913,21 +995,33 @@ fn bill_report(
     let (card, opts) = (ctx.card, ctx.opts);
     // Default issue date: the report's generation date (VSPC builds it on the 1st of the
     // next month); the 1st of the next month when that date is unusable.
-    let issue = opts.issue_date.unwrap_or_else(|| {
+    let issue = match opts.issue_date.or_else(|| {
         r.parameters()
             .and_then(|p| p.generation_date.parts.clamped_to_month())
-            .map_or_else(
-                || {
-                    if period.month >= 12 {
-                        (period.year.saturating_add(1), 1, 1)
-                    } else {
-                        (period.year, period.month + 1, 1)
-                    }
-                },
-                |d| (d.year, d.month, d.day),
-            )
-    });
-    let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days));
+            .map(|d| (d.year, d.month, d.day))
+    }) {
+        Some(d) => d,
+        None if period.month < 12 => (period.year, period.month + 1, 1),
+        None if period.year < invoice::LAST_YEAR => (period.year + 1, 1, 1),
+        None => {
+            return Err(BillError::Date(format!(
+                "the report's period {period} has no next month to issue its invoices in (dates end with {}); pass --issue-date",
+                invoice::LAST_YEAR
+            )));
+        }
+    };
+    let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days)).ok_or_else(
+        || {
+            BillError::Date(format!(
+                "the due date, {:04}-{:02}-{:02} + {} days, is after {}-12-31",
+                issue.0,
+                issue.1,
+                issue.2,
+                card.due_days,
+                invoice::LAST_YEAR
+            ))
+        },
+    )?;
     let header = InvoiceHeader {
         report: &rref,
         period,
@@ -956,15 +1050,14 @@ fn bill_report(
             })
         })
         .collect();
-    let mut bill = ReportBill {
-        report: rref.clone(),
+    let mut bill = Billed {
+        report: rref,
         invoices: Vec::new(),
         no_usage: Vec::new(),
         provider_own: Vec::new(),
-        appendices: appendix_rows(r.appendix_list(), opts.include_appendices),
+        appendices: appendix_rows(r.appendix_list(), opts.include_appendices)?,
         report_total: Decimal::ZERO,
         from_summary: r.report_summary.is_some(),
-        warnings: Vec::new(),
     };
     for o in outcomes {
         match o? {
@@ -975,16 +1068,19 @@ fn bill_report(
     }
     bill.report_total = match &r.report_summary {
         Some(s) => s.total_points,
-        None => r
-            .organizations()
-            .iter()
-            .fold(Decimal::ZERO, |a, o| a.saturating_add(o.used_points)),
+        None => points_sum(
+            r.organizations().iter().map(|o| o.used_points),
+            "sum of organizationsUsage points",
+        )?,
     }
     .normalize();
-    Ok(bill)
+    summarize(bill, ctx.card)
 }
 
-fn appendix_rows(apps: &[LicenseReportAppendix], billed: bool) -> Vec<AppendixRow> {
+fn appendix_rows(
+    apps: &[LicenseReportAppendix],
+    billed: bool,
+) -> Result<Vec<AppendixRow>, BillError> {
     apps.iter()
         .map(|a| {
             let organizations: Vec<OrgPoints> = a
@@ -1000,44 +1096,56 @@ fn appendix_rows(apps: &[LicenseReportAppendix], billed: bool) -> Vec<AppendixRo
                     cost: None,
                 })
                 .collect();
-            AppendixRow {
+            let points = match &a.appendix_summary {
+                Some(s) => s.total_points,
+                None => points_sum(
+                    organizations.iter().map(|o| o.points),
+                    "sum of an appendix's organization points",
+                )?,
+            };
+            Ok(AppendixRow {
                 company: a
                     .license_company_name
                     .as_deref()
                     .map_or_else(String::new, clean_text),
-                points: a
-                    .appendix_summary
-                    .as_ref()
-                    .map_or_else(
-                        || {
-                            organizations
-                                .iter()
-                                .fold(Decimal::ZERO, |s, o| s.saturating_add(o.points))
-                        },
-                        |s| s.total_points,
-                    )
-                    .normalize(),
+                points: points.normalize(),
                 billed,
                 organizations,
-            }
+            })
         })
         .collect()
 }
 
-fn summarize(b: &ReportBill, card: &RateCard) -> ReportSummary {
+/// The provider's view of one report: tenant rows (numbered later), cost shares, the
+/// reconciliation of points and the report's totals.
+///
+/// # Errors
+/// A figure that cannot be computed exactly (a cost share, the cost owed to Veeam, a
+/// total or a margin): the report is refused rather than shown with a wrong number.
+fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillError> {
     let r = card.rounding();
-    let share = |points: Decimal| {
+    let share = |points: Decimal| -> Result<Option<Money>, BillError> {
         card.cost
             .as_ref()
-            .and_then(|c| cost_share(points, c, r).ok())
+            .map(|c| cost_share(points, c, r))
+            .transpose()
+            .map_err(report_overflow)
     };
-    let mut tenants: Vec<TenantRow> = b
+    let tenants = b
         .invoices
         .iter()
         .map(|i| {
-            let cost = share(i.points);
-            TenantRow {
-                invoice_number: i.number.clone(),
+            let cost = share(i.points)?;
+            let margin = cost
+                .map(|c| {
+                    i.net
+                        .checked_sub(c)
+                        .ok_or(money::Overflow("margin of a tenant"))
+                })
+                .transpose()
+                .map_err(report_overflow)?;
+            Ok(TenantRow {
+                invoice_number: String::new(),
                 uid: i.customer.uid.clone(),
                 name: i.customer.name.clone(),
                 points: i.points,
@@ -1046,69 +1154,94 @@ fn summarize(b: &ReportBill, card: &RateCard) -> ReportSummary {
                 revenue: i.net,
                 tax: i.tax,
                 total: i.total,
-                margin: cost.and_then(|c| i.net.checked_sub(c)),
                 cost,
-            }
+                margin,
+            })
         })
-        .collect();
-    tenants.sort_by(|a, b| a.invoice_number.cmp(&b.invoice_number));
-    let with_cost = |v: &[OrgPoints]| -> Vec<OrgPoints> {
-        v.iter()
-            .map(|o| OrgPoints {
-                cost: share(o.points),
-                ..o.clone()
+        .collect::<Result<Vec<TenantRow>, BillError>>()?;
+    let with_cost = |v: Vec<OrgPoints>| -> Result<Vec<OrgPoints>, BillError> {
+        v.into_iter()
+            .map(|o| {
+                Ok(OrgPoints {
+                    cost: share(o.points)?,
+                    ..o
+                })
             })
             .collect()
     };
-    let provider_own = with_cost(&b.provider_own);
-    let no_usage = with_cost(&b.no_usage);
-    let sum_points = |v: &[OrgPoints]| {
-        v.iter()
-            .fold(Decimal::ZERO, |a, o| a.saturating_add(o.points))
-    };
-    let billed = tenants
-        .iter()
-        .fold(Decimal::ZERO, |a, t| a.saturating_add(t.points));
-    let appendix_points = b
-        .appendices
-        .iter()
-        .fold(Decimal::ZERO, |a, x| a.saturating_add(x.points));
+    let provider_own = with_cost(b.provider_own)?;
+    let no_usage = with_cost(b.no_usage)?;
+    let points_of = |v: &[OrgPoints], what| points_sum(v.iter().map(|o| o.points), what);
+    let billed = points_sum(tenants.iter().map(|t| t.points), "sum of invoiced points")?;
+    let appendix_points = points_sum(
+        b.appendices.iter().map(|x| x.points),
+        "sum of appendix points",
+    )?;
     let appendices_billed = b.appendices.iter().any(|a| a.billed);
     let expected = if appendices_billed {
-        b.report_total.saturating_add(appendix_points)
+        money::add(b.report_total, appendix_points, "points to bill").map_err(report_overflow)?
     } else {
         b.report_total
     };
-    let own = sum_points(&provider_own);
-    let not_invoiced = sum_points(&no_usage);
-    let difference = expected - billed - own - not_invoiced;
-    let revenue = money::sum(r, tenants.iter().map(|t| t.revenue)).unwrap_or_default();
-    let invoiced = money::sum(r, tenants.iter().map(|t| t.total)).unwrap_or_default();
+    let own = points_of(&provider_own, "points of the provider's own organization")?;
+    let not_invoiced = points_of(&no_usage, "points of tenants without invoice")?;
+    let difference = [billed, own, not_invoiced]
+        .into_iter()
+        .try_fold(expected, |d, v| {
+            money::sub(d, v, "difference of points billed")
+        })
+        .map_err(report_overflow)?;
+    let revenue =
+        money::sum(r, tenants.iter().map(|t| t.revenue), "revenue").map_err(report_overflow)?;
+    let invoiced = money::sum(r, tenants.iter().map(|t| t.total), "sum of invoice totals")
+        .map_err(report_overflow)?;
     let cost = card
         .cost
         .as_ref()
-        .and_then(|c| veeam_cost(b.report_total, c, r).ok());
-    let allocated_cost = card.cost.as_ref().and_then(|_| {
-        money::sum(
-            r,
-            tenants
-                .iter()
-                .filter_map(|t| t.cost)
-                .chain(provider_own.iter().filter_map(|o| o.cost))
-                .chain(no_usage.iter().filter_map(|o| o.cost)),
-        )
-    });
+        .map(|c| veeam_cost(b.report_total, c, r))
+        .transpose()
+        .map_err(report_overflow)?;
+    let allocated_cost = card
+        .cost
+        .as_ref()
+        .map(|_| {
+            money::sum(
+                r,
+                tenants
+                    .iter()
+                    .filter_map(|t| t.cost)
+                    .chain(provider_own.iter().filter_map(|o| o.cost))
+                    .chain(no_usage.iter().filter_map(|o| o.cost)),
+                "cost allocated to tenants",
+            )
+        })
+        .transpose()
+        .map_err(report_overflow)?;
     let unallocated_cost = cost
         .as_ref()
         .zip(allocated_cost)
-        .and_then(|(c, a)| c.amount.checked_sub(a));
-    let margin = cost.as_ref().and_then(|c| revenue.checked_sub(c.amount));
-    ReportSummary {
+        .map(|(c, a)| {
+            c.amount
+                .checked_sub(a)
+                .ok_or(money::Overflow("cost no tenant carries"))
+        })
+        .transpose()
+        .map_err(report_overflow)?;
+    let margin = cost
+        .as_ref()
+        .map(|c| {
+            revenue
+                .checked_sub(c.amount)
+                .ok_or(money::Overflow("margin"))
+        })
+        .transpose()
+        .map_err(report_overflow)?;
+    let summary = ReportSummary {
         report: b.report.clone(),
         tenants,
         no_usage,
         provider_own,
-        appendices: b.appendices.clone(),
+        appendices: b.appendices,
         reconciliation: Reconciliation {
             report_total: b.report_total,
             from_summary: b.from_summary,
@@ -1127,6 +1260,11 @@ fn summarize(b: &ReportBill, card: &RateCard) -> ReportSummary {
         allocated_cost,
         unallocated_cost,
         margin,
-        warnings: b.warnings.clone(),
-    }
+        warnings: Vec::new(),
+    };
+    Ok(ReportBill {
+        report: b.report,
+        invoices: b.invoices,
+        summary,
+    })
 }

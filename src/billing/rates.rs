@@ -19,6 +19,7 @@
 use crate::billing::money::{Rounding, RoundingMode};
 use crate::enums::WorkloadType;
 use crate::locate::LineIndex;
+use iso_currency::Currency;
 use rust_decimal::Decimal;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{Error as _, Visitor};
@@ -29,10 +30,20 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::OnceLock;
 use toml::de::{DeTable, DeValue};
 
 /// The default invoice number pattern.
 pub const DEFAULT_INVOICE_NUMBER: &str = "{period}-{seq:04}";
+
+/// The longest due period, in days.
+pub const MAX_DUE_DAYS: u32 = 366;
+
+/// The longest invoice number pattern, in characters.
+const MAX_NUMBER_PATTERN: usize = 64;
+
+/// The most decimals of a currency.
+const MAX_DECIMALS: u32 = 4;
 
 /// A rate card, as written in its TOML file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -42,25 +53,28 @@ pub const DEFAULT_INVOICE_NUMBER: &str = "{period}-{seq:04}";
     description = "What a provider charges its tenants for the workloads in VSPC license usage reports, and what it pays Veeam. TOML; read by `vspc-billing invoice --rates FILE`."
 )]
 pub struct RateCard {
-    /// ISO 4217 currency code of every price and amount, e.g. `EUR`.
-    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
+    /// ISO 4217 currency code of every price and amount, e.g. `EUR`: a current code of a
+    /// currency (not a superseded one, nor gold, SDR or the testing code).
+    #[schemars(schema_with = "currency_schema")]
     pub currency: String,
-    /// Decimals of the currency's minor unit: every line amount, discount and tax is
-    /// rounded to this many places (2 for EUR and USD, 0 for JPY).
-    #[serde(default = "default_decimals")]
-    #[schemars(range(max = 4))]
-    pub decimals: u32,
+    /// Decimals of every line amount, discount and tax: each is rounded to this many
+    /// places. Default: the currency's minor unit in ISO 4217 (2 for EUR and USD, 0 for
+    /// JPY, 3 for BHD); at most 4.
+    #[serde(default)]
+    #[schemars(range(max = MAX_DECIMALS))]
+    pub decimals: Option<u32>,
     /// How halves are rounded: `half-up` (0.005 → 0.01) or `half-even` (0.005 → 0.00).
     pub rounding: RoundingMode,
-    /// Days from the issue date to the due date.
+    /// Days from the issue date to the due date, at most a year.
     #[serde(default = "default_due_days")]
-    #[schemars(range(max = 366))]
+    #[schemars(range(max = MAX_DUE_DAYS))]
     pub due_days: u32,
     /// Invoice number pattern. Placeholders: `{period}` (`2026-10`), `{year}`, `{month}`,
     /// `{seq}` or `{seq:0N}` (the invoice's rank within its period, zero-padded to N
     /// digits). Must name the period (`{period}`, or `{year}` and `{month}`) and `{seq}`;
-    /// other characters: letters, digits, `-`, `_`, `.`.
+    /// other characters: letters, digits, `-`, `_`, `.`; at most 64 characters.
     #[serde(default = "default_invoice_number")]
+    #[schemars(length(max = MAX_NUMBER_PATTERN))]
     pub invoice_number: String,
     /// The provider: who sends the invoices.
     pub provider: Party,
@@ -82,9 +96,6 @@ pub struct RateCard {
     pub cost: Option<Cost>,
 }
 
-const fn default_decimals() -> u32 {
-    2
-}
 const fn default_due_days() -> u32 {
     30
 }
@@ -244,6 +255,89 @@ pub struct Cost {
     pub round_up_points: bool,
 }
 
+/// The ISO 4217 currencies a card can bill in, from the table of the `iso_currency` crate
+/// (ISO 4217 as published, via Wikipedia's list): every current code of a currency with
+/// minor units. Superseded codes (HRK, now EUR) and the codes of no currency (XAU gold,
+/// XDR, XTS for testing) are left out. In the order of their codes.
+fn billing_currencies() -> &'static [Currency] {
+    static CELL: OnceLock<Vec<Currency>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        // The crate has no list of its codes without an extra dependency: try every
+        // three-letter code (17,576 look-ups, once).
+        let letters = b'A'..=b'Z';
+        letters
+            .clone()
+            .flat_map(|a| letters.clone().map(move |b| [a, b]))
+            .flat_map(|ab| letters.clone().map(move |c| [ab[0], ab[1], c]))
+            .filter_map(|code| Currency::from_code(std::str::from_utf8(&code).ok()?))
+            .filter(|c| billable(*c))
+            .collect()
+    })
+}
+
+fn billable(c: Currency) -> bool {
+    c.exponent().is_some() && !c.is_special() && c.is_superseded().is_none()
+}
+
+/// The currency of `code` and its minor unit (decimals), when a card can bill in it.
+///
+/// # Errors
+/// Why not: not an ISO 4217 code (with the code probably meant, when one is near),
+/// superseded, or not a currency.
+pub fn currency_decimals(code: &str) -> Result<u32, String> {
+    if let Some(c) = Currency::from_code(code) {
+        if let Some(new) = c.is_superseded() {
+            return Err(format!(
+                "{code} ({}) is no longer an ISO 4217 currency: it was replaced by {}; bill in {}",
+                c.name(),
+                new.code(),
+                new.code()
+            ));
+        }
+        if let Some(e) = c.exponent().filter(|_| billable(c)) {
+            return Ok(u32::from(e));
+        }
+        return Err(format!(
+            "{code} ({}) is an ISO 4217 code, but not of a currency to bill in",
+            c.name()
+        ));
+    }
+    let all = billing_currencies();
+    let upper = code.trim().to_ascii_uppercase();
+    let near: Vec<&str> = if let Some(c) = all.iter().find(|c| c.code() == upper) {
+        vec![c.code()]
+    } else if let Some(c) = all
+        .iter()
+        .find(|c| c.name().eq_ignore_ascii_case(code.trim()))
+    {
+        vec![c.code()]
+    } else {
+        // One letter off (EUE for EUR), at most three.
+        all.iter()
+            .map(|c| c.code())
+            .filter(|k| {
+                upper.len() == 3
+                    && k.bytes().zip(upper.bytes()).filter(|(a, b)| a != b).count() == 1
+            })
+            .take(3)
+            .collect()
+    };
+    let hint = if near.is_empty() {
+        " (three capital letters, e.g. EUR, USD, JPY)".to_owned()
+    } else {
+        format!("; did you mean {}?", near.join(" or "))
+    };
+    Err(format!("\"{code}\" is not an ISO 4217 currency code{hint}"))
+}
+
+fn currency_schema(_: &mut SchemaGenerator) -> Schema {
+    let codes: Vec<&str> = billing_currencies().iter().map(|c| c.code()).collect();
+    json_schema!({
+        "type": "string",
+        "enum": codes,
+    })
+}
+
 fn workloads_schema(g: &mut SchemaGenerator) -> Schema {
     let price = g.subschema_for::<WorkloadPrice>();
     json_schema!({
@@ -293,17 +387,18 @@ impl Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
-        let t = v.trim();
-        let ok = !t.is_empty()
-            && t.bytes()
-                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-            && t.matches('.').count() <= 1;
+        // What DECIMAL_STRING_PATTERN accepts: digits, optionally `.` and digits.
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let ok = match v.split_once('.') {
+            Some((int, frac)) => digits(int) && digits(frac),
+            None => digits(v),
+        };
         if !ok {
             return Err(E::custom(format!(
-                "\"{v}\" is not a decimal number (write digits and at most one `.`)"
+                "\"{v}\" is not a decimal number (write digits, optionally a `.` and more digits, e.g. \"0.0125\")"
             )));
         }
-        Decimal::from_str_exact(t).map_err(|_| {
+        Decimal::from_str_exact(v).map_err(|_| {
             E::custom(format!(
                 "\"{v}\" cannot be held exactly (at most 28 significant digits)"
             ))
@@ -345,7 +440,11 @@ impl Serialize for Percent {
     }
 }
 
-const DECIMAL_STRING_PATTERN: &str = r"^\s*[0-9]+(\.[0-9]+)?\s*$";
+/// A decimal in a string: what [`DecimalVisitor::visit_str`] accepts.
+const DECIMAL_STRING_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?$";
+
+/// A percentage from 0 to 100 in a string (leading zeros allowed, as the number reads).
+const PERCENT_STRING_PATTERN: &str = r"^0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$";
 
 impl JsonSchema for Amount {
     fn schema_name() -> Cow<'static, str> {
@@ -353,7 +452,7 @@ impl JsonSchema for Amount {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A non-negative exact decimal: a number, or a string of digits for more digits than a TOML float holds.",
+            "description": "A non-negative exact decimal: a number, or a string of digits for more digits than a TOML float holds (at most 28 significant digits).",
             "anyOf": [
                 { "type": "number", "minimum": 0 },
                 { "type": "string", "pattern": DECIMAL_STRING_PATTERN }
@@ -368,10 +467,10 @@ impl JsonSchema for Percent {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A percentage from 0 to 100: a number, or a string of digits.",
+            "description": "A percentage from 0 to 100: a number, or a string of digits (at most 28 significant digits).",
             "anyOf": [
                 { "type": "number", "minimum": 0, "maximum": 100 },
-                { "type": "string", "pattern": DECIMAL_STRING_PATTERN }
+                { "type": "string", "pattern": PERCENT_STRING_PATTERN }
             ]
         })
     }
@@ -691,8 +790,10 @@ pub fn parse_number_pattern(pattern: &str) -> Result<Vec<NumberPart>, String> {
                 .into(),
         );
     }
-    if pattern.len() > 64 {
-        return Err("the pattern is longer than 64 characters".into());
+    if pattern.chars().count() > MAX_NUMBER_PATTERN {
+        return Err(format!(
+            "the pattern is longer than {MAX_NUMBER_PATTERN} characters"
+        ));
     }
     Ok(parts)
 }
@@ -714,11 +815,20 @@ pub fn render_number(parts: &[NumberPart], year: i32, month: u32, seq: usize) ->
 }
 
 impl RateCard {
+    /// Decimals of every amount: `decimals` when the card gives it, else the currency's
+    /// minor unit (2 for a currency the card check refuses).
+    #[must_use]
+    pub fn decimals(&self) -> u32 {
+        self.decimals
+            .or_else(|| currency_decimals(&self.currency).ok())
+            .unwrap_or(2)
+    }
+
     /// The precision and rounding of every amount.
     #[must_use]
-    pub const fn rounding(&self) -> Rounding {
+    pub fn rounding(&self) -> Rounding {
         Rounding {
-            decimals: self.decimals,
+            decimals: self.decimals(),
             mode: self.rounding,
         }
     }
@@ -840,21 +950,24 @@ impl RateCard {
 
     fn check_into(&self, p: &mut Problems<'_>) {
         let key = |k: &str| vec![Seg::Key(k.to_owned())];
-        if !(self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase())) {
-            p.push(
-                &key("currency"),
-                false,
-                format!(
-                    "\"{}\" is not an ISO 4217 code (three capital letters, e.g. EUR)",
-                    self.currency
-                ),
-            );
+        if let Err(e) = currency_decimals(&self.currency) {
+            p.push(&key("currency"), false, e);
         }
-        if self.decimals > 4 {
+        if self.decimals.is_some_and(|d| d > MAX_DECIMALS) {
             p.push(
                 &key("decimals"),
                 false,
-                "at most 4 decimals (no currency has more)",
+                format!("at most {MAX_DECIMALS} decimals (no currency has more)"),
+            );
+        }
+        if self.due_days > MAX_DUE_DAYS {
+            p.push(
+                &key("due_days"),
+                false,
+                format!(
+                    "{} days is more than a year: at most {MAX_DUE_DAYS}",
+                    self.due_days
+                ),
             );
         }
         if let Err(e) = parse_number_pattern(&self.invoice_number) {
@@ -905,13 +1018,14 @@ impl RateCard {
     }
 
     fn check_money(&self, m: Amount, path: &[Seg], p: &mut Problems<'_>) {
-        if m.0.normalize().scale() > self.decimals {
+        if m.0.normalize().scale() > self.decimals() {
             p.push(
                 path,
                 false,
                 format!(
                     "{} has more decimals than the currency's {} (an amount of money, not a price)",
-                    m.0, self.decimals
+                    m.0,
+                    self.decimals()
                 ),
             );
         }
@@ -1068,7 +1182,7 @@ per_point = 1.25
     #[test]
     fn minimal_card_has_defaults() {
         let c = RateCard::parse("r.toml", MINIMAL).unwrap();
-        assert_eq!(c.decimals, 2);
+        assert_eq!(c.decimals(), 2);
         assert_eq!(c.due_days, 30);
         assert_eq!(c.invoice_number, "{period}-{seq:04}");
         assert_eq!(c.default.per_point.0.to_string(), "1.25");
@@ -1256,5 +1370,98 @@ per_unit = 3
         );
         assert_eq!(card_price.edition_price(None), Some(Decimal::from(4)));
         assert!(c.workload_price(None, &WorkloadType::VbrCloudVm).is_none());
+    }
+
+    #[test]
+    fn due_days_are_at_most_a_year() {
+        let e = errors(&MINIMAL.replace("rounding", "due_days = 4000000000\nrounding"));
+        assert_eq!(
+            e,
+            ["r.toml:3:12: due_days: 4000000000 days is more than a year: at most 366"]
+        );
+        let ok = MINIMAL.replace("rounding", "due_days = 366\nrounding");
+        assert_eq!(RateCard::parse("r.toml", &ok).unwrap().due_days, 366);
+    }
+
+    #[test]
+    fn decimal_strings_are_digits_and_one_point() {
+        for bad in [".5", "5.", " 5", "-1", "1e3", "+1", ""] {
+            let e = errors(&MINIMAL.replace("per_point = 1.25", &format!("per_point = \"{bad}\"")));
+            assert!(e[0].contains("is not a decimal number"), "{bad}: {e:?}");
+        }
+        let e = errors(&MINIMAL.replace(
+            "per_point = 1.25",
+            "per_point = 1\ndiscount_percent = \"100.5\"",
+        ));
+        assert!(e[0].contains("100.5 is not a percentage"), "{e:?}");
+    }
+
+    #[test]
+    fn the_currency_is_an_iso_4217_code_and_gives_the_decimals() {
+        let card = |currency: &str, extra: &str| {
+            MINIMAL.replace(
+                "currency = \"EUR\"",
+                &format!("currency = \"{currency}\"{extra}"),
+            )
+        };
+        for (code, decimals) in [("EUR", 2), ("USD", 2), ("JPY", 0), ("BHD", 3), ("CLF", 4)] {
+            let c = RateCard::parse("r.toml", &card(code, "")).unwrap();
+            assert_eq!(
+                (c.decimals(), c.rounding().decimals),
+                (decimals, decimals),
+                "{code}"
+            );
+        }
+        // An explicit number of decimals wins, up to 4.
+        let c = RateCard::parse("r.toml", &card("JPY", "\ndecimals = 2")).unwrap();
+        assert_eq!(c.decimals(), 2);
+        let e = errors(&card("EUR", "\ndecimals = 5"));
+        assert_eq!(
+            e,
+            ["r.toml:3:12: decimals: at most 4 decimals (no currency has more)"]
+        );
+        // A minimum in yen has no decimals.
+        let e =
+            errors(&card("JPY", "").replace("per_point = 1.25", "per_point = 1\nminimum = 100.5"));
+        assert!(
+            e[0].contains("100.5 has more decimals than the currency's 0"),
+            "{e:?}"
+        );
+        for (code, message) in [
+            (
+                "ABC",
+                "\"ABC\" is not an ISO 4217 currency code (three capital letters, e.g. EUR, USD, JPY)",
+            ),
+            (
+                "eur",
+                "\"eur\" is not an ISO 4217 currency code; did you mean EUR?",
+            ),
+            (
+                "Euro",
+                "\"Euro\" is not an ISO 4217 currency code; did you mean EUR?",
+            ),
+            (
+                "EUE",
+                "\"EUE\" is not an ISO 4217 currency code; did you mean EUR?",
+            ),
+            (
+                "HRK",
+                "HRK (Croatian kuna) is no longer an ISO 4217 currency: it was replaced by EUR; bill in EUR",
+            ),
+            (
+                "XAU",
+                "XAU (Gold (one troy ounce)) is an ISO 4217 code, but not of a currency to bill in",
+            ),
+            (
+                "XTS",
+                "XTS (Code reserved for testing) is an ISO 4217 code, but not of a currency to bill in",
+            ),
+        ] {
+            assert_eq!(
+                errors(&card(code, "")),
+                [format!("r.toml:2:12: currency: {message}")],
+                "{code}"
+            );
+        }
     }
 }

@@ -377,7 +377,7 @@ impl Job<'_> {
             }
         }
         progress.finish();
-        let summary = ledger.finish();
+        let summary = ledger.finish().map_err(|e| e.to_string())?;
         self.close_streams(streams, &summary)?;
         Ok((summary, io_error))
     }
