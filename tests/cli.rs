@@ -452,3 +452,38 @@ fn invoice_gates_on_the_audit_options() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("did you mean points-mismatch?"), "{err}");
 }
+
+/// A rate card error names the key path and shows the line, with a caret at the place.
+#[test]
+fn rate_card_errors_show_the_key_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = dir.path().join("rates.toml");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/rates.toml"),
+    )
+    .unwrap()
+    .replace("per_point = 1.10", "per_piont = 1.10");
+    std::fs::write(&card, text).unwrap();
+    let out = bin()
+        .args([
+            "invoice",
+            "samples/reports-api-3.6-approved.json",
+            "--rates",
+        ])
+        .arg(&card)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(":35:1: default.per_piont: unknown field `per_piont`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("did you mean `per_point`?\n   |\n35 | per_piont = 1.10\n   | ^\n"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+}

@@ -835,42 +835,16 @@ pub fn cost_share(points: Decimal, cost: &Cost, r: Rounding) -> Result<Money, Ov
 /// The last year an invoice date can have (dates are written with four digits).
 pub const LAST_YEAR: i32 = 9999;
 
-/// Adds `days` to a calendar date; `None` when the result is not in the years 0 to
-/// [`LAST_YEAR`].
+/// Adds `days` to a calendar date (`chrono`, proleptic Gregorian); `None` when the date
+/// does not exist or the result is not in the years 0 to [`LAST_YEAR`].
 #[must_use]
 pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> Option<(i32, u32, u32)> {
-    let (y, m, d) = civil_from_days(days_from_civil(year, month, day).checked_add(days)?)?;
-    (0..=LAST_YEAR).contains(&y).then_some((y, m, d))
-}
-
-/// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
-fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> Option<(i32, u32, u32)> {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = y + i64::from(m <= 2);
-    Some((
-        i32::try_from(y).ok()?,
-        u32::try_from(m).ok()?,
-        u32::try_from(d).ok()?,
-    ))
+    use chrono::Datelike;
+    let date = chrono::NaiveDate::from_ymd_opt(year, month, day)?
+        .checked_add_signed(chrono::TimeDelta::try_days(days)?)?;
+    (0..=LAST_YEAR)
+        .contains(&date.year())
+        .then(|| (date.year(), date.month(), date.day()))
 }
 
 #[cfg(test)]

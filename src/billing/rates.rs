@@ -576,6 +576,59 @@ impl<'a> Problems<'a> {
     }
 }
 
+/// The key path of the deepest key or value whose text holds byte `offset` (a table's
+/// own span is its header only, so every table is searched).
+fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<Seg> {
+    fn search(value: &DeValue<'_>, offset: usize, path: &mut Vec<Seg>) -> bool {
+        let children: Vec<(Seg, &toml::Spanned<DeValue<'_>>, Option<Range<usize>>)> = match value {
+            DeValue::Table(t) => t
+                .iter()
+                .map(|(k, v)| (Seg::Key(k.get_ref().to_string()), v, Some(k.span())))
+                .collect(),
+            DeValue::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Seg::Index(i), v, None))
+                .collect(),
+            _ => return false,
+        };
+        for (seg, v, key) in children {
+            path.push(seg);
+            let here = key.is_some_and(|k| k.contains(&offset)) || v.span().contains(&offset);
+            if search(v.get_ref(), offset, path) || here {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = Vec::new();
+    for (k, v) in root.iter() {
+        path.push(Seg::Key(k.get_ref().to_string()));
+        if search(v.get_ref(), offset, &mut path)
+            || k.span().contains(&offset)
+            || v.span().contains(&offset)
+        {
+            return path;
+        }
+        path.pop();
+    }
+    path
+}
+
+/// A deserializer's message, with a "did you mean" for a misspelt key or value
+/// (`unknown field `per_piont`, expected one of `per_point`, ...`).
+fn with_suggestion(message: &str) -> String {
+    let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let (Some(first), true) = (names.first(), message.starts_with("unknown ")) else {
+        return message.to_owned();
+    };
+    match crate::text::did_you_mean(first, names[1..].iter().copied()).first() {
+        Some(near) => format!("{message}; did you mean `{near}`?"),
+        None => message.to_owned(),
+    }
+}
+
 /// Span of the value (or of the key, for `key_only`) at `path`; the deepest existing
 /// ancestor when the path does not exist (a missing key).
 fn span_of(root: &DeTable<'_>, path: &[Seg], key_only: bool) -> Option<Range<usize>> {
@@ -922,11 +975,9 @@ impl RateCard {
         let card = match toml::de::Deserializer::parse(text).and_then(Self::deserialize) {
             Ok(c) => c,
             Err(e) => {
-                p.at_offset(
-                    e.span().map(|s| s.start),
-                    String::new(),
-                    e.message().trim().to_owned(),
-                );
+                let at = e.span().map(|s| s.start);
+                let key = at.map_or_else(String::new, |o| key_text(&path_at(root_table, o)));
+                p.at_offset(at, key, with_suggestion(e.message().trim()));
                 return Err(p.out);
             }
         };
@@ -1231,9 +1282,25 @@ per_point = 1.25
         let e = errors(&MINIMAL.replace("per_point = 1.25", "per_point = 1.25\nper_unt = 2"));
         assert_eq!(e.len(), 1);
         assert!(
-            e[0].starts_with("r.toml:10:1: unknown field `per_unt`"),
+            e[0].starts_with("r.toml:10:1: default.per_unt: unknown field `per_unt`"),
             "{e:?}"
         );
+        // A near miss is named, with the key path, at any depth.
+        let e = errors(&MINIMAL.replace("per_point = 1.25", "per_piont = 1.25"));
+        assert!(
+            e[0].starts_with("r.toml:9:1: default.per_piont: unknown field `per_piont`"),
+            "{e:?}"
+        );
+        assert!(e[0].ends_with("did you mean `per_point`?"), "{e:?}");
+        let card = format!(
+            "{MINIMAL}\n[workloads.VBR_VM]\ngraduated = [{{ up_to = 2, per_unit = 1 }}, {{ per_unti = 2 }}]\n"
+        );
+        let e = errors(&card);
+        assert!(
+            e[0].contains(": workloads.VBR_VM.graduated[1].per_unti: unknown field"),
+            "{e:?}"
+        );
+        assert!(e[0].ends_with("did you mean `per_unit`?"), "{e:?}");
     }
 
     #[test]

@@ -113,9 +113,22 @@ fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
     Ok((p.year, p.month, p.day))
 }
 
-fn card_errors(errors: &[CardError]) -> Status {
+/// Prints each rate card error with the line it points at and a caret under the place.
+fn card_errors(errors: &[CardError], card: &Path) -> Status {
+    let text = std::fs::read_to_string(card).unwrap_or_default();
     for e in errors {
-        eprintln!("vspc-billing: error: {e}");
+        eprintln!("vspc-billing: error: {}", printable(&e.to_string()));
+        if let (Some(line), Some(column), Some(source)) = (
+            e.line,
+            e.column,
+            text.lines().nth(e.line.unwrap_or(1).saturating_sub(1)),
+        ) {
+            let width = line.to_string().len();
+            let caret = " ".repeat(column.saturating_sub(1));
+            eprintln!("{:width$} |", "");
+            eprintln!("{line} | {}", printable(source));
+            eprintln!("{:width$} | {caret}^", "");
+        }
     }
     eprintln!(
         "vspc-billing: error: the rate card is invalid ({} problem{}); nothing was written",
@@ -179,7 +192,7 @@ pub fn run(args: &Args, config: &Config) -> Status {
     };
     let card = match RateCard::load(&settings.rates) {
         Ok(c) => c,
-        Err(e) => return card_errors(&e),
+        Err(e) => return card_errors(&e, &settings.rates),
     };
     let templates = match Templates::load(settings.templates.as_deref()) {
         Ok(t) => t,
