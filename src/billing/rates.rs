@@ -580,7 +580,9 @@ impl<'a> Problems<'a> {
 /// own span is its header only, so every table is searched).
 fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<Seg> {
     fn search(value: &DeValue<'_>, offset: usize, path: &mut Vec<Seg>) -> bool {
-        let children: Vec<(Seg, &toml::Spanned<DeValue<'_>>, Option<Range<usize>>)> = match value {
+        /// A child: its step, its value, and the span of its key (tables only).
+        type Child<'v, 'a> = (Seg, &'v toml::Spanned<DeValue<'a>>, Option<Range<usize>>);
+        let children: Vec<Child<'_, '_>> = match value {
             DeValue::Table(t) => t
                 .iter()
                 .map(|(k, v)| (Seg::Key(k.get_ref().to_string()), v, Some(k.span())))
