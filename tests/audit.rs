@@ -2132,3 +2132,27 @@ fn the_new_workloads_hint_is_given_only_when_nothing_else_explains_the_differenc
     );
     none_of(&f, "details-summary-mismatch");
 }
+
+/// A recomputed sum that needs more than 28 significant digits is never rounded into
+/// agreement: `Decimal::checked_add` would drop the last digit and find
+/// 9999999999999999999999999999 + 0.1 equal to 9999999999999999999999999999.
+#[test]
+fn sums_past_28_digits_are_not_rounded_into_agreement() {
+    let mut doc = approved();
+    let big = "9999999999999999999999999999";
+    set(&mut doc, "/data/0/reportSummary/totalPoints", big);
+    set(&mut doc, "/data/0/organizationsUsage/0/usedPoints", big);
+    set(&mut doc, "/data/0/organizationsUsage/1/usedPoints", "0.1");
+    set(&mut doc, "/data/0/organizationsUsage/2/usedPoints", "0");
+    let findings = audit(&doc);
+    let f = at(
+        &findings,
+        "number-out-of-range",
+        "/data/0/organizationsUsage",
+    );
+    assert!(
+        f.message.contains("sum of organizationsUsage goes beyond"),
+        "{}",
+        f.message
+    );
+}

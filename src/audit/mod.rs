@@ -521,7 +521,18 @@ impl<'a> Ptr<'a> {
     }
 }
 
-/// A running exact sum; `None` once it overflowed.
+/// Exact `a + b`; `None` when it cannot be held exactly (`Decimal::checked_add` would
+/// drop the digits past 28 instead: a recomputed total must never be rounded).
+pub(crate) fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    crate::billing::money::add(a, b, "a sum").ok()
+}
+
+/// Exact `a × b`; `None` when it cannot be held exactly (see [`exact_add`]).
+pub(crate) fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    crate::billing::money::Exact::product(a, b).to_decimal()
+}
+
+/// A running exact sum; `None` once it cannot be held exactly.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Sum(Option<Decimal>);
 
@@ -529,7 +540,7 @@ impl Sum {
     pub(crate) const ZERO: Self = Self(Some(Decimal::ZERO));
 
     pub(crate) fn add(&mut self, d: Decimal) {
-        self.0 = self.0.and_then(|s| s.checked_add(d));
+        self.0 = self.0.and_then(|s| exact_add(s, d));
     }
 
     pub(crate) const fn value(self) -> Option<Decimal> {

@@ -10,7 +10,7 @@
 
 use super::compare::{rounded_up, show_expected};
 use super::weights::Month;
-use super::{Ctx, Ptr, ReportKey, Sum, Verdict};
+use super::{Ctx, Ptr, ReportKey, Sum, Verdict, exact_add, exact_mul};
 use crate::date::{DateParts, VspcDate, days_in_month};
 use crate::diag::{Finding, Severity};
 use crate::enums::{OrganizationType, ProductType, ReportStatus, WorkloadType};
@@ -179,7 +179,7 @@ fn add_org_total<'r>(
             let (acc, _) = o.get_mut();
             acc.0 = acc
                 .0
-                .and_then(|a| org_total.0.and_then(|t| a.checked_add(t)));
+                .and_then(|a| org_total.0.and_then(|t| exact_add(a, t)));
         }
     }
 }
@@ -836,7 +836,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 all.details.0 = all
                     .details
                     .0
-                    .and_then(|a| t.details.0.and_then(|b| a.checked_add(b)));
+                    .and_then(|a| t.details.0.and_then(|b| exact_add(a, b)));
                 if all.details_at.is_none() {
                     all.details_at = t.details_at;
                 }
@@ -1055,7 +1055,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     }
                     total.add(tp);
                 }
-                None => total.0 = total.0.and_then(|t| sum.0.and_then(|v| t.checked_add(v))),
+                None => total.0 = total.0.and_then(|t| sum.0.and_then(|v| exact_add(t, v))),
             }
         }
         let tat = at.key("totalPoints");
@@ -1083,7 +1083,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
     /// One row of `usedPoints` against `count × weight`.
     fn row_points(&mut self, at: Ptr<'_>, what: &dyn Fn() -> String, n: RowNumbers) {
         let uat = at.key("usedPoints");
-        let expected = Decimal::from(n.reported).checked_mul(n.weight);
+        let expected = exact_mul(Decimal::from(n.reported), n.weight);
         match self.ctx.verdict(expected, n.used) {
             Verdict::Agree => {}
             Verdict::Overflow => self.ctx.overflow(uat, "reportedCount x weight"),
@@ -1128,7 +1128,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             && new != 0
             && let Some(without_new) = reported
                 .checked_sub(new)
-                .and_then(|c| Decimal::from(c).checked_mul(weight))
+                .and_then(|c| exact_mul(Decimal::from(c), weight))
             && self.ctx.rule.agrees(without_new, used)
         {
             message.push_str(&format!(
@@ -1322,7 +1322,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 weight: w.weight,
                 used: w.used_points,
             };
-            let expected = Decimal::from(n.reported).checked_mul(n.weight);
+            let expected = exact_mul(Decimal::from(n.reported), n.weight);
             match (who, self.ctx.verdict(expected, n.used)) {
                 // A summary row sums usageDetails rows, whose objects may weigh
                 // differently: checked against them once they are read.
@@ -1593,7 +1593,7 @@ mod tests {
             // A chunk has a sum for a type only when it has rows of the type (adding the
             // zero of an empty chunk would change the scale of a zero sum).
             for p in parts.iter().filter(|p| !p.is_empty()) {
-                chunked.0 = chunked.0.and_then(|a| sum(p).0.and_then(|b| a.checked_add(b)));
+                chunked.0 = chunked.0.and_then(|a| sum(p).0.and_then(|b| exact_add(a, b)));
             }
             prop_assert!(exact_in_any_order(values.iter().copied()));
             let (a, b) = (sum(&values).0.unwrap(), chunked.0.unwrap());

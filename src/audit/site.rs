@@ -7,7 +7,7 @@
 //! with the most objects.
 
 use super::compare::show_expected;
-use super::{Ctx, Ptr};
+use super::{Ctx, Ptr, exact_mul};
 use crate::diag::Finding;
 use crate::enums::{UnitType, WorkloadType};
 use crate::load::SiteUsageDocument;
@@ -51,7 +51,7 @@ fn members(c: &CloudLicenseCounter) -> [Member; 3] {
 fn per_object(units: Decimal, count: i64) -> String {
     let c = Decimal::from(count);
     match units.checked_div(c) {
-        Some(w) if w.checked_mul(c) == Some(units) => w.normalize().to_string(),
+        Some(w) if exact_mul(w, c) == Some(units) => w.normalize().to_string(),
         Some(w) => format!("about {}", w.round_dp(6).normalize()),
         None => "?".to_owned(),
     }
@@ -128,9 +128,7 @@ fn counter(ctx: &mut Ctx<'_>, c: &CloudLicenseCounter, at: Ptr<'_>) {
         if m.units_field == reference.units_field {
             continue;
         }
-        let expected = reference
-            .units
-            .checked_mul(Decimal::from(m.count))
+        let expected = exact_mul(reference.units, Decimal::from(m.count))
             .and_then(|u| u.checked_div(Decimal::from(reference.count)));
         let uat = at.key(m.units_field);
         match ctx.verdict(expected, m.units) {
@@ -169,7 +167,7 @@ fn counter(ctx: &mut Ctx<'_>, c: &CloudLicenseCounter, at: Ptr<'_>) {
             reference.units,
             |e, f| rule.agrees(e, f),
         ) {
-            let expected = w.points.checked_mul(Decimal::from(reference.count));
+            let expected = exact_mul(w.points, Decimal::from(reference.count));
             let mut f = Finding::of(
                 "weight-unexpected",
                 ctx.file,

@@ -219,7 +219,7 @@ impl Weights {
         let mut first = None;
         let rules = self.tier(workload, None, None);
         for r in rules.iter().filter(|r| r.applies(workload, None, None)) {
-            let expected = r.points.checked_mul(Decimal::from(count));
+            let expected = super::exact_mul(r.points, Decimal::from(count));
             if expected.is_some_and(|e| agrees(e, units)) {
                 return None;
             }

@@ -255,7 +255,8 @@ impl Exact {
     }
 
     /// The exact value, with only the trailing zeros dropped that a [`Decimal`] cannot hold.
-    fn to_decimal(self) -> Option<Decimal> {
+    #[must_use]
+    pub fn to_decimal(self) -> Option<Decimal> {
         let mut e = self;
         while e.decimal_at_scale().is_none() && e.scale > 0 {
             let (q, digit) = e.magnitude.div_rem_10();
