@@ -55,14 +55,18 @@ RESULTS="$OUT/results.tsv"
 : > "$RESULTS"
 # measure NAME DATASET THREADS COMMAND...: mean seconds over $RUNS runs (hyperfine), MB/s, peak RSS.
 # Exit statuses are ignored: audit exits 1 when it finds errors, as it should on this corpus.
+# PREPARE=command runs before each timed run (not timed): invoices go to an empty folder, as a
+# month's run does (replacing a previous set with --force also moves the old files aside).
 measure() {
   local name=$1 data=$2 threads=$3; shift 3
   local size; size=$(mb "$OUT/$data")
   local runs=$RUNS
   [ "${SLOW:-0}" = 1 ] && runs=1
+  local prepare=(); [ -n "${PREPARE:-}" ] && prepare=(--prepare "$PREPARE")
   hyperfine -i --style none --runs "$runs" --warmup $([ "$runs" = 1 ] && echo 0 || echo 1) \
-    --export-json "$OUT/h.json" -- "$*" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
+    "${prepare[@]}" --export-json "$OUT/h.json" -- "$*" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }
   local mean; mean=$(python3 -c "import json;print(json.load(open('$OUT/h.json'))['results'][0]['mean'])")
+  [ -n "${PREPARE:-}" ] && bash -c "$PREPARE"
   local rss; rss=$( { /usr/bin/time -f '%M' bash -c "$* >/dev/null 2>&1" || true; } 2>&1 | tail -1)
   local rate; rate=$(python3 -c "print(f'{$size/$mean:.1f}')")
   printf '%s\t%s\t%s\t%.3f\t%s\t%s\t%s\n' "$name" "$data" "$threads" "$mean" "$rate" "$((rss/1024))" "$size" >> "$RESULTS"
@@ -82,9 +86,9 @@ for data in corpus single month; do
 done
 for data in month; do
   p="$OUT/$data"
-  measure invoice "$data" 1 "$BIN invoice -q -j1 --allow-findings --force --rates $rates --out $INV/invoices-$data $p"
-  measure invoice "$data" "$CORES" "$BIN invoice -q --allow-findings --force --rates $rates --out $INV/invoices-$data $p"
-  measure invoice-csv "$data" 1 "$BIN invoice -q -j1 --allow-findings --force --outputs csv,summary --rates $rates --out $INV/invoices-csv-$data $p"
+  PREPARE="rm -rf $INV/invoices-$data" measure invoice "$data" 1 "$BIN invoice -q -j1 --allow-findings --rates $rates --out $INV/invoices-$data $p"
+  PREPARE="rm -rf $INV/invoices-$data" measure invoice "$data" "$CORES" "$BIN invoice -q --allow-findings --rates $rates --out $INV/invoices-$data $p"
+  PREPARE="rm -rf $INV/invoices-csv-$data" measure invoice-csv "$data" 1 "$BIN invoice -q -j1 --allow-findings --outputs csv,summary --rates $rates --out $INV/invoices-csv-$data $p"
   SLOW=1 measure python-peer "$data" 1 "python3 bench/peer.py --schema schemas/license-reports.schema.json --out $INV/peer-$data $p"
   rm -rf "$INV/invoices-$data" "$INV/invoices-csv-$data" "$INV/peer-$data"
 done
