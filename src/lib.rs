@@ -6,12 +6,14 @@
 //! - [`load`], [`strict`], [`split`]: bytes to typed documents, with located problems (a
 //!   large document parsed on several threads);
 //! - [`schema`]: the JSON Schemas generated from the model, and their validators;
+//! - [`schedule`]: threads, file order, splitting a large file, freeing, progress;
 //! - [`locate`]: JSON pointer → line and column;
 //! - [`diag`], [`codes`]: findings as values, and the documentation of every code;
 //! - [`audit`]: recompute every point exactly and flag each inconsistency;
 //! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
 //! - [`render`]: invoices and summary through tera templates, CSV, safe file names;
 //! - [`text`]: input text made safe for a terminal, a document and a CSV cell;
+//! - [`documents`]: the invoice run's documents, rendered into staged files;
 //! - [`output`]: files written whole (temporary name, then rename), alone or as a set;
 //! - [`corpus`]: a deterministic generator of realistic reports, for benchmarks and tests.
 
@@ -21,6 +23,7 @@ pub mod codes;
 pub mod corpus;
 pub mod date;
 pub mod diag;
+pub mod documents;
 pub mod enums;
 pub mod load;
 pub mod locate;
@@ -28,6 +31,7 @@ pub mod model;
 pub mod num;
 pub mod output;
 pub mod render;
+pub mod schedule;
 pub mod schema;
 pub mod split;
 pub mod strict;

@@ -4,7 +4,7 @@
 //! 1. reject an empty file, a byte-order mark and non-UTF-8 bytes, each at its position;
 //! 2. tell the document kind and shape from the first keys, without parsing the rest;
 //! 3. parse straight into the typed model (exact decimals from the JSON text); the large
-//!    arrays of a file chosen by [`split_plan`] are parsed on several threads ([`Split`]);
+//!    arrays of a file chosen by [`crate::schedule::split_plan`] are parsed on several threads ([`Split`]);
 //! 4. check against the generated JSON Schema with the `jsonschema` validator: always in
 //!    [`SchemaCheck::Always`] mode, and in [`SchemaCheck::OnFailure`] mode only when the
 //!    typed parse fails, to report *every* violation with its pointer.
@@ -81,6 +81,24 @@ impl Shape {
         matches!(self, Self::Collection | Self::Array)
     }
 
+    /// The item a JSON pointer of a document of this shape is in: `Some(i)` under the
+    /// item's pointer ([`Self::item_pointer`]), `None` outside every item (the page's
+    /// `meta`, the whole document). A document of one item has everything in item 0.
+    #[must_use]
+    pub fn item_of(self, pointer: &str) -> Option<usize> {
+        let rest = match self {
+            Self::Envelope | Self::Bare => return Some(0),
+            Self::Collection => pointer.strip_prefix("/data/")?,
+            Self::Array => pointer.strip_prefix('/')?,
+        };
+        let index = rest.split('/').next()?;
+        // A pointer token is an index only in its canonical form (`7`, not `07`).
+        if index.len() > 1 && index.starts_with('0') {
+            return None;
+        }
+        index.parse().ok()
+    }
+
     /// JSON pointer of item `i` in a document of this shape.
     #[must_use]
     pub fn item_pointer(self, i: usize) -> String {
@@ -106,7 +124,7 @@ pub enum SchemaCheck {
 /// Whether one file's large arrays are parsed, and audited, on several threads.
 ///
 /// Splitting costs one extra (cheap) scan of the arrays, so it pays only when the threads
-/// would otherwise wait: see [`split_plan`]. The result is the same either way.
+/// would otherwise wait: see [`crate::schedule::split_plan`]. The result is the same either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Split {
     /// One thread per file.
@@ -136,44 +154,6 @@ impl Split {
             Self::Fine(n) => Some(if n == 0 { 1 } else { n }),
         }
     }
-}
-
-/// Decides, for each input, whether to split it ([`Split`]), given the threads of the pool.
-///
-/// Across files the pool is kept busy by giving each thread whole files; a file is split
-/// only when it alone is a large share of the work: the pool has more than one thread and
-/// `size × threads > 1.5 × total size of the inputs`. One large file on 2 threads: split;
-/// two equal files on 2 threads: not; two on 16 threads: split; 48 files of 8 MB on 16
-/// threads: not. Sizes are those of the file system before reading; standard input, of
-/// unknown size, is split only when it is the only input.
-#[must_use]
-pub fn split_plan(sources: &[Source], threads: usize) -> Vec<Split> {
-    if threads <= 1 {
-        return vec![Split::Never; sources.len()];
-    }
-    if let [Source::Stdin] = sources {
-        return vec![Split::Always];
-    }
-    let sizes: Vec<u64> = sources
-        .iter()
-        .map(|s| match s {
-            Source::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
-            Source::Stdin => 0,
-        })
-        .collect();
-    let total: u128 = sizes.iter().map(|&s| u128::from(s)).sum();
-    let threads = threads as u128;
-    sizes
-        .into_iter()
-        .map(|size| {
-            // size × threads > 1.5 × total, in integers.
-            if 2 * u128::from(size) * threads > 3 * total {
-                Split::Always
-            } else {
-                Split::Never
-            }
-        })
-        .collect()
 }
 
 /// Options of a load.
@@ -1376,6 +1356,25 @@ mod tests {
     }
 
     #[test]
+    fn pointers_belong_to_their_item() {
+        assert_eq!(Shape::Collection.item_of("/data/3/usageDetails/0"), Some(3));
+        assert_eq!(Shape::Collection.item_of("/data/12"), Some(12));
+        assert_eq!(Shape::Collection.item_of("/meta/pagingInfo"), None);
+        assert_eq!(Shape::Collection.item_of(""), None);
+        assert_eq!(Shape::Collection.item_of("/data/03"), None);
+        assert_eq!(Shape::Array.item_of("/1/reportSummary"), Some(1));
+        assert_eq!(Shape::Array.item_of(""), None);
+        assert_eq!(Shape::Envelope.item_of("/data/reportSummary"), Some(0));
+        assert_eq!(Shape::Bare.item_of(""), Some(0));
+        for shape in Shape::ALL {
+            assert_eq!(
+                shape.item_of(&shape.item_pointer(2)),
+                Some(if shape.is_list() { 2 } else { 0 })
+            );
+        }
+    }
+
+    #[test]
     fn forced_kind_overrides_detection() {
         let f = load_bytes(
             "t.json",
@@ -1440,37 +1439,6 @@ mod tests {
                 .iter()
                 .all(|p| p.code == "schema-violation" && p.line == Some(1))
         );
-    }
-
-    #[test]
-    fn a_file_is_split_only_when_it_is_a_large_share_of_the_input() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = |name: &str, size: usize| {
-            let p = dir.path().join(name);
-            std::fs::write(&p, vec![b' '; size]).unwrap();
-            Source::File(p)
-        };
-        let big = file("big.json", 1000);
-        let twin = file("twin.json", 1000);
-        let small: Vec<Source> = (0..48).map(|i| file(&format!("{i}.json"), 100)).collect();
-        let (n, a) = (Split::Never, Split::Always);
-        assert_eq!(split_plan(std::slice::from_ref(&big), 1), [n]);
-        assert_eq!(split_plan(std::slice::from_ref(&big), 2), [a]);
-        assert_eq!(split_plan(&[big.clone(), twin.clone()], 2), [n, n]);
-        // 1000 × 3 is not more than 1.5 × 2000; 1000 × 4 is.
-        assert_eq!(split_plan(&[big.clone(), twin.clone()], 3), [n, n]);
-        assert_eq!(split_plan(&[big.clone(), twin.clone()], 4), [a, a]);
-        assert_eq!(split_plan(&[big.clone(), twin], 16), [a, a]);
-        assert_eq!(split_plan(&small, 16), vec![n; 48]);
-        // One large file among small ones: 1000 × 4 > 1.5 × 1300.
-        let mut mixed = vec![big];
-        mixed.extend(small[..3].iter().cloned());
-        assert_eq!(split_plan(&mixed, 4), [a, n, n, n]);
-        assert_eq!(split_plan(&[Source::Stdin], 2), [a]);
-        assert_eq!(split_plan(&[Source::Stdin], 1), [n]);
-        assert_eq!(split_plan(&[Source::Stdin, small[0].clone()], 2), [n, a]);
-        let missing = Source::File(dir.path().join("missing.json"));
-        assert_eq!(split_plan(&[missing], 2), [n]);
     }
 
     #[test]

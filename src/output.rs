@@ -355,6 +355,65 @@ impl Staging {
             .collect()
     }
 
+    /// Without `force`, refuses to overwrite outputs that already exist (the caller then
+    /// drops the staging, deleting the staged files). An output named twice (an extra
+    /// output such as `--context` naming one of the run's own files, or the tool's folder
+    /// in `dir`) is refused even with `force`.
+    ///
+    /// # Errors
+    /// The files that exist (the first five and a count), or the conflict.
+    pub fn refuse_existing(&self, dir: &Path, force: bool) -> Result<(), String> {
+        let paths = self.paths();
+        let state = resolved(&dir.join(STATE_DIR));
+        let mut seen = std::collections::HashMap::new();
+        for p in &paths {
+            let here = resolved(p);
+            if here == state || here.starts_with(&state) {
+                return Err(format!(
+                    "{} is the tool's own folder in {}; name another file",
+                    p.display(),
+                    dir.display()
+                ));
+            }
+            if let Some(first) = seen.insert(here, p) {
+                return Err(format!(
+                    "{} is also {}, another output of this run; name a file of its own",
+                    p.display(),
+                    first.display()
+                ));
+            }
+        }
+        if force {
+            return Ok(());
+        }
+        let existing: Vec<String> = paths
+            .into_iter()
+            .filter(|p| p.symlink_metadata().is_ok())
+            .map(|p| p.display().to_string())
+            .collect();
+        if existing.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
+        let more = existing.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        Err(format!(
+            "{} already exist{} in {}: {}{more}; pass --force to overwrite them",
+            if existing.len() == 1 {
+                "1 file"
+            } else {
+                "files"
+            },
+            if existing.len() == 1 { "s" } else { "" },
+            dir.display(),
+            shown.join(", ")
+        ))
+    }
+
     /// Renames every staged file into place, all or nothing; returns how many.
     ///
     /// Checked first: no two files go to the same path, and no path is a folder. A file
@@ -479,6 +538,39 @@ pub fn resolved(path: &Path) -> PathBuf {
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// An output named on its own (`--context FILE`) follows the rules of every output (not
+/// replaced without `--force`: [`Staging::refuse_existing`]) and is never one of the run's
+/// inputs (`reads`: exports, rate card, templates). Its folder is created if missing.
+///
+/// # Errors
+/// `-`, a folder, an input, or a folder that cannot be created; `flag` names the option.
+pub fn check_extra_output(
+    flag: &str,
+    path: &Path,
+    reads: impl IntoIterator<Item = PathBuf>,
+) -> Result<(), String> {
+    let shown = path.display();
+    if path.as_os_str() == "-" {
+        return Err(format!("{flag} -: name a file"));
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(format!("{flag} {shown} is a folder; name a file"));
+    }
+    for input in reads {
+        if same_file(path, &input) {
+            return Err(format!(
+                "{flag} {shown} is {}, an input of this run; name another file",
+                input.display()
+            ));
+        }
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// Whether two paths name the same existing file (device and inode on Unix).

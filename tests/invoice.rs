@@ -413,33 +413,78 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
     let both = json!({"data": [a["data"][0], b["data"][0]]});
     std::fs::remove_file(corpus.join("owner-00/2025-11.json")).unwrap();
     std::fs::write(corpus.join("owner-00/both.json"), both.to_string()).unwrap();
-    let run = |threads: &str, prescan_above: &str| {
+    // The library run, as the command makes it, on a pool of `threads`, closing months
+    // early when the input is above `prescan_above` bytes.
+    let expanded = vspc_billing::load::expand(&[corpus.clone()]);
+    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    let templates = vspc_billing::render::Templates::load(None).unwrap();
+    let audit = vspc_billing::audit::AuditOptions::default();
+    let run = |threads: usize, prescan_above: u64| {
         let out = dir.path().join(format!("out-{threads}-{prescan_above}"));
         let ctx = dir
             .path()
             .join(format!("ctx-{threads}-{prescan_above}.json"));
-        let o = bin()
-            .env("VSPC_BILLING_PRESCAN_ABOVE", prescan_above)
-            .args([
-                "invoice",
-                corpus.to_str().unwrap(),
-                "--rates",
-                "samples/rates.toml",
-            ])
-            .args(["--threads", threads, "--out", out.to_str().unwrap()])
-            .args(["--context", ctx.to_str().unwrap()])
-            .output()
+        let folder = vspc_billing::output::OutDir::open(&out).unwrap();
+        let staging = folder.staging().unwrap();
+        let outputs = vspc_billing::render::Outputs {
+            html: true,
+            md: true,
+            txt: true,
+            csv: true,
+            summary: true,
+        };
+        let opts = vspc_billing::billing::run::RunOptions {
+            load: LoadOptions {
+                schema_check: SchemaCheck::OnFailure,
+                ..LoadOptions::DEFAULT
+            },
+            audit: &audit,
+            bill: BillOptions::default(),
+            prescan_above,
+        };
+        let pool = vspc_billing::schedule::Pool::new(Some(threads)).unwrap();
+        let mut sink = vspc_billing::documents::DocumentSink::new(
+            &out,
+            &card,
+            &templates,
+            outputs,
+            Some(&ctx),
+            &staging,
+        )
+        .unwrap();
+        let done = pool
+            .install(|| {
+                vspc_billing::billing::run::run(
+                    &expanded.sources,
+                    &card,
+                    &opts,
+                    &mut sink,
+                    &vspc_billing::schedule::Unobserved,
+                )
+            })
             .unwrap();
-        assert_eq!(o.status.code(), Some(1), "{o:?}");
-        let stdout = String::from_utf8(o.stdout)
-            .unwrap()
-            .replace(out.to_str().unwrap(), "<OUT>");
-        (read_dir(&out), std::fs::read(&ctx).unwrap(), stdout)
+        drop(sink);
+        staging.commit().unwrap();
+        (read_dir(&out), std::fs::read(&ctx).unwrap(), done.summary)
     };
     // All in memory (the default below 32 MB of input), then month by month.
-    let whole = run("1", "100000000");
-    assert!(whole.2.contains("duplicate-report"), "{}", whole.2);
-    assert!(whole.2.contains("broken.json"), "{}", whole.2);
+    let whole = run(1, 100_000_000);
+    let refused: Vec<&str> = whole
+        .2
+        .refused
+        .iter()
+        .flat_map(|r| r.reasons.iter().map(|x| x.code))
+        .collect();
+    assert!(refused.contains(&"duplicate-report"), "{refused:?}");
+    assert!(
+        whole
+            .2
+            .refused
+            .iter()
+            .any(|r| r.file.ends_with("broken.json")),
+        "{:?}",
+        whole.2.refused
+    );
     let names: Vec<&String> = whole.0.keys().filter(|n| n.ends_with(".html")).collect();
     // Numbers restart every month: three months, and invoice 0001 in each.
     for month in ["2025-11", "2025-12", "2026-01"] {
@@ -450,7 +495,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
             "{names:?}"
         );
     }
-    for (threads, above) in [("1", "0"), ("4", "0"), ("4", "100000000")] {
+    for (threads, above) in [(1, 0), (4, 0), (4, 100_000_000)] {
         let r = run(threads, above);
         assert_eq!(
             r.0, whole.0,
@@ -462,7 +507,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
         );
         assert_eq!(
             r.2, whole.2,
-            "stdout, {threads} threads, pre-scan above {above}"
+            "summary, {threads} threads, pre-scan above {above}"
         );
     }
 }
@@ -540,7 +585,7 @@ fn an_invalid_rate_card_writes_nothing_and_says_where() {
     let err = String::from_utf8(o.stderr).unwrap();
     // The typo stops the typed read; it is reported at its line and column.
     assert!(
-        err.contains("bad.toml:90:1: unknown field `per_unt`"),
+        err.contains("bad.toml:90:1: workloads.CC_Server_Backup.per_unt: unknown field `per_unt`"),
         "{err}"
     );
     assert!(err.contains("nothing was written"), "{err}");

@@ -15,6 +15,7 @@
 
 pub mod compare;
 mod reports;
+pub mod run;
 mod site;
 pub mod weights;
 
@@ -320,12 +321,18 @@ impl CrossFile {
     /// The cross-file findings (policy applied), sorted.
     #[must_use]
     pub fn finish(self) -> Vec<Finding> {
+        self.finish_counted().0
+    }
+
+    /// The cross-file findings (policy applied), sorted, and how many the policy dropped.
+    #[must_use]
+    pub fn finish_counted(self) -> (Vec<Finding>, usize) {
         let mut out = Vec::new();
         self.duplicates(&mut out);
         self.gaps(&mut out);
-        self.policy.apply(&mut out);
+        let allowed = self.policy.apply(&mut out);
         sort_findings(&mut out);
-        out
+        (out, allowed)
     }
 
     fn duplicates(&self, out: &mut Vec<Finding>) {
@@ -522,14 +529,17 @@ impl<'a> Ptr<'a> {
 }
 
 /// Exact `a + b`; `None` when it cannot be held exactly (`Decimal::checked_add` would
-/// drop the digits past 28 instead: a recomputed total must never be rounded).
+/// drop the digits past 28 instead: a recomputed total must never be rounded). The result
+/// is `checked_add`'s, scale included (the findings show it), once it is known to be exact.
 pub(crate) fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
-    crate::billing::money::add(a, b, "a sum").ok()
+    let sum = a.checked_add(b)?;
+    (crate::billing::money::add(a, b, "a sum").ok()? == sum).then_some(sum)
 }
 
 /// Exact `a × b`; `None` when it cannot be held exactly (see [`exact_add`]).
 pub(crate) fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    crate::billing::money::Exact::product(a, b).to_decimal()
+    let product = a.checked_mul(b)?;
+    (crate::billing::money::Exact::product(a, b).to_decimal()? == product).then_some(product)
 }
 
 /// A running exact sum; `None` once it cannot be held exactly.

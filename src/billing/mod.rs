@@ -16,6 +16,7 @@ pub mod charge;
 pub mod invoice;
 pub mod money;
 pub mod rates;
+pub mod run;
 
 use crate::diag::{Finding, Severity};
 use crate::enums::{OrganizationType, ReportStatus};
@@ -852,20 +853,15 @@ fn not_approved(status: Option<&ReportStatus>) -> Reason {
     }
 }
 
-/// The error findings that concern report `i`: those under its pointer, and those of the
-/// file outside any report (they concern every report).
+/// The error findings that concern report `i`: those in it ([`Shape::item_of`]), and those
+/// of the file outside any report (they concern every report).
 fn report_errors(findings: &[Finding], shape: Shape, n: usize, i: usize) -> Vec<&Finding> {
-    let own = shape.item_pointer(i);
     findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .filter(|f| {
-            let under = |p: &str| f.pointer == p || f.pointer.starts_with(&format!("{p}/"));
-            if shape.is_list() {
-                under(&own) || !(0..n).any(|j| under(&shape.item_pointer(j)))
-            } else {
-                true
-            }
+        .filter(|f| match shape.item_of(&f.pointer) {
+            Some(j) if j < n => j == i,
+            _ => true,
         })
         .collect()
 }

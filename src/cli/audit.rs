@@ -5,15 +5,12 @@ use super::progress::Progress;
 use super::style::Style;
 use super::{AuditArgs, InputArgs, Status};
 use clap::ValueEnum;
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
-
-use vspc_billing::audit::{CrossFile, FileAudit, check_file};
+use vspc_billing::audit::run::AuditSummary;
 use vspc_billing::codes::CODES;
 use vspc_billing::diag::{Finding, Severity};
-use vspc_billing::load::{Document, SchemaCheck, expand, load_source};
+use vspc_billing::load::{SchemaCheck, expand};
 
 /// Recompute every point exactly and flag each inconsistency with a stable code.
 ///
@@ -45,30 +42,10 @@ pub enum Format {
     Csv,
 }
 
-/// Counts of the run.
-#[derive(Debug, Default, Serialize)]
-struct Summary {
-    files: usize,
-    loaded: usize,
-    reports: usize,
-    sites: usize,
-    errors: usize,
-    warnings: usize,
-    infos: usize,
-    allowed: usize,
-}
-
 #[derive(Debug, Serialize)]
 struct Output<'a> {
     findings: &'a [Finding],
-    summary: &'a Summary,
-}
-
-struct FileResult {
-    name: String,
-    io: bool,
-    document: Option<(usize, usize)>,
-    audit: FileAudit,
+    summary: &'a AuditSummary,
 }
 
 pub fn run(args: &Args, config: &Config) -> Status {
@@ -80,105 +57,32 @@ pub fn run(args: &Args, config: &Config) -> Status {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };
+    let pool = match args.input.pool(config) {
+        Ok(p) => p,
+        Err(e) => return super::usage_error(&e),
+    };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
     let progress = Progress::new(&inputs.sources, super::quiet());
-    let dropper = super::Dropper::new();
-    let results = args.input.in_pool(config, || {
-        let per_source = InputArgs::per_source(&inputs.sources, load);
-        inputs
-            .sources
-            .par_iter()
-            .zip(&per_source)
-            .map(|(s, load)| {
-                let f = load_source(s, load);
-                let audit = check_file(&f, &opts);
-                progress.file_done(f.text.len());
-                let document = f.document.as_ref().map(|d| match d {
-                    Document::Reports(r) => (r.reports.len(), 0),
-                    Document::SiteUsage(s) => (0, s.sites.len()),
-                });
-                let result = FileResult {
-                    io: f.is_io_error(),
-                    document,
-                    audit,
-                    name: f.name.clone(),
-                };
-                dropper.free(f);
-                result
-            })
-            .collect::<Vec<_>>()
-    });
+    let run = pool.install(|| vspc_billing::audit::run::run(&inputs, &load, &opts, &progress));
     progress.finish();
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => return super::usage_error(&e),
-    };
-
-    // Files in input order; within a file, by position.
-    let mut order: HashMap<String, usize> = HashMap::new();
-    let mut findings: Vec<(usize, Finding)> = Vec::new();
-    let mut summary = Summary::default();
-    for p in &inputs.problems {
-        let n = order.len();
-        let o = *order.entry(p.file.clone()).or_insert(n);
-        findings.push((o, p.clone()));
-    }
-    // Cross-file findings get the policy applied here, to count what it drops.
-    let mut cross = CrossFile::default();
-    for r in &results {
-        let n = order.len();
-        let o = *order.entry(r.name.clone()).or_insert(n);
-        cross.add(&r.name, &r.audit.keys);
-        summary.allowed += r.audit.allowed;
-        if let Some((reports, sites)) = r.document {
-            summary.loaded += 1;
-            summary.reports += reports;
-            summary.sites += sites;
-        }
-        findings.extend(r.audit.findings.iter().cloned().map(|f| (o, f)));
-    }
-    let mut cross = cross.finish();
-    summary.allowed += opts.policy.apply(&mut cross);
-    findings.extend(cross.into_iter().map(|f| {
-        let o = order.get(&f.file).copied().unwrap_or(usize::MAX);
-        (o, f)
-    }));
-    findings.sort_by(|(oa, a), (ob, b)| {
-        (oa, a.line, a.column, &a.pointer, a.code, &a.message)
-            .cmp(&(ob, b.line, b.column, &b.pointer, b.code, &b.message))
-    });
-    let findings: Vec<Finding> = findings.into_iter().map(|(_, f)| f).collect();
-    summary.files = inputs.problems.len() + results.len();
-    for f in &findings {
-        match f.severity {
-            Severity::Error => summary.errors += 1,
-            Severity::Warning => summary.warnings += 1,
-            Severity::Info => summary.infos += 1,
-        }
-    }
-
+    let (findings, summary) = (&run.findings, &run.summary);
     let text = match args.format {
-        Format::Text => render_text(&findings, &summary, Style::stdout()),
+        Format::Text => render_text(findings, summary, Style::stdout()),
         Format::Json => {
-            let out = Output {
-                findings: &findings,
-                summary: &summary,
-            };
-            serde_json::to_string_pretty(&out).expect("findings serialize") + "\n"
+            serde_json::to_string_pretty(&Output { findings, summary }).expect("findings serialize")
+                + "\n"
         }
         Format::Sarif => {
-            serde_json::to_string_pretty(&sarif(&findings)).expect("SARIF serializes") + "\n"
+            serde_json::to_string_pretty(&sarif(findings)).expect("SARIF serializes") + "\n"
         }
-        Format::Csv => match render_csv(&findings) {
+        Format::Csv => match render_csv(findings) {
             Ok(s) => s,
             Err(e) => return super::usage_error(&format!("cannot write CSV: {e}")),
         },
     };
     super::emit(text);
-
-    let io = !inputs.problems.is_empty() || results.iter().any(|r| r.io);
-    if io {
+    if run.io_error {
         Status::Usage
     } else if summary.errors > 0 {
         Status::Invalid
@@ -195,7 +99,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Findings grouped by file, then the summary line; with `--quiet`, the error findings
 /// alone.
-fn render_text(findings: &[Finding], summary: &Summary, st: Style) -> String {
+fn render_text(findings: &[Finding], summary: &AuditSummary, st: Style) -> String {
     use std::fmt::Write;
     let quiet = super::quiet();
     let errors: Vec<Finding>;

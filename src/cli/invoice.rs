@@ -5,27 +5,18 @@ use super::config::{self, Config};
 use super::progress::Progress;
 use super::style::Style;
 use super::{AuditArgs, InputArgs, Status, printable};
-use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use vspc_billing::audit::{AuditOptions, check_file};
-use vspc_billing::billing::invoice::{Invoice, Period};
+use vspc_billing::billing::BillOptions;
+use vspc_billing::billing::Summary;
 use vspc_billing::billing::rates::{CardError, RateCard};
-use vspc_billing::billing::{BillOptions, Biller, FileBill, FileInput, Ledger, Summary};
+use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions, run as billing_run};
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
-use vspc_billing::load::{
-    LoadOptions, SchemaCheck, Source, expand, load_source, report_months, split_plan,
-};
-use vspc_billing::output::{
-    Cleanup, OutDir, STATE_DIR, StagedWriter, Staging, resolved, same_file,
-};
-use vspc_billing::render::{
-    ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
-    invoices_csv_header, lines_csv_header,
-};
+use vspc_billing::documents::DocumentSink;
+use vspc_billing::load::{SchemaCheck, Source, expand};
+use vspc_billing::output::{Cleanup, OutDir, STATE_DIR, check_extra_output};
+use vspc_billing::render::{Outputs, Templates};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
 /// organization (HTML, Markdown, text), `invoices.csv`, `lines.csv` and the provider's
@@ -218,13 +209,30 @@ pub fn run(args: &Args, config: &Config) -> Status {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };
-    let outputs = settings.outputs;
+    let pool = match args.input.pool(config) {
+        Ok(p) => p,
+        Err(e) => return super::usage_error(&e),
+    };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
-    if let Some(context) = &args.context
-        && let Err(e) = check_context(context, &settings, &inputs.sources)
-    {
-        return super::usage_error(&e);
+    let context = args.context.as_deref();
+    if let Some(path) = context {
+        let templates = settings
+            .templates
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok());
+        let reads = inputs
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::File(p) => Some(p.clone()),
+                Source::Stdin => None,
+            })
+            .chain([settings.rates.clone()])
+            .chain(templates.flatten().filter_map(Result::ok).map(|e| e.path()));
+        if let Err(e) = check_extra_output("--context", path, reads) {
+            return super::usage_error(&e);
+        }
     }
     let out = match OutDir::open(&settings.out) {
         Ok(o) => o,
@@ -234,33 +242,36 @@ pub fn run(args: &Args, config: &Config) -> Status {
     let staging = match out.staging() {
         Ok(s) => s,
         Err(e) => {
+            let dir = settings.out.display();
             return super::usage_error(&format!(
-                "cannot write into {}: {e}; nothing was written",
-                settings.out.display()
+                "cannot write into {dir}: {e}; nothing was written"
             ));
         }
     };
-    let job = Job {
-        args,
-        out: &settings.out,
-        inputs: &inputs.sources,
-        load_opts: &load_opts,
-        audit_opts: &audit_opts,
-        biller: Biller::new(&card, &opts),
-        card: &card,
-        renderer: Renderer::new(&templates, &card.provider, card.rounding.as_str(), outputs),
-        outputs,
-        staging: &staging,
+    let run_opts = RunOptions {
+        load: load_opts,
+        audit: &audit_opts,
+        bill: opts,
+        prescan_above: PRESCAN_ABOVE,
     };
-    let run = args
-        .input
-        .in_pool(config, || job.run())
-        .and_then(|r| r)
-        .and_then(|done| {
-            refuse_existing(&settings.out, &staging, args.force)?;
-            Ok(done)
-        });
-    let (summary, io_error) = match run {
+    let progress = Progress::new(&inputs.sources, super::quiet());
+    let run = DocumentSink::new(
+        &settings.out,
+        &card,
+        &templates,
+        settings.outputs,
+        context,
+        &staging,
+    )
+    .and_then(|mut sink| {
+        pool.install(|| billing_run(&inputs.sources, &card, &run_opts, &mut sink, &progress))
+    })
+    .and_then(|run| {
+        staging.refuse_existing(&settings.out, args.force)?;
+        Ok(run)
+    });
+    progress.finish();
+    let run = match run {
         Ok(r) => r,
         Err(e) => {
             drop(staging);
@@ -269,7 +280,7 @@ pub fn run(args: &Args, config: &Config) -> Status {
         }
     };
     let written = match staging.commit() {
-        Ok(n) => n - usize::from(args.context.is_some()),
+        Ok(n) => n - usize::from(context.is_some()),
         Err(e) => {
             if e.left.is_empty() {
                 out.discard();
@@ -277,257 +288,22 @@ pub fn run(args: &Args, config: &Config) -> Status {
             return super::usage_error(&e.to_string());
         }
     };
-    let st = Style::stdout();
-    warnings(&summary);
-    super::emit(report(
-        &summary,
+    warnings(&run.summary);
+    let text = report(
+        &run.summary,
         &inputs.problems,
         &settings.out,
         written,
-        st,
-    ));
-    if io_error || !inputs.problems.is_empty() {
+        Style::stdout(),
+    );
+    super::emit(text);
+    if run.io_error || !inputs.problems.is_empty() {
         Status::Usage
-    } else if summary.refused.is_empty() {
+    } else if run.summary.refused.is_empty() {
         Status::Ok
     } else {
         Status::Invalid
     }
-}
-
-/// Below this much input, files are not pre-scanned for their months: every invoice of
-/// the run is then held until the end, which is bounded by the input itself.
-/// `VSPC_BILLING_PRESCAN_ABOVE` (bytes) overrides it, for the tests.
-const PRESCAN_ABOVE: u64 = 32 << 20;
-
-fn prescan_above() -> u64 {
-    std::env::var("VSPC_BILLING_PRESCAN_ABOVE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(PRESCAN_ABOVE)
-}
-
-/// One run of the command: files are loaded, audited and billed in groups by month, and
-/// each month's invoices are numbered, rendered (to staged files) and dropped as soon as
-/// no file still to come can add to that month. Memory is that of the files in flight and
-/// the open months, not of the whole run.
-struct Job<'a> {
-    args: &'a Args,
-    out: &'a Path,
-    inputs: &'a [Source],
-    load_opts: &'a LoadOptions,
-    audit_opts: &'a AuditOptions,
-    biller: Biller<'a>,
-    card: &'a RateCard,
-    renderer: Renderer<'a>,
-    outputs: Outputs,
-    staging: &'a Staging,
-}
-
-/// The staged `invoices.csv`, `lines.csv` and `--context` file, written as months close.
-struct Streams {
-    invoices: Option<StagedWriter>,
-    lines: Option<StagedWriter>,
-    context: Option<ContextWriter<StagedWriter>>,
-}
-
-impl Job<'_> {
-    fn run(&self) -> Result<(Summary, bool), String> {
-        let (groups, claims) = self.plan();
-        let progress = Progress::new(self.inputs, super::quiet());
-        let mut streams = self.open_streams()?;
-        let mut ledger = Ledger::new(self.card);
-        let mut closed: BTreeSet<Period> = BTreeSet::new();
-        let mut io_error = false;
-        for (g, group) in groups.iter().enumerate() {
-            // A file that is a large share of its group is itself parsed and checked on
-            // several threads (one month of two consoles on many cores, one large file).
-            let sources: Vec<Source> = group.iter().map(|&i| self.inputs[i].clone()).collect();
-            let splits = split_plan(&sources, rayon::current_num_threads());
-            let billed: Vec<(usize, FileBill, bool)> = group
-                .par_iter()
-                .zip(splits)
-                .map(|(&i, split)| {
-                    let load = LoadOptions {
-                        split,
-                        ..*self.load_opts
-                    };
-                    let file = load_source(&self.inputs[i], &load);
-                    // Located, sorted, with the --allow'ed codes dropped.
-                    let findings = check_file(&file, self.audit_opts).findings;
-                    let bill = self.biller.file(&FileInput {
-                        file: &file,
-                        findings: &findings,
-                    });
-                    progress.file_done(file.text.len());
-                    (i, bill, file.is_io_error())
-                })
-                .collect();
-            for (i, bill, io) in billed {
-                io_error |= io;
-                if let Some(p) = bill.periods().intersection(&closed).next() {
-                    // The pre-scan and the load read months the same way: not expected.
-                    return Err(format!(
-                        "internal error: {} has a report of {p}, which the first pass over the inputs did not see; please report this",
-                        self.inputs[i].name()
-                    ));
-                }
-                ledger.add(i, bill);
-            }
-            let later: BTreeSet<Period> = groups[g + 1..]
-                .iter()
-                .flatten()
-                .filter_map(|&i| claims[i].as_ref())
-                .flatten()
-                .copied()
-                .collect();
-            while let Some(p) = ledger.next_period().filter(|p| !later.contains(p)) {
-                let invoices = ledger.take_period(p);
-                closed.insert(p);
-                self.write_month(&invoices, &mut streams)?;
-                // Freed on every thread: one thread freeing thousands of invoices shows.
-                invoices.into_par_iter().for_each(drop);
-            }
-        }
-        progress.finish();
-        let summary = ledger.finish().map_err(|e| e.to_string())?;
-        self.close_streams(streams, &summary)?;
-        Ok((summary, io_error))
-    }
-
-    /// Groups of inputs to bill together, in order, and the months each input has reports
-    /// for (`None`: not known before loading it). Inputs whose months are unknown come
-    /// first, then one group per earliest month. Small runs are one group.
-    fn plan(&self) -> (Vec<Vec<usize>>, Vec<Option<BTreeSet<Period>>>) {
-        let all: Vec<usize> = (0..self.inputs.len()).collect();
-        let size: u64 = self
-            .inputs
-            .iter()
-            .map(|s| match s {
-                Source::File(p) => p.metadata().map_or(0, |m| m.len()),
-                Source::Stdin => 0,
-            })
-            .sum();
-        if self.inputs.len() < 2 || size <= prescan_above() {
-            return (vec![all], vec![None; self.inputs.len()]);
-        }
-        let claims: Vec<Option<BTreeSet<Period>>> = self
-            .inputs
-            .par_iter()
-            .map(|s| match s {
-                Source::File(p) => std::fs::read(p).ok().and_then(|text| {
-                    report_months(&text, self.load_opts.kind).map(|months| {
-                        months
-                            .into_iter()
-                            .filter(|(_, m)| (1..=12).contains(m))
-                            .map(|(year, month)| Period { year, month })
-                            .collect()
-                    })
-                }),
-                Source::Stdin => None,
-            })
-            .collect();
-        let mut by_month: BTreeMap<Option<Period>, Vec<usize>> = BTreeMap::new();
-        for i in all {
-            let first = claims[i].as_ref().and_then(|c| c.first().copied());
-            by_month.entry(first).or_default().push(i);
-        }
-        (by_month.into_values().collect(), claims)
-    }
-
-    fn open_streams(&self) -> Result<Streams, String> {
-        let open = |path: &Path| self.staging.open(path).map_err(cannot_write(path));
-        let out = &self.out;
-        let mut streams = Streams {
-            invoices: None,
-            lines: None,
-            context: None,
-        };
-        if self.outputs.csv {
-            let mut w = open(&out.join("invoices.csv"))?;
-            w.write_all(&invoices_csv_header())
-                .map_err(|e| e.to_string())?;
-            streams.invoices = Some(w);
-            let mut w = open(&out.join("lines.csv"))?;
-            w.write_all(&lines_csv_header())
-                .map_err(|e| e.to_string())?;
-            streams.lines = Some(w);
-        }
-        if let Some(path) = &self.args.context {
-            let w = open(path)?;
-            streams.context = Some(ContextWriter::new(w).map_err(cannot_write(path))?);
-        }
-        Ok(streams)
-    }
-
-    /// Stages one rendered file in `--out`.
-    fn stage(&self, f: OutputFile) -> Result<(), String> {
-        let path = self.out.join(&f.name);
-        self.staging
-            .stage(&path, &f.bytes)
-            .map_err(cannot_write(&path))
-    }
-
-    /// Renders one month's invoices: documents to staged files, rows to the CSV files.
-    fn write_month(&self, invoices: &[Invoice], streams: &mut Streams) -> Result<(), String> {
-        let out = &self.out;
-        let rows = self
-            .renderer
-            .invoices(invoices, &|f| self.stage(f))
-            .map_err(|e| e.to_string())?;
-        let csv_error = cannot_write_into(out);
-        for r in rows {
-            if let Some(w) = &mut streams.invoices {
-                w.write_all(&r.invoices).map_err(&csv_error)?;
-            }
-            if let Some(w) = &mut streams.lines {
-                w.write_all(&r.lines).map_err(&csv_error)?;
-            }
-        }
-        if let (Some(c), Some(path)) = (&mut streams.context, &self.args.context) {
-            for invoice in invoices {
-                c.invoice(&InvoiceContext {
-                    provider: &self.card.provider,
-                    invoice,
-                    rounding: self.card.rounding.as_str(),
-                })
-                .map_err(cannot_write(path))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn close_streams(&self, streams: Streams, summary: &Summary) -> Result<(), String> {
-        let csv_error = cannot_write_into(self.out);
-        for w in [streams.invoices, streams.lines].into_iter().flatten() {
-            self.staging.close(w).map_err(&csv_error)?;
-        }
-        if self.outputs.summary {
-            self.renderer
-                .summary(summary, &|f| self.stage(f))
-                .map_err(|e| e.to_string())?;
-        }
-        if let (Some(c), Some(path)) = (streams.context, &self.args.context) {
-            let w = c
-                .finish(&SummaryContext {
-                    provider: &self.card.provider,
-                    summary,
-                })
-                .map_err(cannot_write(path))?;
-            self.staging.close(w).map_err(cannot_write(path))?;
-        }
-        Ok(())
-    }
-}
-
-/// The message of a failed write to the file `path`.
-fn cannot_write(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
-    move |e| format!("cannot write {}: {e}", path.display())
-}
-
-/// The message of a failed write into the folder `dir`.
-fn cannot_write_into(dir: &Path) -> impl Fn(std::io::Error) -> String + '_ {
-    move |e| format!("cannot write into {}: {e}", dir.display())
 }
 
 /// Says what an interrupted earlier run had left in the output folder, now removed.
@@ -551,103 +327,6 @@ fn warn_cleaned(c: Cleanup, out: &Path) {
         plural(c.temporary),
         out.join(STATE_DIR).display(),
     ));
-}
-
-/// `--context FILE` follows the rules of every output (not replaced without `--force`,
-/// checked when the run ends) and may never be one of the run's inputs: an export, the
-/// rate card or a template. Its folder is created if missing.
-fn check_context(context: &Path, settings: &Settings, inputs: &[Source]) -> Result<(), String> {
-    let shown = context.display();
-    if context.as_os_str() == "-" {
-        return Err("--context -: name a file".to_owned());
-    }
-    if std::fs::metadata(context).is_ok_and(|m| m.is_dir()) {
-        return Err(format!("--context {shown} is a folder; name a file"));
-    }
-    let templates = settings
-        .templates
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path());
-    let reads = inputs
-        .iter()
-        .filter_map(|s| match s {
-            Source::File(p) => Some(p.clone()),
-            Source::Stdin => None,
-        })
-        .chain([settings.rates.clone()])
-        .chain(templates);
-    for input in reads {
-        if same_file(context, &input) {
-            return Err(format!(
-                "--context {shown} is {}, an input of this run; name another file",
-                input.display()
-            ));
-        }
-    }
-    if let Some(dir) = context.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    Ok(())
-}
-
-/// Without `--force`, refuses to overwrite outputs that already exist (in `dir`, and the
-/// `--context` file), checked before anything is renamed into place (the caller then
-/// deletes the staged files). An output named twice (`--context` naming one of the run's
-/// own files, or the tool's folder in `dir`) is refused even with `--force`.
-fn refuse_existing(dir: &Path, staging: &Staging, force: bool) -> Result<(), String> {
-    let paths = staging.paths();
-    let state = resolved(&dir.join(STATE_DIR));
-    let mut seen = std::collections::HashMap::new();
-    for p in &paths {
-        let here = resolved(p);
-        if here == state || here.starts_with(&state) {
-            return Err(format!(
-                "{} is the tool's own folder in {}; --context must name another file",
-                p.display(),
-                dir.display()
-            ));
-        }
-        if let Some(first) = seen.insert(here, p) {
-            return Err(format!(
-                "{} is also {}, another output of this run; --context must name a file of its own",
-                p.display(),
-                first.display()
-            ));
-        }
-    }
-    if force {
-        return Ok(());
-    }
-    let existing: Vec<String> = paths
-        .into_iter()
-        .filter(|p| p.symlink_metadata().is_ok())
-        .map(|p| p.display().to_string())
-        .collect();
-    if existing.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
-    let more = existing.len().saturating_sub(shown.len());
-    let more = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
-    Err(format!(
-        "{} already exist{} in {}: {}{more}; pass --force to overwrite them",
-        if existing.len() == 1 {
-            "1 file"
-        } else {
-            "files"
-        },
-        if existing.len() == 1 { "s" } else { "" },
-        dir.display(),
-        shown.join(", ")
-    ))
 }
 
 /// What the run did: paths that could not be read and refusals (errors), then with

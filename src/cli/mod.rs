@@ -19,9 +19,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use vspc_billing::audit::weights::Weights;
 use vspc_billing::audit::{AuditOptions, Policy};
-use vspc_billing::load::{
-    DEFAULT_MAX_INPUT, Kind, LoadOptions, LoadedFile, SchemaCheck, Source, Split, split_plan,
-};
+use vspc_billing::load::{DEFAULT_MAX_INPUT, Kind, LoadOptions, SchemaCheck, Split};
+use vspc_billing::schedule::Pool;
 
 /// Exit statuses, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -213,12 +212,6 @@ fn parse_size(s: &str) -> Result<u64, String> {
     vspc_billing::load::parse_size(s)
 }
 
-/// The most threads `--threads` starts: far more than the cores only costs time (each
-/// thread has its own stack and queue) and never changes the output.
-fn thread_cap(cores: usize) -> usize {
-    cores.saturating_mul(4).max(64)
-}
-
 impl InputArgs {
     /// Load options for these arguments (the config file's `[input]` for what they leave
     /// out).
@@ -241,41 +234,19 @@ impl InputArgs {
         })
     }
 
-    /// Load options for each source: `base`, split where [`split_plan`] says so for the
-    /// threads of the current pool (call it inside [`Self::in_pool`]).
-    pub fn per_source(sources: &[Source], base: LoadOptions) -> Vec<LoadOptions> {
-        split_plan(sources, rayon::current_num_threads())
-            .into_iter()
-            .map(|split| LoadOptions { split, ..base })
-            .collect()
-    }
-
-    /// Runs `f` on a thread pool of the requested size (`--threads`, else the config
-    /// file's, else all cores).
-    pub fn in_pool<T: Send>(
-        &self,
-        config: &Config,
-        f: impl FnOnce() -> T + Send,
-    ) -> Result<T, String> {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads.or(config.input.threads) {
-            if n == 0 {
-                return Err("--threads must be at least 1".to_owned());
-            }
-            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-            let cap = thread_cap(cores);
-            if n > cap {
-                warn(&format!(
-                    "--threads {n} is far above the {cores} core{} of this machine: using {cap} (the output is the same whatever the number)",
-                    if cores == 1 { "" } else { "s" }
-                ));
-            }
-            b = b.num_threads(n.min(cap));
+    /// The run's threads (`--threads`, else the config file's, else all cores); a number
+    /// far above the cores is capped, with a warning.
+    pub fn pool(&self, config: &Config) -> Result<Pool, String> {
+        let pool = Pool::new(self.threads.or(config.input.threads))?;
+        if let Some(n) = pool.capped_from {
+            let cores = vspc_billing::schedule::cores();
+            warn(&format!(
+                "--threads {n} is far above the {cores} core{} of this machine: using {} (the output is the same whatever the number)",
+                if cores == 1 { "" } else { "s" },
+                pool.threads()
+            ));
         }
-        let pool = b
-            .build()
-            .map_err(|e| format!("cannot start threads: {e}"))?;
-        Ok(pool.install(f))
+        Ok(pool)
     }
 }
 
@@ -286,40 +257,6 @@ pub enum TextOrJson {
     Text,
     /// JSON for tools
     Json,
-}
-
-/// Runs the command line.
-/// Frees loaded files on a thread of its own. Freeing the typed model of one large file is
-/// one thread's work of tens of milliseconds (about 45 ms for 100 MB) that would otherwise
-/// sit between its checks and the output; here it overlaps the rest of the run, and a file
-/// still being freed when the command ends is left to the operating system, which takes the
-/// process's memory back at once. One file waits at most: memory stays bounded.
-pub struct Dropper {
-    tx: std::sync::mpsc::SyncSender<LoadedFile>,
-}
-
-impl Dropper {
-    /// Starts the freeing thread (it ends with the process).
-    pub fn new() -> Self {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<LoadedFile>(1);
-        let spawned = std::thread::Builder::new()
-            .name("free".into())
-            .spawn(move || rx.into_iter().for_each(drop));
-        // Without the thread, `free` drops in place (the send fails).
-        drop(spawned);
-        Self { tx }
-    }
-
-    /// Frees `file`: in the background when it was split (a large file on several threads),
-    /// here otherwise (many files already keep every thread busy).
-    pub fn free(&self, file: LoadedFile) {
-        if file.split == Split::Never {
-            return;
-        }
-        if let Err(e) = self.tx.send(file) {
-            drop(e.0);
-        }
-    }
 }
 
 /// `--quiet`, for the whole run.

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use vspc_billing::load::Source;
+use vspc_billing::schedule::Observer;
 
 /// Shown only after this long, so quick runs print nothing.
 const DELAY: Duration = Duration::from_millis(400);
@@ -50,8 +51,17 @@ impl Progress {
         }
     }
 
+    /// Clears the bar before the results are printed.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Progress {
     /// Records one finished input of `bytes` bytes.
-    pub fn file_done(&self, bytes: usize) {
+    fn file_done(&self, bytes: usize) {
         let Some(bar) = &self.bar else { return };
         let done = self.files.fetch_add(1, Ordering::Relaxed) + 1;
         if !self.shown.load(Ordering::Relaxed) && self.start.elapsed() > DELAY {
@@ -61,12 +71,5 @@ impl Progress {
         }
         bar.set_message(format!("{done}/{}", self.total_files));
         bar.inc(u64::try_from(bytes).unwrap_or(u64::MAX));
-    }
-
-    /// Clears the bar before the results are printed.
-    pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
     }
 }

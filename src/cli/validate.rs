@@ -4,10 +4,10 @@ use super::config::Config;
 use super::progress::Progress;
 use super::style::Style;
 use super::{InputArgs, SchemaCheckArg, Status, TextOrJson};
-use rayon::prelude::*;
 use serde::Serialize;
 use vspc_billing::diag::{Finding, Severity};
-use vspc_billing::load::{LoadOptions, LoadedFile, expand, load_source};
+use vspc_billing::load::{LoadOptions, LoadedFile, expand};
+use vspc_billing::schedule::each_file;
 
 /// Check exports against the generated JSON Schemas and load them into the typed model.
 ///
@@ -97,30 +97,19 @@ pub fn run(args: &Args, config: &Config) -> Status {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };
+    let pool = match args.input.pool(config) {
+        Ok(p) => p,
+        Err(e) => return super::usage_error(&e),
+    };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
     let progress = Progress::new(&inputs.sources, super::quiet());
-    let dropper = super::Dropper::new();
-    let loaded = args.input.in_pool(config, || {
-        let per_source = InputArgs::per_source(&inputs.sources, opts);
-        inputs
-            .sources
-            .par_iter()
-            .zip(&per_source)
-            .map(|(s, opts)| {
-                let f = load_source(s, opts);
-                progress.file_done(f.text.len());
-                let result = (report(&f), f.is_io_error());
-                dropper.free(f);
-                result
-            })
-            .collect::<Vec<_>>()
+    let loaded = pool.install(|| {
+        each_file(&inputs.sources, &opts, &progress, |f| {
+            (report(f), f.is_io_error())
+        })
     });
     progress.finish();
-    let loaded = match loaded {
-        Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
-    };
     let io_error = !inputs.problems.is_empty() || loaded.iter().any(|(_, io)| *io);
     let mut files: Vec<FileReport> = inputs.problems.iter().map(io_report).collect();
     files.extend(loaded.into_iter().map(|(r, _)| r));
