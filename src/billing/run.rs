@@ -128,7 +128,7 @@ fn plan(
     opts: &RunOptions<'_>,
 ) -> (Vec<Vec<usize>>, Vec<Option<BTreeSet<Period>>>) {
     let all: Vec<usize> = (0..sources.len()).collect();
-    fn regular<'s>(s: &'s Source, max: u64) -> Option<(&'s Path, u64)> {
+    fn regular(s: &Source, max: u64) -> Option<(&Path, u64)> {
         match s {
             Source::File(p) => std::fs::metadata(p)
                 .ok()
