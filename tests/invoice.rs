@@ -415,7 +415,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
     std::fs::write(corpus.join("owner-00/both.json"), both.to_string()).unwrap();
     // The library run, as the command makes it, on a pool of `threads`, closing months
     // early when the input is above `prescan_above` bytes.
-    let expanded = vspc_billing::load::expand(&[corpus.clone()]);
+    let expanded = vspc_billing::load::expand(std::slice::from_ref(&corpus));
     let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
     let templates = vspc_billing::render::Templates::load(None).unwrap();
     let audit = vspc_billing::audit::AuditOptions::default();
