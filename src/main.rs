@@ -20,9 +20,12 @@ fn main() -> std::process::ExitCode {
 /// time. (The `no_thp` feature keeps mimalloc from asking for 2 MiB pages, which the
 /// kernel zeroes whole: short runs spent more time there than in the program.)
 fn tune_allocator() {
-    // `mi_option_purge_delay` in mimalloc.h (libmimalloc-sys names the options before it and
-    // after it, 14 and 16, but not this one).
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    use libmimalloc_sys::{mi_option_eager_commit_delay, mi_option_t, mi_option_use_numa_nodes};
+    // `mi_option_purge_delay` in mimalloc.h (v2 and v3): libmimalloc-sys names the options
+    // before it and after it but not this one, so it is named from its neighbours, and the
+    // build fails if they ever stop being its neighbours.
+    const PURGE_DELAY: mi_option_t = mi_option_eager_commit_delay + 1;
+    const _: () = assert!(mi_option_use_numa_nodes == PURGE_DELAY + 1);
     // SAFETY: `mi_option_set` only stores an integer option; `purge_delay` is read each
     // time mimalloc schedules a purge, so setting it at any time is sound.
     unsafe {
