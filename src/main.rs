@@ -20,12 +20,13 @@ fn main() -> std::process::ExitCode {
 /// time. (The `no_thp` feature keeps mimalloc from asking for 2 MiB pages, which the
 /// kernel zeroes whole: short runs spent more time there than in the program.)
 fn tune_allocator() {
-    use libmimalloc_sys::{mi_option_eager_commit_delay, mi_option_t, mi_option_use_numa_nodes};
-    // `mi_option_purge_delay` in mimalloc.h (v2 and v3): libmimalloc-sys names the options
-    // before it and after it but not this one, so it is named from its neighbours, and the
-    // build fails if they ever stop being its neighbours.
-    const PURGE_DELAY: mi_option_t = mi_option_eager_commit_delay + 1;
-    const _: () = assert!(mi_option_use_numa_nodes == PURGE_DELAY + 1);
+    use libmimalloc_sys::{mi_option_t, mi_option_use_numa_nodes};
+    // `mi_option_purge_delay` in mimalloc.h (v2 and v3) comes just before
+    // `mi_option_use_numa_nodes`; libmimalloc-sys names the latter but not the former, so it
+    // is named from its neighbour, and the build fails if the neighbour ever moves (the
+    // enumeration was checked against the bundled headers of libmimalloc-sys 0.1.49).
+    const PURGE_DELAY: mi_option_t = mi_option_use_numa_nodes - 1;
+    const _: () = assert!(PURGE_DELAY == 15, "check mi_option_purge_delay in mimalloc.h");
     // SAFETY: `mi_option_set` only stores an integer option; `purge_delay` is read each
     // time mimalloc schedules a purge, so setting it at any time is sound.
     unsafe {
