@@ -788,6 +788,12 @@ fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) 
         message = format!("the file ends before the JSON is complete (truncated?): {message}");
     } else if message.starts_with("expected `,` or") {
         message.push_str(": a comma is probably missing before this point");
+    } else if message == "lone leading surrogate in hex escape"
+        || message == "unexpected end of hex escape"
+    {
+        message.push_str(
+            ": the escapes \\ud800 to \\udfff (UTF-16 surrogates) must come in pairs, \\ud800-\\udbff then \\udc00-\\udfff",
+        );
     }
     Finding::of("invalid-json", name, pointer, message).at(pos.line, pos.column)
 }

@@ -232,6 +232,32 @@ pub fn nests_deeper(b: &[u8], room: usize) -> bool {
     false
 }
 
+/// Whether every string of the JSON value `b` (well-formed) decodes as `serde_json` decodes
+/// a string it reads: its `\\u` escapes of UTF-16 surrogates come in pairs. `serde_json`
+/// skips a value without decoding its escapes, but refuses a lone surrogate (`"\\ud800"`)
+/// in a string it reads (as the schema validator's `Value`).
+#[must_use]
+pub fn strings_decode(b: &[u8]) -> bool {
+    if memchr::memchr(b'\\', b).is_none() {
+        return true;
+    }
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'"', &b[i..]) {
+        let start = i + k;
+        let Some(end) = skip_string(b, start) else {
+            return true;
+        };
+        let token = &b[start..end];
+        if memchr::memmem::find(token, b"\\u").is_some()
+            && serde_json::from_slice::<String>(token).is_err()
+        {
+            return false;
+        }
+        i = end;
+    }
+    true
+}
+
 /// The first array or object of `text` (in the order of the text) that is nested in more
 /// than `max` others: its JSON pointer and byte offset. `None` when there is none, or when
 /// the text is malformed before it.
@@ -666,5 +692,16 @@ mod tests {
         assert_eq!(source_text(text, at[1], &json!("x"), 80), None);
         assert_eq!(source_text(text, at[0], &json!({}), 10), None);
         assert_eq!(source_text(text, None, &json!({}), 80), None);
+    }
+
+    #[test]
+    fn lone_surrogates_are_found_in_strings() {
+        assert!(strings_decode(
+            br#"{"a": ["x", "\u00e9", "\ud83d\ude00", 1]}"#
+        ));
+        assert!(!strings_decode(br#"{"a": ["x", "\ud800"]}"#));
+        assert!(!strings_decode(br#"{"\udc00": 1}"#));
+        assert!(!strings_decode(br#"["\ud800x"]"#));
+        assert!(strings_decode(br#"["\\ud800"]"#), "an escaped backslash");
     }
 }

@@ -159,14 +159,21 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         deserialize_identifier,
     );
 
-    /// A member the model ignores: skipped by `serde_json` (without a depth limit) as a
-    /// borrowed raw value, whose nesting is then counted. Needs a deserializer that can
-    /// borrow raw values (`serde_json` from a `&str`), as the number fields do.
+    /// A member the model ignores: skipped by `serde_json` (without a depth limit, and
+    /// without decoding the escapes of its strings) as a borrowed raw value, whose nesting is
+    /// then counted and whose strings are decoded. Needs a deserializer that can borrow raw
+    /// values (`serde_json` from a `&str`), as the number fields do.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         let raw = <&'de RawValue as de::Deserialize<'de>>::deserialize(Strict(self.0))?;
         let room = MAX_DEPTH - DEPTH.get().min(MAX_DEPTH);
         if crate::locate::nests_deeper(raw.get().as_bytes(), room) {
             return Err(D::Error::custom(TOO_DEEP));
+        }
+        if !crate::locate::strings_decode(raw.get().as_bytes()) {
+            // As the schema validator's parser does: the load then reports its error.
+            return Err(D::Error::custom(
+                "a string has a lone UTF-16 surrogate escape (\\ud800 to \\udfff)",
+            ));
         }
         visitor.visit_unit()
     }

@@ -336,3 +336,34 @@ fn schema_messages_quote_numbers_as_written() {
         ]
     );
 }
+
+/// `serde_json` skips a member without decoding its strings, but the validator's parser
+/// refuses a lone UTF-16 surrogate escape: refused in both modes, in a member the model
+/// ignores too, at its place.
+#[test]
+fn lone_surrogates_are_refused_in_both_modes() {
+    let doc = small_report(3);
+    for leaf in [
+        r#""\ud800""#,
+        r#""a\udc00b""#,
+        r#"{"\ud800": 1}"#,
+        r#"["\ud83d\ud83d"]"#,
+    ] {
+        let bytes = with_unknown_member(&doc, "/data/0", 1, 0, leaf);
+        let problems = same_in_every_mode(&bytes).unwrap();
+        assert_eq!(problems.len(), 1, "{leaf}: {problems:?}");
+        assert_eq!(problems[0].code, "invalid-json");
+        assert!(
+            problems[0]
+                .message
+                .contains("surrogates) must come in pairs"),
+            "{}",
+            problems[0].message
+        );
+    }
+    // A pair, an escaped backslash: no problem.
+    for leaf in [r#""\ud83d\ude00""#, r#""\\ud800""#] {
+        let bytes = with_unknown_member(&doc, "/data/0", 1, 0, leaf);
+        assert!(same_in_every_mode(&bytes).unwrap().is_empty(), "{leaf}");
+    }
+}
