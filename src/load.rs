@@ -690,7 +690,9 @@ fn describe_keys(keys: &[String]) -> String {
     if keys.is_empty() {
         "no members".to_owned()
     } else {
-        let shown: Vec<&str> = keys.iter().take(6).map(String::as_str).collect();
+        // Keys are the document's text: shown with control and invisible characters escaped.
+        let shown: Vec<std::borrow::Cow<'_, str>> =
+            keys.iter().take(6).map(|k| crate::text::printable(k)).collect();
         format!(
             "members {}{}",
             shown.join(", "),
@@ -901,6 +903,10 @@ fn sites_doc(
 
 /// Parses `b` into `T`; on failure, reports a syntax error where it is, or every schema
 /// violation (falling back to the typed error when the schema accepts the text).
+///
+/// Both modes refuse a document nested deeper than [`crate::strict::MAX_DEPTH`] with the
+/// same finding ([`depth_problem`]): the typed parse counts the depth everywhere, and the
+/// validator's `Value` cannot be built deeper.
 fn parse_shape<T: DeserializeOwned>(
     name: &str,
     text: &str,
@@ -919,13 +925,16 @@ fn parse_shape<T: DeserializeOwned>(
         Some(min) => crate::split::with(Some(min), || crate::strict::from_str::<T>(text))
             .or_else(|_| crate::strict::from_str::<T>(text)),
     });
+    // Every schema violation, or why the document cannot be checked.
+    let schema = || match crate::schema::instance(text) {
+        Ok(value) => schema_problems(name, b, kind, shape, &value),
+        Err(e) if crate::strict::is_too_deep(&e) => vec![depth_problem(name, b)],
+        Err(e) => vec![syntax_problem(name, b, &e, String::new())],
+    };
     match typed {
         Ok(v) => {
             let problems = if check == SchemaCheck::Always {
-                match serde_json::from_str::<serde_json::Value>(text) {
-                    Ok(value) => schema_problems(name, b, kind, shape, &value),
-                    Err(e) => vec![syntax_problem(name, b, &e, String::new())],
-                }
+                schema()
             } else {
                 Vec::new()
             };
@@ -934,6 +943,10 @@ fn parse_shape<T: DeserializeOwned>(
                 problems,
             }
         }
+        Err(e) if crate::strict::is_too_deep(&e) => Parsed {
+            value: None,
+            problems: vec![depth_problem(name, b)],
+        },
         Err(e) if e.is_syntax() || e.is_eof() => {
             let pointer = typed_error_path::<T>(text).unwrap_or_default();
             Parsed {
@@ -942,10 +955,7 @@ fn parse_shape<T: DeserializeOwned>(
             }
         }
         Err(e) => {
-            let mut problems = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(value) => schema_problems(name, b, kind, shape, &value),
-                Err(e) => vec![syntax_problem(name, b, &e, String::new())],
-            };
+            let mut problems = schema();
             if problems.is_empty() {
                 let pointer = typed_error_path::<T>(text).unwrap_or_default();
                 let index = LineIndex::new(b);
@@ -966,11 +976,31 @@ fn parse_shape<T: DeserializeOwned>(
 fn typed_error_path<T: DeserializeOwned>(text: &str) -> Option<String> {
     let mut de = serde_json::Deserializer::from_str(text);
     crate::split::with(None, || {
-        match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut de)) {
-            Ok(_) => None,
-            Err(e) => Some(path_to_pointer(e.path())),
-        }
+        crate::strict::at_depth(0, || {
+            match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut de)) {
+                Ok(_) => None,
+                Err(e) => Some(path_to_pointer(e.path())),
+            }
+        })
     })
+}
+
+/// The finding of a document nested deeper than [`crate::strict::MAX_DEPTH`], at the
+/// first array or object too deep.
+fn depth_problem(name: &str, b: &[u8]) -> Finding {
+    let (pointer, at) =
+        crate::locate::too_deep(b, crate::strict::MAX_DEPTH).unwrap_or((String::new(), 0));
+    let pos = LineIndex::new(b).position(at);
+    Finding::of(
+        "invalid-json",
+        name,
+        pointer,
+        format!(
+            "nested deeper than {0} levels: arrays and objects nested more than {0} deep are not read",
+            crate::strict::MAX_DEPTH
+        ),
+    )
+    .at(pos.line, pos.column)
 }
 
 fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) -> Finding {
@@ -981,9 +1011,11 @@ fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) 
         message = format!("the file ends before the JSON is complete (truncated?): {message}");
     } else if message.starts_with("expected `,` or") {
         message.push_str(": a comma is probably missing before this point");
-    } else if message.contains("surrogate") || message.contains("hex escape") {
+    } else if message == "lone leading surrogate in hex escape"
+        || message == "unexpected end of hex escape"
+    {
         message.push_str(
-            ": a \\uD800 to \\uDFFF escape must be half of a surrogate pair (a character of two escapes)",
+            ": the escapes \\ud800 to \\udfff (UTF-16 surrogates) must come in pairs, \\ud800-\\udbff then \\udc00-\\udfff",
         );
     }
     Finding::of("invalid-json", name, pointer, message).at(pos.line, pos.column)
@@ -997,10 +1029,23 @@ fn schema_problems(
     value: &serde_json::Value,
 ) -> Vec<Finding> {
     let validator = crate::schema::validator(kind, shape);
-    let mut out = Vec::new();
-    for err in validator.iter_errors(value) {
-        push_violation(name, &err, &mut out);
+    let errors: Vec<jsonschema::ValidationError<'_>> = validator.iter_errors(value).collect();
+    let mut violations = Vec::new();
+    for err in &errors {
+        real_violations(err, &mut violations);
     }
+    // Each instance's place in the text, in one pass: its position, and its text as written.
+    let pointers: Vec<String> = violations
+        .iter()
+        .map(|e| e.instance_path().as_str().to_owned())
+        .collect();
+    let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let offsets = crate::locate::locate_offsets(b, &pointers);
+    let mut out: Vec<Finding> = violations
+        .iter()
+        .zip(&offsets)
+        .map(|(err, &at)| push_violation(name, b, err, at))
+        .collect();
     crate::diag::resolve_locations(b, &mut out);
     crate::diag::sort_findings(&mut out);
     out
@@ -1014,42 +1059,60 @@ fn is_null_branch(errors: &[jsonschema::ValidationError<'_>]) -> bool {
         && errors[0].masked().to_string().ends_with("\"null\"")
 }
 
-/// Reports a violation; an `anyOf` between a definition and `null` is replaced by the
-/// definition's own errors, which say what is actually wrong.
-fn push_violation(name: &str, err: &jsonschema::ValidationError<'_>, out: &mut Vec<Finding>) {
+/// The violations to report for `err`: an `anyOf` between a definition and `null` is
+/// replaced by the definition's own errors, which say what is actually wrong.
+fn real_violations<'e, 'v>(
+    err: &'e jsonschema::ValidationError<'v>,
+    out: &mut Vec<&'e jsonschema::ValidationError<'v>>,
+) {
     if let jsonschema::error::ValidationErrorKind::AnyOf { context } = err.kind() {
         let real: Vec<&Vec<jsonschema::ValidationError<'static>>> =
             context.iter().filter(|b| !is_null_branch(b)).collect();
         if let [only] = real.as_slice() {
             for e in *only {
-                push_violation(name, e, out);
+                real_violations(e, out);
             }
             return;
         }
     }
-    let instance = err.instance().to_string();
+    out.push(err);
+}
+
+/// Reports a violation, located at `at` (the instance's offset in `b`, when found). The
+/// instance is quoted as written in the file (`0.0000000000000000000000000001`, `1e400`),
+/// not as the validator's binary floating point renders it (`1e-28`, which it cannot
+/// even hold).
+fn push_violation(
+    name: &str,
+    b: &[u8],
+    err: &jsonschema::ValidationError<'_>,
+    at: Option<usize>,
+) -> Finding {
+    let shown = crate::locate::source_text(b, at, err.instance(), 80)
+        .or_else(|| Some(err.instance().to_string()).filter(|t| t.len() <= 80))
+        .unwrap_or_else(|| {
+            match err.instance().as_ref() {
+                serde_json::Value::Object(_) => "the object",
+                serde_json::Value::Array(_) => "the array",
+                _ => "the value",
+            }
+            .to_owned()
+        });
     let message = if err.kind().keyword() == "pattern"
         && err.to_string().contains(crate::date::DATE_PATTERN)
     {
         format!(
-            "{instance} is not a date: expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fffffff][Z|±hh:mm]"
+            "{shown} is not a date: expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fffffff][Z|±hh:mm]"
         )
-    } else if instance.len() <= 80 {
-        err.to_string()
     } else {
-        let what = match err.instance().as_ref() {
-            serde_json::Value::Object(_) => "the object",
-            serde_json::Value::Array(_) => "the array",
-            _ => "the value",
-        };
-        err.masked_with(what).to_string()
+        err.masked_with(shown).to_string()
     };
-    out.push(Finding::of(
+    Finding::of(
         "schema-violation",
         name,
         err.instance_path().as_str().to_owned(),
         message,
-    ));
+    )
 }
 
 fn utf8_problem(name: &str, b: &[u8], err: &std::str::Utf8Error) -> Finding {

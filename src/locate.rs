@@ -206,6 +206,184 @@ pub fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Whether the arrays and objects of the JSON value `b` (well-formed) nest more than `room`
+/// deep. Brackets inside strings do not count.
+#[must_use]
+pub fn nests_deeper(b: &[u8], room: usize) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => match skip_string(b, i) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > room {
+                    return true;
+                }
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// Whether every string of the JSON value `b` (well-formed) decodes as `serde_json` decodes
+/// a string it reads: its `\\u` escapes of UTF-16 surrogates come in pairs. `serde_json`
+/// skips a value without decoding its escapes, but refuses a lone surrogate (`"\\ud800"`)
+/// in a string it reads (as the schema validator's `Value`).
+#[must_use]
+pub fn strings_decode(b: &[u8]) -> bool {
+    if memchr::memchr(b'\\', b).is_none() {
+        return true;
+    }
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'"', &b[i..]) {
+        let start = i + k;
+        let Some(end) = skip_string(b, start) else {
+            return true;
+        };
+        let token = &b[start..end];
+        if memchr::memmem::find(token, b"\\u").is_some()
+            && serde_json::from_slice::<String>(token).is_err()
+        {
+            return false;
+        }
+        i = end;
+    }
+    true
+}
+
+/// The first array or object of `text` (in the order of the text) that is nested in more
+/// than `max` others: its JSON pointer and byte offset. `None` when there is none, or when
+/// the text is malformed before it.
+#[must_use]
+pub fn too_deep(text: &[u8], max: usize) -> Option<(String, usize)> {
+    // The open containers: each with the pointer length before its own token, and the index
+    // of its next item (arrays) or `None` (objects).
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut pointer = String::new();
+    let mut lengths: Vec<usize> = Vec::new();
+    let mut i = skip_ws(text, 0);
+    loop {
+        // A value starts at `i`.
+        match *text.get(i)? {
+            open_char @ (b'[' | b'{') => {
+                if open.len() == max {
+                    return Some((pointer, i));
+                }
+                i = skip_ws(text, i + 1);
+                let close = if open_char == b'[' { b']' } else { b'}' };
+                if text.get(i) == Some(&close) {
+                    i += 1;
+                } else {
+                    open.push((open_char == b'[').then_some(0));
+                    lengths.push(pointer.len());
+                    i = enter_item(text, i, &mut pointer, open.last_mut()?)?;
+                    continue;
+                }
+            }
+            _ => i = skip_value(text, i)?,
+        }
+        // After a value: a comma and the next item, or the end of containers.
+        loop {
+            i = skip_ws(text, i);
+            let top = open.last_mut()?;
+            pointer.truncate(*lengths.last()?);
+            match *text.get(i)? {
+                b',' => {
+                    if let Some(index) = top {
+                        *index += 1;
+                    }
+                    i = enter_item(text, skip_ws(text, i + 1), &mut pointer, top)?;
+                    break;
+                }
+                b']' if top.is_some() => {}
+                b'}' if top.is_none() => {}
+                _ => return None,
+            }
+            i += 1;
+            open.pop();
+            lengths.pop();
+            if open.is_empty() {
+                return None;
+            }
+        }
+    }
+}
+
+/// Adds the token of the item at `i` of a container (`Some(index)` in an array, `None` in
+/// an object, whose key is read) to `pointer`; returns where the item's value starts.
+fn enter_item(text: &[u8], i: usize, pointer: &mut String, index: &Option<usize>) -> Scan<usize> {
+    pointer.push('/');
+    match index {
+        Some(index) => {
+            pointer.push_str(&index.to_string());
+            Some(i)
+        }
+        None => {
+            let (key, after) = read_string(text, i)?;
+            pointer.push_str(&escape_token(&key));
+            let j = skip_ws(text, after);
+            (text.get(j) == Some(&b':')).then(|| skip_ws(text, j + 1))
+        }
+    }
+}
+
+/// The value at offset `at` of the JSON `text` as written, without the white space between
+/// its tokens (`{"a": 1.50}` gives `{"a":1.50}`), when it is of the JSON type of `instance`
+/// (the same value, parsed) and at most `max` bytes long.
+#[must_use]
+pub fn source_text(
+    text: &[u8],
+    at: Option<usize>,
+    instance: &serde_json::Value,
+    max: usize,
+) -> Option<String> {
+    use serde_json::Value;
+    let at = at?;
+    let same_type = matches!(
+        (text.get(at)?, instance),
+        (b'{', Value::Object(_))
+            | (b'[', Value::Array(_))
+            | (b'"', Value::String(_))
+            | (b'-' | b'0'..=b'9', Value::Number(_))
+            | (b't' | b'f', Value::Bool(_))
+            | (b'n', Value::Null)
+    );
+    if !same_type {
+        return None;
+    }
+    let end = skip_value(text, at)?;
+    let mut out = Vec::with_capacity(max.min(end - at));
+    let mut i = at;
+    while i < end {
+        match text[i] {
+            b'"' => {
+                let close = skip_string(text, i)?.min(end);
+                out.extend_from_slice(&text[i..close]);
+                i = close;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+        if out.len() > max {
+            return None;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl Walker<'_> {
     fn walk(&mut self, node: usize, i: usize) -> Scan<usize> {
         if self.found[node].is_none() && self.target[node] {
@@ -456,5 +634,77 @@ mod tests {
         let (keys, at) = first_keys(text, 0, |k| k == "data").unwrap();
         assert_eq!(keys, vec!["meta", "data"]);
         assert_eq!(text[at.unwrap()], b'[');
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings() {
+        assert!(!nests_deeper(b"[[1]]", 2));
+        assert!(nests_deeper(b"[[1]]", 1));
+        assert!(!nests_deeper(br#"[{"a": "[[[[", "b\"[[": 1}]"#, 2));
+        assert!(nests_deeper(br#"[{"a": [{}]}]"#, 3));
+        assert!(!nests_deeper(b"1", 0));
+        assert!(nests_deeper(b"{}", 0));
+    }
+
+    #[test]
+    fn the_first_container_too_deep_is_named() {
+        let text = br#"{"a/b": [1, {"k": [[], [[2]]]}], "z": [[[[[]]]]]}"#;
+        // An empty array is a level too.
+        let (pointer, at) = too_deep(text, 4).unwrap();
+        assert_eq!(pointer, "/a~1b/1/k/0");
+        assert_eq!(&text[at..at + 2], b"[]");
+        let (pointer, at) = too_deep(text, 5).unwrap();
+        assert_eq!(pointer, "/a~1b/1/k/1/0");
+        assert_eq!(&text[at..at + 3], b"[2]");
+        assert_eq!(too_deep(text, 6), None);
+        assert_eq!(
+            too_deep(br#"{"z": [[[[[]]]]]}"#, 5).unwrap().0,
+            "/z/0/0/0/0"
+        );
+        assert_eq!(too_deep(b"[]", 0).unwrap(), (String::new(), 0));
+        assert_eq!(too_deep(b" [ ] ", 1), None);
+        assert_eq!(too_deep(b"7", 0), None);
+        // Malformed before the place: not found; after it: found.
+        assert_eq!(too_deep(b"[1 2, [[]]]", 1), None);
+        assert_eq!(too_deep(b"[[[]]] x", 1).unwrap().0, "/0");
+        for broken in ["", "[", "{\"a\"", "{\"a\": [", "[1,", "{\"a\" 1}"] {
+            let _ = too_deep(broken.as_bytes(), 0);
+            let _ = too_deep(broken.as_bytes(), 1);
+        }
+    }
+
+    #[test]
+    fn source_text_is_the_value_as_written() {
+        use serde_json::json;
+        let text =
+            br#"{"a": { "v" : [1.10 , 1e400, "x y"] }, "n": 0.0000000000000000000000000001}"#;
+        let at = locate_offsets(text, &["/a", "/n", "/a/v/2"]);
+        assert_eq!(
+            source_text(text, at[0], &json!({}), 80).as_deref(),
+            Some(r#"{"v":[1.10,1e400,"x y"]}"#)
+        );
+        assert_eq!(
+            source_text(text, at[1], &json!(1e-28), 80).as_deref(),
+            Some("0.0000000000000000000000000001")
+        );
+        assert_eq!(
+            source_text(text, at[2], &json!("x y"), 80).as_deref(),
+            Some(r#""x y""#)
+        );
+        // Not the same type (the text and the value disagree), or too long: none.
+        assert_eq!(source_text(text, at[1], &json!("x"), 80), None);
+        assert_eq!(source_text(text, at[0], &json!({}), 10), None);
+        assert_eq!(source_text(text, None, &json!({}), 80), None);
+    }
+
+    #[test]
+    fn lone_surrogates_are_found_in_strings() {
+        assert!(strings_decode(
+            br#"{"a": ["x", "\u00e9", "\ud83d\ude00", 1]}"#
+        ));
+        assert!(!strings_decode(br#"{"a": ["x", "\ud800"]}"#));
+        assert!(!strings_decode(br#"{"\udc00": 1}"#));
+        assert!(!strings_decode(br#"["\ud800x"]"#));
+        assert!(strings_decode(br#"["\\ud800"]"#), "an escaped backslash");
     }
 }

@@ -201,6 +201,28 @@ pub fn validator(kind: Kind, shape: Shape) -> &'static jsonschema::Validator {
     })
 }
 
+/// The document as the validator reads it: a `serde_json::Value`.
+///
+/// A number beyond the range of `f64` (`1e400`) is valid JSON that `serde_json` refuses;
+/// it is read as ±1e300 ([`crate::num::tame_huge_numbers`]), the same to the schema (a
+/// number, a whole one), at the same place in the text. Messages quote instances from the
+/// text, and the typed parse says whether a decimal holds the number (`type-error`).
+///
+/// # Errors
+/// Those of `serde_json`: a syntax error, or a document nested deeper than
+/// [`crate::strict::MAX_DEPTH`].
+pub fn instance(text: &str) -> serde_json::Result<Value> {
+    match serde_json::from_str(text) {
+        Err(e) if e.is_syntax() && e.to_string().starts_with("number out of range") => {
+            match crate::num::tame_huge_numbers(text) {
+                Some(tame) => serde_json::from_str(&tame),
+                None => Err(e),
+            }
+        }
+        parsed => parsed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,14 +122,18 @@ impl<'de, T: Deserialize<'de> + Default + Send> Visitor<'de> for OptVecVisitor<T
         // error here, which fails the whole parse.
         let failed = OnceLock::new();
         items.reserve_exact(raws.len());
+        // The items are read at their depth in the document (see `strict::MAX_DEPTH`).
+        let depth = crate::strict::depth();
         // Nothing nested splits, and a job rayon runs on this thread while it waits for
         // the items must not see this parse's setting.
         with(None, || {
             items.par_extend(raws.par_iter().map(|raw| {
-                with(None, || crate::strict::from_str::<T>(raw.get())).unwrap_or_else(|e| {
-                    let _ = failed.set(e);
-                    T::default()
-                })
+                with(None, || crate::strict::from_str_at::<T>(raw.get(), depth)).unwrap_or_else(
+                    |e| {
+                        let _ = failed.set(e);
+                        T::default()
+                    },
+                )
             }));
         });
         match failed.into_inner() {

@@ -78,3 +78,21 @@ pub fn mutate(doc: &mut Value, pick: Index, with: Option<Value>) -> Option<Strin
     }
     Some(target)
 }
+
+/// JSON text of `levels` arrays and objects nested in one another (`style` picks, level by
+/// level, an array or an object with one member), around the scalar `leaf`.
+#[allow(dead_code)] // not every test file that shares this module uses it
+pub fn nested(levels: usize, style: u64, leaf: &str) -> String {
+    let mut open = String::new();
+    let mut close = String::new();
+    for level in 0..levels {
+        if style.rotate_left(u32::try_from(level % 64).unwrap()) & 1 == 0 {
+            open.push('[');
+            close.insert(0, ']');
+        } else {
+            open.push_str("{\"k\":");
+            close.insert(0, '}');
+        }
+    }
+    format!("{open}{leaf}{close}")
+}
