@@ -69,12 +69,15 @@ pub struct FindingNote {
 }
 
 impl FindingNote {
+    /// The finding as documents quote it: text from the input (a file name, an unknown
+    /// workload type in a message) with control and invisible characters shown escaped.
     fn of(f: &Finding) -> Self {
+        let shown = |s: &str| crate::text::printable(s).into_owned();
         Self {
             code: f.code,
-            location: f.location(),
-            pointer: f.pointer.clone(),
-            message: f.message.clone(),
+            location: shown(&f.location()),
+            pointer: shown(&f.pointer),
+            message: shown(&f.message),
         }
     }
 }
