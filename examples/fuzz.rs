@@ -997,8 +997,8 @@ fn run_case(ctx: &Context, bytes: &[u8], v: Variant, stats: &mut Stats) -> Resul
 
 fn check_findings(findings: &[Finding]) -> Result<(), Failure> {
     for f in findings {
-        if vspc_billing::codes::lookup(f.code).is_none() {
-            return fail("undocumented code", f.code);
+        if vspc_billing::codes::lookup(f.code.as_str()).is_none() {
+            return fail("undocumented code", f.code.to_string());
         }
         if f.message.is_empty() {
             return fail("empty message", format!("{f:?}"));
@@ -1038,7 +1038,13 @@ fn check_billing(
                 "invoice arithmetic",
                 format!(
                     "invoice {}: lines {lines:?}, subtotal {}, discount {}, net {}, tax {}, total {} ({} decimals)",
-                    i.number, i.subtotal, i.discount, i.net, i.tax, i.total, card.decimals()
+                    i.number,
+                    i.subtotal,
+                    i.discount,
+                    i.net,
+                    i.tax,
+                    i.total,
+                    card.decimals()
                 ),
             );
         }

@@ -59,7 +59,7 @@ impl Default for Spec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Injected {
     /// The finding code the audit is expected to report.
-    pub code: &'static str,
+    pub code: crate::codes::Code,
     /// Pointer to the changed value, relative to the report.
     pub pointer: String,
 }
@@ -469,7 +469,7 @@ fn inject(r: &mut SingleLicenseReport, rng: &mut Rng, i: usize) -> Option<Inject
             let w = rng.below(rows.len() as u64) as usize;
             rows[w].used_points += one;
             Some(Injected {
-                code: "points-mismatch",
+                code: crate::codes::Code::PointsMismatch,
                 pointer: format!(
                     "/usageDetails/{d}/usageByLicenseAndProduct/{p}/workloadUsage/{w}/usedPoints"
                 ),
@@ -480,7 +480,7 @@ fn inject(r: &mut SingleLicenseReport, rng: &mut Rng, i: usize) -> Option<Inject
             let o = rng.below(orgs.len() as u64) as usize;
             orgs[o].used_points += one;
             Some(Injected {
-                code: "organizations-total-mismatch",
+                code: crate::codes::Code::OrganizationsTotalMismatch,
                 pointer: format!("/organizationsUsage/{o}/usedPoints"),
             })
         }
@@ -488,14 +488,14 @@ fn inject(r: &mut SingleLicenseReport, rng: &mut Rng, i: usize) -> Option<Inject
             let s = r.report_summary.as_mut()?;
             s.total_points += one;
             Some(Injected {
-                code: "summary-total-mismatch",
+                code: crate::codes::Code::SummaryTotalMismatch,
                 pointer: "/reportSummary/totalPoints".to_owned(),
             })
         }
         _ => {
             r.report_status = Some(ReportStatus::ApprovalRequired);
             Some(Injected {
-                code: "report-not-approved",
+                code: crate::codes::Code::ReportNotApproved,
                 pointer: "/reportStatus".to_owned(),
             })
         }

@@ -5,6 +5,7 @@
 //! where a number is wrong, the exact `expected` and `found` values. Checks produce
 //! findings; printers in the binary render them.
 
+use crate::codes::Code;
 use crate::locate::{LineIndex, locate_offsets};
 use serde::Serialize;
 use std::fmt;
@@ -42,8 +43,9 @@ impl fmt::Display for Severity {
 /// One problem found in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Stable kebab-case code; `vspc-billing explain CODE` describes it.
-    pub code: &'static str,
+    /// The code (shown and serialized as its stable kebab-case name); `vspc-billing
+    /// explain CODE` describes it.
+    pub code: Code,
     /// Severity.
     pub severity: Severity,
     /// The file, as named on the command line (`-` reads as `<stdin>`).
@@ -66,7 +68,7 @@ impl Finding {
     /// A finding at a pointer, not yet located.
     #[must_use]
     pub fn new(
-        code: &'static str,
+        code: Code,
         severity: Severity,
         file: &str,
         pointer: impl Into<String>,
@@ -88,18 +90,12 @@ impl Finding {
     /// A finding with the code's documented default severity ([`crate::codes`]).
     #[must_use]
     pub fn of(
-        code: &'static str,
+        code: Code,
         file: &str,
         pointer: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Self::new(
-            code,
-            crate::codes::severity_of(code),
-            file,
-            pointer,
-            message,
-        )
+        Self::new(code, code.severity(), file, pointer, message)
     }
 
     /// Adds the expected and found values.

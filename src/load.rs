@@ -292,7 +292,9 @@ impl LoadedFile {
     /// Whether the file could not be read at all.
     #[must_use]
     pub fn is_io_error(&self) -> bool {
-        self.problems.iter().any(|p| p.code == "io-error")
+        self.problems
+            .iter()
+            .any(|p| p.code == crate::codes::Code::IoError)
     }
 }
 
@@ -377,7 +379,7 @@ impl Walk {
     fn error(&mut self, name: &str, message: String) {
         self.inputs
             .problems
-            .push(Finding::of("io-error", name, "", message));
+            .push(Finding::of(crate::codes::Code::IoError, name, "", message));
     }
 
     /// Adds a file once.
@@ -395,8 +397,7 @@ impl Walk {
         if let Some((_, first)) = self.stack.iter().find(|(s, _)| *s == id) {
             self.met += 1;
             let (name, first) = (dir.display().to_string(), first.display().to_string());
-            self.inputs.warnings.push(Finding::of(
-                "symlink-loop",
+            self.inputs.warnings.push(Finding::of(crate::codes::Code::SymlinkLoop,
                 &name,
                 "",
                 format!("{name} leads back to {first}, which is being read: a loop of symbolic links, not followed"),
@@ -425,8 +426,7 @@ impl Walk {
                 Ok(m) if m.is_file() => self.file(&p, &m),
                 Ok(_) => {
                     self.met += 1;
-                    self.inputs.warnings.push(Finding::of(
-                        "not-a-regular-file",
+                    self.inputs.warnings.push(Finding::of(crate::codes::Code::NotARegularFile,
                         &name,
                         "",
                         format!("{name} is not a regular file (a pipe, socket or device): skipped; name it on its own to read it"),
@@ -486,11 +486,14 @@ pub fn load_source(source: &Source, opts: &LoadOptions) -> LoadedFile {
     };
     let problem = match read {
         Ok(text) => return load_bytes(&name, text, opts),
-        Err(ReadError::Io(e)) => {
-            Finding::of("io-error", &name, "", format!("cannot read {name}: {e}"))
-        }
+        Err(ReadError::Io(e)) => Finding::of(
+            crate::codes::Code::IoError,
+            &name,
+            "",
+            format!("cannot read {name}: {e}"),
+        ),
         Err(ReadError::TooLarge) => Finding::of(
-            "input-too-large",
+            crate::codes::Code::InputTooLarge,
             &name,
             "",
             format!(
@@ -691,8 +694,11 @@ fn describe_keys(keys: &[String]) -> String {
         "no members".to_owned()
     } else {
         // Keys are the document's text: shown with control and invisible characters escaped.
-        let shown: Vec<std::borrow::Cow<'_, str>> =
-            keys.iter().take(6).map(|k| crate::text::printable(k)).collect();
+        let shown: Vec<std::borrow::Cow<'_, str>> = keys
+            .iter()
+            .take(6)
+            .map(|k| crate::text::printable(k))
+            .collect();
         format!(
             "members {}{}",
             shown.join(", "),
@@ -961,8 +967,13 @@ fn parse_shape<T: DeserializeOwned>(
                 let index = LineIndex::new(b);
                 let pos = index.position(index.offset_of_byte_column(e.line(), e.column()));
                 problems.push(
-                    Finding::of("type-error", name, pointer, bare_message(&e))
-                        .at(pos.line, pos.column),
+                    Finding::of(
+                        crate::codes::Code::TypeError,
+                        name,
+                        pointer,
+                        bare_message(&e),
+                    )
+                    .at(pos.line, pos.column),
                 );
             }
             Parsed {
@@ -991,8 +1002,7 @@ fn depth_problem(name: &str, b: &[u8]) -> Finding {
     let (pointer, at) =
         crate::locate::too_deep(b, crate::strict::MAX_DEPTH).unwrap_or((String::new(), 0));
     let pos = LineIndex::new(b).position(at);
-    Finding::of(
-        "invalid-json",
+    Finding::of(crate::codes::Code::InvalidJson,
         name,
         pointer,
         format!(
@@ -1018,7 +1028,7 @@ fn syntax_problem(name: &str, b: &[u8], e: &serde_json::Error, pointer: String) 
             ": the escapes \\ud800 to \\udfff (UTF-16 surrogates) must come in pairs, \\ud800-\\udbff then \\udc00-\\udfff",
         );
     }
-    Finding::of("invalid-json", name, pointer, message).at(pos.line, pos.column)
+    Finding::of(crate::codes::Code::InvalidJson, name, pointer, message).at(pos.line, pos.column)
 }
 
 fn schema_problems(
@@ -1108,7 +1118,7 @@ fn push_violation(
         err.masked_with(shown).to_string()
     };
     Finding::of(
-        "schema-violation",
+        crate::codes::Code::SchemaViolation,
         name,
         err.instance_path().as_str().to_owned(),
         message,
@@ -1119,7 +1129,7 @@ fn utf8_problem(name: &str, b: &[u8], err: &std::str::Utf8Error) -> Finding {
     let at = err.valid_up_to();
     let pos = LineIndex::new(b).position(at);
     Finding::of(
-        "invalid-utf8",
+        crate::codes::Code::InvalidUtf8,
         name,
         "",
         format!(
@@ -1130,11 +1140,16 @@ fn utf8_problem(name: &str, b: &[u8], err: &std::str::Utf8Error) -> Finding {
     .at(pos.line, pos.column)
 }
 
-/// Whether `b` is JSON the loader can read: well-formed, and every string (keys too) has
-/// text (skipping values, as `IgnoredAny` does, lets a lone surrogate escape through).
-fn well_formed(b: &[u8]) -> serde_json::Result<()> {
-    serde_json::from_slice::<serde::de::IgnoredAny>(b)?;
-    serde_json::from_slice::<serde_json::Value>(b).map(drop)
+/// The finding for a document the sniffer could not place: the reason the text cannot be
+/// read, if any (a syntax error, a lone surrogate escape even in a key, nesting deeper than
+/// [`crate::strict::MAX_DEPTH`], as the typed parse would say it), else `otherwise`.
+fn unreadable_or(name: &str, text: &str, otherwise: Finding) -> Finding {
+    let b = text.as_bytes();
+    match crate::strict::from_str::<serde::de::IgnoredAny>(text) {
+        Err(e) if crate::strict::is_too_deep(&e) => depth_problem(name, b),
+        Err(e) => syntax_problem(name, b, &e, String::new()),
+        Ok(_) => otherwise,
+    }
 }
 
 /// Loads a document from its bytes.
@@ -1153,7 +1168,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
     if b.iter().all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
         file.problems.push(
             Finding::of(
-                "empty-file",
+                crate::codes::Code::EmptyFile,
                 name,
                 "",
                 "the file is empty; expected a JSON document",
@@ -1164,8 +1179,7 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
     }
     if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
         file.problems.push(
-            Finding::of(
-                "byte-order-mark",
+            Finding::of(crate::codes::Code::ByteOrderMark,
                 name,
                 "",
                 "the file starts with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow; save it as UTF-8 without BOM",
@@ -1185,26 +1199,22 @@ pub fn load_bytes(name: &str, text: Vec<u8>, opts: &LoadOptions) -> LoadedFile {
         Sniff::Found(k, s) => (k, s),
         Sniff::Unknown(msg) => {
             // A syntax error says more than "unknown": report it first.
-            let problem = match well_formed(b) {
-                Err(e) => syntax_problem(name, b, &e, String::new()),
-                Ok(()) => Finding::of("unknown-document", name, "", msg).at(1, 1),
-            };
+            let unknown = Finding::of(crate::codes::Code::UnknownDocument, name, "", msg).at(1, 1);
+            let problem = unreadable_or(name, text, unknown);
             file.problems.push(problem);
             return file;
         }
         Sniff::Malformed => {
             // The scanner stops at what it cannot read; the parser says where and why (a
             // value the scanner skips, such as a lone surrogate in a key, is read in full).
-            let problem = match well_formed(b) {
-                Err(e) => syntax_problem(name, b, &e, String::new()),
-                Ok(()) => Finding::of(
-                    "unknown-document",
-                    name,
-                    "",
-                    format!("the first members of the document could not be read; {EXPECTED}"),
-                )
-                .at(1, 1),
-            };
+            let unknown = Finding::of(
+                crate::codes::Code::UnknownDocument,
+                name,
+                "",
+                format!("the first members of the document could not be read; {EXPECTED}"),
+            )
+            .at(1, 1);
+            let problem = unreadable_or(name, text, unknown);
             file.problems.push(problem);
             return file;
         }
@@ -1419,6 +1429,29 @@ mod tests {
     }
 
     #[test]
+    fn a_document_the_sniffer_cannot_place_says_why() {
+        for (text, code) in [
+            (r#"{"\ud800":1,"data":[]}"#, "invalid-json"),
+            (r#"{"a":{"\udfff":1},"b":2}"#, "invalid-json"),
+            (r#"[{"x":1}]"#, "unknown-document"),
+            (r#"{"hello":[[[[1]]]]}"#, "unknown-document"),
+        ] {
+            let f = load(text);
+            assert_eq!(f.problems[0].code, code, "{text}: {:?}", f.problems);
+        }
+        // As deep as the typed parse reads: unknown; one level deeper: too deep.
+        let deep = |n: usize| format!("{{\"hello\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+        let f = load(&deep(crate::strict::MAX_DEPTH - 1));
+        assert_eq!(f.problems[0].code, "unknown-document", "{:?}", f.problems);
+        let f = load(&deep(crate::strict::MAX_DEPTH));
+        assert!(
+            f.problems[0].message.starts_with("nested deeper than"),
+            "{:?}",
+            f.problems
+        );
+    }
+
+    #[test]
     fn pointers_belong_to_their_item() {
         assert_eq!(Shape::Collection.item_of("/data/3/usageDetails/0"), Some(3));
         assert_eq!(Shape::Collection.item_of("/data/12"), Some(12));
@@ -1500,7 +1533,7 @@ mod tests {
         assert!(
             f.problems
                 .iter()
-                .all(|p| p.code == "schema-violation" && p.line == Some(1))
+                .all(|p| p.code == crate::codes::Code::SchemaViolation && p.line == Some(1))
         );
     }
 

@@ -26,7 +26,10 @@ fn tune_allocator() {
     // is named from its neighbour, and the build fails if the neighbour ever moves (the
     // enumeration was checked against the bundled headers of libmimalloc-sys 0.1.49).
     const PURGE_DELAY: mi_option_t = mi_option_use_numa_nodes - 1;
-    const _: () = assert!(PURGE_DELAY == 15, "check mi_option_purge_delay in mimalloc.h");
+    const _: () = assert!(
+        PURGE_DELAY == 15,
+        "check mi_option_purge_delay in mimalloc.h"
+    );
     // SAFETY: `mi_option_set` only stores an integer option; `purge_delay` is read each
     // time mimalloc schedules a purge, so setting it at any time is sound.
     unsafe {

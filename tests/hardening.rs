@@ -636,3 +636,38 @@ fn bare_arrays_of_reports_and_sites_are_read() {
         r.stdout
     );
 }
+
+/// Found by the fuzzer: text from the report (an unknown reportStatus, an unknown workload
+/// type in a finding's message) reached summary.md with its control characters.
+#[test]
+fn control_characters_from_a_report_never_reach_the_summary() {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(APPROVED)).unwrap()).unwrap();
+    v["data"][0]["reportStatus"] = Value::from("Approved\u{0}\u{1b}[31m");
+    v["data"][0]["reportSummary"]["productsUsage"][0]["workloadUsage"][0]["workloadType"] =
+        Value::from("VM\u{7}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.json");
+    std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    for allow in [false, true] {
+        let out = dir.path().join(format!("out-{allow}"));
+        let mut args = vec!["invoice", s(&file), "--rates", RATES, "--out", s(&out)];
+        if allow {
+            args.extend(["--allow-unapproved", "--allow-findings"]);
+        }
+        let r = run(&args);
+        assert!(r.code.is_some_and(|c| c <= 1), "{}", r.stderr);
+        for name in ["summary.md", "summary.csv"] {
+            let text = std::fs::read_to_string(out.join(name)).unwrap();
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\r'),
+                "{name}: {text:?}"
+            );
+        }
+        let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+        assert!(md.contains("u{0}") && md.contains("u{1b}"), "{md}");
+        assert!(!r.stdout.chars().any(|c| c.is_control() && c != '\n'));
+    }
+}

@@ -473,7 +473,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
         .2
         .refused
         .iter()
-        .flat_map(|r| r.reasons.iter().map(|x| x.code))
+        .flat_map(|r| r.reasons.iter().map(|x| x.code.as_str()))
         .collect();
     assert!(refused.contains(&"duplicate-report"), "{refused:?}");
     assert!(
@@ -1580,7 +1580,7 @@ fn due_dates_after_the_year_9999_refuse_the_report() {
     assert!(b.invoices.is_empty());
     let reason = &b.summary.refused[0].reasons[0];
     assert_eq!(
-        (reason.code, reason.message.as_str()),
+        (reason.code.as_str(), reason.message.as_str()),
         (
             "unbillable-data",
             "the due date, 9999-12-31 + 30 days, is after 9999-12-31"

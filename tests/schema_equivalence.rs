@@ -58,6 +58,7 @@ fn load(bytes: &[u8], schema_check: SchemaCheck, split: Split) -> LoadedFile {
             kind: None,
             schema_check,
             split,
+            ..LoadOptions::DEFAULT
         },
     )
 }

@@ -343,7 +343,7 @@ fn a_chunked_audit_gives_the_same_findings() {
     let bytes = changed(&spec, &many_changes());
     let plain = audit(&bytes, Split::Never);
     // The changes gave what they are for: otherwise this test would prove little.
-    let codes: Vec<&str> = plain.findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = plain.findings.iter().map(|f| f.code.as_str()).collect();
     for code in [
         "weight-unexpected",
         "weight-inconsistent",

@@ -19,7 +19,7 @@ pub mod run;
 mod site;
 pub mod weights;
 
-use crate::codes;
+use crate::codes::Code;
 use crate::diag::{Finding, Severity, sort_findings};
 use crate::load::{Document, LoadedFile, Split};
 use crate::locate::{LineIndex, locate_offsets};
@@ -57,33 +57,34 @@ impl AuditOptions {
 /// (`--deny CODE`, `--deny warnings`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
-    allow: BTreeSet<&'static str>,
-    deny: BTreeSet<&'static str>,
+    allow: BTreeSet<Code>,
+    deny: BTreeSet<Code>,
     deny_warnings: bool,
 }
 
 /// Codes that say a file could not be loaded: allowing them would hide a file that was
 /// not checked at all.
-const LOAD_CODES: &[&str] = &[
-    "io-error",
-    "empty-file",
-    "byte-order-mark",
-    "invalid-utf8",
-    "invalid-json",
-    "unknown-document",
-    "schema-violation",
-    "type-error",
+const LOAD_CODES: &[Code] = &[
+    Code::IoError,
+    Code::InputTooLarge,
+    Code::EmptyFile,
+    Code::ByteOrderMark,
+    Code::InvalidUtf8,
+    Code::InvalidJson,
+    Code::UnknownDocument,
+    Code::SchemaViolation,
+    Code::TypeError,
 ];
 
 /// The registry's spelling of a documented code, or an error that suggests near codes.
 ///
 /// # Errors
 /// When `code` is not documented in [`crate::codes::CODES`].
-pub fn known_code(code: &str) -> Result<&'static str, String> {
-    if let Some(doc) = codes::lookup(code) {
-        return Ok(doc.code);
+pub fn known_code(code: &str) -> Result<Code, String> {
+    if let Some(c) = Code::parse(code) {
+        return Ok(c);
     }
-    let near = crate::text::did_you_mean(code, codes::CODES.iter().map(|c| c.code));
+    let near = crate::text::did_you_mean(code, Code::ALL.iter().map(|c| c.as_str()));
     let hint = if near.is_empty() {
         "`vspc-billing explain` lists the codes".to_owned()
     } else {
@@ -117,7 +118,7 @@ impl Policy {
                 continue;
             }
             let code = known_code(d)?;
-            if p.allow.contains(code) {
+            if p.allow.contains(&code) {
                 return Err(format!("{code} is both allowed and denied"));
             }
             p.deny.insert(code);
@@ -131,9 +132,10 @@ impl Policy {
             return 0;
         }
         let before = findings.len();
-        findings.retain(|f| !self.allow.contains(f.code));
+        findings.retain(|f| !self.allow.contains(&f.code));
         for f in findings.iter_mut() {
-            if self.deny.contains(f.code) || (self.deny_warnings && f.severity == Severity::Warning)
+            if self.deny.contains(&f.code)
+                || (self.deny_warnings && f.severity == Severity::Warning)
             {
                 f.severity = Severity::Error;
             }
@@ -352,7 +354,7 @@ impl CrossFile {
             let there = ek.place(&self.files[*ef]);
             out.push(
                 Finding::of(
-                    "duplicate-report",
+                    crate::codes::Code::DuplicateReport,
                     here,
                     k.pointer.clone(),
                     duplicate_message(k, ek, &there),
@@ -387,8 +389,7 @@ impl CrossFile {
                             format!("{} to {}", ym(first_missing), ym(last_missing))
                         };
                         out.push(
-                            Finding::of(
-                                "missing-month",
+                            Finding::of(crate::codes::Code::MissingMonth,
                                 &self.files[*f],
                                 k.pointer.clone(),
                                 format!(
@@ -661,7 +662,7 @@ impl<'o> Ctx<'o> {
     /// Reports a recomputation that overflowed.
     pub(crate) fn overflow(&mut self, ptr: Ptr<'_>, what: &str) {
         let f = Finding::of(
-            "number-out-of-range",
+            crate::codes::Code::NumberOutOfRange,
             self.file,
             ptr.render(),
             format!(
@@ -679,7 +680,7 @@ impl<'o> Ctx<'o> {
         value: impl std::fmt::Display,
     ) {
         let mut f = Finding::of(
-            "negative-value",
+            crate::codes::Code::NegativeValue,
             self.file,
             ptr.key(field).render(),
             format!("{field} is {value}: points, units and counts cannot be negative"),
@@ -701,8 +702,7 @@ impl<'o> Ctx<'o> {
             let offset = p.offset.unwrap_or(0);
             let end = offset.saturating_add(count);
             if end > total {
-                let f = Finding::of(
-                    "paging-incomplete",
+                let f = Finding::of(crate::codes::Code::PagingIncomplete,
                     self.file,
                     ptr.key("offset").render(),
                     format!(
@@ -713,8 +713,7 @@ impl<'o> Ctx<'o> {
                 .with_values(total, end);
                 self.emit(f);
             } else if total > end {
-                let f = Finding::of(
-                    "paging-incomplete",
+                let f = Finding::of(crate::codes::Code::PagingIncomplete,
                     self.file,
                     ptr.key("total").render(),
                     format!(
@@ -730,8 +729,7 @@ impl<'o> Ctx<'o> {
         if let Some(count) = p.count
             && count != have
         {
-            let f = Finding::of(
-                "paging-incomplete",
+            let f = Finding::of(crate::codes::Code::PagingIncomplete,
                 self.file,
                 ptr.key("count").render(),
                 format!(
@@ -755,7 +753,7 @@ impl<'o> Ctx<'o> {
             }
             let message = e.message.as_deref().unwrap_or("(no message)");
             let f = Finding::of(
-                "api-error",
+                crate::codes::Code::ApiError,
                 self.file,
                 Ptr::root("").key_at("errors", i).render(),
                 format!(
@@ -769,7 +767,7 @@ impl<'o> Ctx<'o> {
     /// Reports a value of an enumeration this tool does not know.
     pub(crate) fn unknown_enum(&mut self, ptr: Ptr<'_>, field: &str, value: &str, known: &[&str]) {
         let f = Finding::of(
-            "unknown-enum-value",
+            crate::codes::Code::UnknownEnumValue,
             self.file,
             ptr.render(),
             format!(
@@ -805,9 +803,15 @@ mod tests {
     fn policy_allows_denies_and_refuses_bad_codes() {
         let p = Policy::new(&["missing-month"], &["warnings", "report-not-approved"]).unwrap();
         let mut v = vec![
-            Finding::of("missing-month", "a", "", "m"),
-            Finding::of("weight-unexpected", "a", "", "w"),
-            Finding::new("report-not-approved", Severity::Info, "a", "", "r"),
+            Finding::of(crate::codes::Code::MissingMonth, "a", "", "m"),
+            Finding::of(crate::codes::Code::WeightUnexpected, "a", "", "w"),
+            Finding::new(
+                crate::codes::Code::ReportNotApproved,
+                Severity::Info,
+                "a",
+                "",
+                "r",
+            ),
         ];
         assert_eq!(p.apply(&mut v), 1);
         assert!(v.iter().all(|f| f.severity == Severity::Error));

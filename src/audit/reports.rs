@@ -61,7 +61,7 @@ fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey]) {
                 let e = &keys[*o.get()];
                 let there = format!("{} in this file", e.pointer);
                 let f = Finding::of(
-                    "duplicate-report",
+                    crate::codes::Code::DuplicateReport,
                     ctx.file,
                     k.pointer.clone(),
                     super::duplicate_message(k, e, &there),
@@ -260,7 +260,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         let key = match (&r.report_parameters, &r.report_paremeters) {
             (None, None) => {
                 let f = Finding::of(
-                    "missing-parameters",
+                    crate::codes::Code::MissingParameters,
                     self.ctx.file,
                     self.root.render(),
                     "the report has neither reportParameters nor reportParemeters: its owner and month are unknown, so it cannot be placed in a series or billed",
@@ -272,7 +272,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 if let Some(o) = old {
                     let differ = if o == p { "" } else { ", and they differ" };
                     let f = Finding::of(
-                        "conflicting-fields",
+                        crate::codes::Code::ConflictingFields,
                         self.ctx.file,
                         Ptr::key(&self.root, "reportParemeters").render(),
                         format!(
@@ -368,7 +368,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         match &r.report_status {
             None => {
                 let mut f = Finding::of(
-                    "report-not-approved",
+                    crate::codes::Code::ReportNotApproved,
                     self.ctx.file,
                     self.root.render(),
                     "the report has no reportStatus (consoles before API 3.5.1 do not send it): whether it is final cannot be told",
@@ -384,7 +384,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     self.unknown(at, "reportStatus", v, ReportStatus::KNOWN);
                 }
                 let f = Finding::of(
-                    "report-not-approved",
+                    crate::codes::Code::ReportNotApproved,
                     self.ctx.file,
                     at.render(),
                     format!(
@@ -428,7 +428,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             }
         };
         let f = Finding::of(
-            "invalid-date",
+            crate::codes::Code::InvalidDate,
             self.ctx.file,
             at.render(),
             format!("{field} {} is not a real date: {err}{advice}", d.text),
@@ -465,7 +465,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         if let (Some(s), Some(e)) = (start, end) {
             if s.ymd() > e.ymd() {
                 let f = Finding::of(
-                    "interval-reversed",
+                    crate::codes::Code::IntervalReversed,
                     self.ctx.file,
                     ip.render(),
                     format!(
@@ -489,7 +489,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                         ""
                     };
                     let f = Finding::of(
-                        "interval-not-calendar-month",
+                        crate::codes::Code::IntervalNotCalendarMonth,
                         self.ctx.file,
                         ip.render(),
                         format!(
@@ -510,7 +510,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             && g.ymd() <= e.ymd()
         {
             let f = Finding::of(
-                "generated-before-interval-end",
+                crate::codes::Code::GeneratedBeforeIntervalEnd,
                 self.ctx.file,
                 pp.key("generationDate").render(),
                 format!(
@@ -541,7 +541,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         let [ncn, cln, unn] = s.names;
         if let Some(l) = nc.filter(|l| !l.is_empty()) {
             let f = Finding::of(
-                "servers-not-collected",
+                crate::codes::Code::ServersNotCollected,
                 self.ctx.file,
                 at.key(ncn).render(),
                 format!(
@@ -554,7 +554,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         }
         if let Some(l) = cl.filter(|l| !l.is_empty()) {
             let f = Finding::of(
-                "servers-cloned",
+                crate::codes::Code::ServersCloned,
                 self.ctx.file,
                 at.key(cln).render(),
                 format!(
@@ -567,7 +567,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
         }
         if let Some(l) = un.filter(|l| !l.is_empty()) {
             let f = Finding::of(
-                "servers-unsupported",
+                crate::codes::Code::ServersUnsupported,
                 self.ctx.file,
                 at.key(unn).render(),
                 format!(
@@ -615,7 +615,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 }
                 Entry::Occupied(first) => {
                     let f = Finding::of(
-                        "duplicate-organization",
+                        crate::codes::Code::DuplicateOrganization,
                         self.ctx.file,
                         oat.render(),
                         format!(
@@ -637,8 +637,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 None => self.ctx.overflow(op, "the sum of organizationsUsage"),
                 Some(sum) => {
                     if !self.ctx.rule.agrees(summary.total_points, sum) {
-                        let f = Finding::of(
-                            "organizations-total-mismatch",
+                        let f = Finding::of(crate::codes::Code::OrganizationsTotalMismatch,
                             self.ctx.file,
                             op.render(),
                             format!(
@@ -692,7 +691,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             for (wt, t) in &types {
                 let (Some(found), Some(expected)) = (t.summary.value(), t.details.value()) else {
                     let f = Finding::of(
-                        "number-out-of-range",
+                        crate::codes::Code::NumberOutOfRange,
                         self.ctx.file,
                         t.summary_at
                             .clone()
@@ -712,8 +711,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     (Some(p), _) | (None, Some(p)) => format!("{p}/usedPoints"),
                     (None, None) => at.render(),
                 };
-                let f = Finding::of(
-                    "details-summary-mismatch",
+                let f = Finding::of(crate::codes::Code::DetailsSummaryMismatch,
                     self.ctx.file,
                     place,
                     format!(
@@ -899,7 +897,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             }
             Entry::Occupied(first) => {
                 let f = Finding::of(
-                    "duplicate-organization",
+                    crate::codes::Code::DuplicateOrganization,
                     self.ctx.file,
                     dat.render(),
                     format!(
@@ -965,8 +963,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                     Verdict::Agree => {}
                     Verdict::Overflow => self.ctx.overflow(uat, "the sum of workloadUsage"),
                     Verdict::Differ(e) => {
-                        let f = Finding::of(
-                            "details-total-mismatch",
+                        let f = Finding::of(crate::codes::Code::DetailsTotalMismatch,
                             self.ctx.file,
                             uat.render(),
                             format!(
@@ -1037,8 +1034,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                                     .map(ProductType::as_str)
                                     .or(p.product_name.as_deref())
                                     .unwrap_or("without productType");
-                                let f = Finding::of(
-                                    "product-total-mismatch",
+                                let f = Finding::of(crate::codes::Code::ProductTotalMismatch,
                                     self.ctx.file,
                                     tat.render(),
                                     format!(
@@ -1064,7 +1060,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             Verdict::Overflow => self.ctx.overflow(tat, "the sum of productsUsage"),
             Verdict::Differ(e) => {
                 let f = Finding::of(
-                    "summary-total-mismatch",
+                    crate::codes::Code::SummaryTotalMismatch,
                     self.ctx.file,
                     tat.render(),
                     format!(
@@ -1137,8 +1133,13 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             ));
         }
         message.push_str(&ceiling_note(e, used));
-        let f = Finding::of("points-mismatch", self.ctx.file, uat, message)
-            .with_values(show_expected(e, used), used);
+        let f = Finding::of(
+            crate::codes::Code::PointsMismatch,
+            self.ctx.file,
+            uat,
+            message,
+        )
+        .with_values(show_expected(e, used), used);
         self.ctx.emit(f);
     }
 
@@ -1279,8 +1280,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 Verdict::Agree => {}
                 Verdict::Overflow => self.ctx.overflow(uat, "the sum of objectsByWeight"),
                 Verdict::Differ(e) => {
-                    let f = Finding::of(
-                        "points-mismatch",
+                    let f = Finding::of(crate::codes::Code::PointsMismatch,
                         self.ctx.file,
                         uat.render(),
                         format!(
@@ -1303,8 +1303,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 if let Some(sum) = sum
                     && sum != have
                 {
-                    let f = Finding::of(
-                        "platform-count-mismatch",
+                    let f = Finding::of(crate::codes::Code::PlatformCountMismatch,
                         self.ctx.file,
                         at.key(field).render(),
                         format!(
@@ -1346,7 +1345,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             && self.first_time(("weight-unexpected", wt, edition.unwrap_or(""), w.weight))
         {
             let f = Finding::of(
-                "weight-unexpected",
+                crate::codes::Code::WeightUnexpected,
                 self.ctx.file,
                 at.key("weight").render(),
                 format!(
@@ -1399,8 +1398,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
                 } else {
                     String::new()
                 };
-                let f = Finding::of(
-                    "weight-inconsistent",
+                let f = Finding::of(crate::codes::Code::WeightInconsistent,
                     self.ctx.file,
                     format!("{}/weight", w.first),
                     format!(
@@ -1430,8 +1428,7 @@ impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
             }
         }
         if reported > initial {
-            let f = Finding::of(
-                "reported-exceeds-initial",
+            let f = Finding::of(crate::codes::Code::ReportedExceedsInitial,
                 self.ctx.file,
                 at.key("reportedCount").render(),
                 format!(
@@ -1467,8 +1464,7 @@ fn org_against_details(
         Verdict::Agree => {}
         Verdict::Overflow => ctx.overflow(uat, "the sum of usageDetails"),
         Verdict::Differ(e) => {
-            let f = Finding::of(
-                "details-total-mismatch",
+            let f = Finding::of(crate::codes::Code::DetailsTotalMismatch,
                 ctx.file,
                 uat.render(),
                 format!(
@@ -1509,8 +1505,7 @@ fn detail_without_org(
         None => ctx.overflow(dp.at(di), "the sum of usageDetails"),
         Some(v) if v.is_zero() => {}
         Some(v) => {
-            let f = Finding::of(
-                "details-total-mismatch",
+            let f = Finding::of(crate::codes::Code::DetailsTotalMismatch,
                 ctx.file,
                 dp.at(di).render(),
                 format!(

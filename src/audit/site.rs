@@ -103,7 +103,7 @@ fn counter(ctx: &mut Ctx<'_>, c: &CloudLicenseCounter, at: Ptr<'_>) {
     for m in &ms {
         if m.count == 0 && !m.units.is_zero() {
             let f = Finding::of(
-                "counter-weight-inconsistent",
+                crate::codes::Code::CounterWeightInconsistent,
                 ctx.file,
                 at.key(m.units_field).render(),
                 format!(
@@ -135,8 +135,7 @@ fn counter(ctx: &mut Ctx<'_>, c: &CloudLicenseCounter, at: Ptr<'_>) {
             super::Verdict::Agree => {}
             super::Verdict::Overflow => ctx.overflow(uat, "units x count"),
             super::Verdict::Differ(e) => {
-                let f = Finding::of(
-                    "counter-weight-inconsistent",
+                let f = Finding::of(crate::codes::Code::CounterWeightInconsistent,
                     ctx.file,
                     uat.render(),
                     format!(
@@ -169,7 +168,7 @@ fn counter(ctx: &mut Ctx<'_>, c: &CloudLicenseCounter, at: Ptr<'_>) {
         ) {
             let expected = exact_mul(w.points, Decimal::from(reference.count));
             let mut f = Finding::of(
-                "weight-unexpected",
+                crate::codes::Code::WeightUnexpected,
                 ctx.file,
                 at.key(reference.units_field).render(),
                 format!(

@@ -59,7 +59,7 @@ pub struct FileInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FindingNote {
     /// Code.
-    pub code: &'static str,
+    pub code: crate::codes::Code,
     /// `file:line:column`, or the file.
     pub location: String,
     /// JSON pointer.
@@ -85,9 +85,9 @@ impl FindingNote {
 /// One reason a file or report is not billed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
-    /// Stable kebab-case code: `invalid-file`, `not-approved`, `status-missing`,
-    /// `error-findings`, `no-period`, `duplicate-report`, `unbillable-data`.
-    pub code: &'static str,
+    /// The code: `invalid-file`, `not-approved`, `status-missing`, `error-findings`,
+    /// `no-period`, `duplicate-report`, `unbillable-data` (`vspc-billing explain` knows each).
+    pub code: crate::codes::Code,
     /// What is wrong and what to do.
     pub message: String,
     /// The findings behind it (load problems or audit errors).
@@ -432,7 +432,8 @@ struct Running {
 fn run_total<T>(v: Option<T>, what: &str) -> Result<T, BillError> {
     v.ok_or_else(|| {
         BillError::Overflow(format!(
-            "amount-overflow: the run's {what}, over every billed report, cannot be computed exactly (it needs more than the 28 significant digits of an exact decimal); bill fewer reports at once"
+            "{}: the run's {what}, over every billed report, cannot be computed exactly (it needs more than the 28 significant digits of an exact decimal); bill fewer reports at once",
+            crate::codes::Code::AmountOverflow
         ))
     })
 }
@@ -652,7 +653,7 @@ fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) ->
                 file: b.report.file.clone(),
                 report: Some(b.report.clone()),
                 reasons: vec![Reason {
-                    code: "duplicate-report",
+                    code: crate::codes::Code::DuplicateReport,
                     message: duplicate_message(bills, idx, i),
                     findings: Vec::new(),
                 }],
@@ -733,6 +734,8 @@ impl Ctx<'_> {
 fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
     let opts = ctx.opts;
     let file = input.file;
+    // The file's name as documents show it (a name may hold any character).
+    let name = crate::text::printable(&file.name).into_owned();
     let mut out = FileBill::default();
     let Some(doc) = &file.document else {
         let errors: Vec<FindingNote> = file
@@ -742,10 +745,10 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
             .map(FindingNote::of)
             .collect();
         out.refused.push(Refusal {
-            file: file.name.clone(),
+            file: name.clone(),
             report: None,
             reasons: vec![Reason {
-                code: "invalid-file",
+                code: crate::codes::Code::InvalidFile,
                 message: "the file did not load; run `vspc-billing validate` on it for details"
                     .into(),
                 findings: errors,
@@ -756,7 +759,7 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
     let reports = match doc {
         Document::SiteUsage(_) => {
             out.skipped.push(Skipped {
-                file: file.name.clone(),
+                file: name.clone(),
                 reason:
                     "site usage export: Cloud Connect counters per site, with no tenant to bill"
                         .into(),
@@ -767,17 +770,17 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
     };
     if reports.reports.is_empty() {
         out.skipped.push(Skipped {
-            file: file.name.clone(),
+            file: name.clone(),
             reason: "no report in the file".into(),
         });
     }
     for (i, report) in reports.reports.iter().enumerate() {
-        let rref = report_ref(&file.name, reports.shape, i, report);
+        let rref = report_ref(&name, reports.shape, i, report);
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
         if rref.period.is_none() {
             reasons.push(Reason {
-                code: "no-period",
+                code: crate::codes::Code::NoPeriod,
                 message: "the report has no reportParameters or its interval's month does not exist: the billing period is unknown".into(),
                 findings: Vec::new(),
             });
@@ -787,14 +790,16 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
             (status, false) => reasons.push(not_approved(status.as_ref())),
             (status, true) => warnings.push(format!(
                 "billed although not approved ({}), because of --allow-unapproved",
-                status
-                    .as_ref()
-                    .map_or("no reportStatus", ReportStatus::as_str)
+                crate::text::printable(
+                    status
+                        .as_ref()
+                        .map_or("no reportStatus", ReportStatus::as_str)
+                )
             )),
         }
         let errors = report_errors(input.findings, reports.shape, reports.reports.len(), i);
         if !errors.is_empty() {
-            let codes: BTreeSet<&str> = errors.iter().map(|f| f.code).collect();
+            let codes: BTreeSet<&str> = errors.iter().map(|f| f.code.as_str()).collect();
             let codes: Vec<&str> = codes.into_iter().collect();
             if opts.allow_findings {
                 warnings.push(format!(
@@ -803,7 +808,7 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
                 ));
             } else {
                 reasons.push(Reason {
-                    code: "error-findings",
+                    code: crate::codes::Code::ErrorFindings,
                     message: format!(
                         "the audit found errors ({}); fix the export, or pass --allow-findings to bill it as it is",
                         codes.join(", ")
@@ -814,7 +819,7 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
         }
         let Some(period) = rref.period.filter(|_| reasons.is_empty()) else {
             out.refused.push(Refusal {
-                file: file.name.clone(),
+                file: name.clone(),
                 report: Some(rref),
                 reasons,
             });
@@ -826,11 +831,11 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
                 out.bills.push(b);
             }
             Err(e) => out.refused.push(Refusal {
-                file: file.name.clone(),
+                file: name.clone(),
                 report: Some(rref),
                 reasons: vec![Reason {
-                    code: "unbillable-data",
-                    message: e.to_string(),
+                    code: crate::codes::Code::UnbillableData,
+                    message: crate::text::printable(&e.to_string()).into_owned(),
                     findings: Vec::new(),
                 }],
             }),
@@ -842,14 +847,15 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
 fn not_approved(status: Option<&ReportStatus>) -> Reason {
     match status {
         None => Reason {
-            code: "status-missing",
+            code: crate::codes::Code::StatusMissing,
             message: "the report has no reportStatus (exports before API 3.5.1 do not say whether a report is approved); check in VSPC that it is approved, then pass --allow-unapproved".into(),
             findings: Vec::new(),
         },
         Some(s) => Reason {
-            code: "not-approved",
+            code: crate::codes::Code::NotApproved,
             message: format!(
-                "reportStatus is {s}, not Approved: the figures may still change; approve it in VSPC and export it again, or pass --allow-unapproved"
+                "reportStatus is {}, not Approved: the figures may still change; approve it in VSPC and export it again, or pass --allow-unapproved",
+                crate::text::printable(&s.to_string())
             ),
             findings: Vec::new(),
         },

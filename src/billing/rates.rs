@@ -479,6 +479,8 @@ impl JsonSchema for Percent {
 /// One problem in a rate card, located.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CardError {
+    /// The code (`rate-card-invalid`; `vspc-billing explain` knows it).
+    pub code: crate::codes::Code,
     /// The file, as named on the command line.
     pub file: String,
     /// 1-based line, when known.
@@ -561,6 +563,7 @@ impl<'a> Problems<'a> {
     fn at_offset(&mut self, offset: Option<usize>, key: String, message: String) {
         let pos = offset.map(|o| self.index.position(o));
         self.out.push(CardError {
+            code: crate::codes::Code::RateCardInvalid,
             file: self.file.to_owned(),
             line: pos.map(|p| p.line),
             column: pos.map(|p| p.column),
@@ -939,6 +942,7 @@ impl RateCard {
                 }
             },
             Err(e) => Err(vec![CardError {
+                code: crate::codes::Code::RateCardInvalid,
                 file: name,
                 line: None,
                 column: None,

@@ -289,7 +289,7 @@ fn render_csv(findings: &[Finding]) -> Result<String, csv::Error> {
         let line = f.line.map(|l| l.to_string()).unwrap_or_default();
         let column = f.column.map(|c| c.to_string()).unwrap_or_default();
         let cells = [
-            f.code,
+            f.code.as_str(),
             f.severity.as_str(),
             &f.file,
             &line,

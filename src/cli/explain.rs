@@ -19,7 +19,7 @@ pub struct Args {
 fn explain(c: &CodeDoc, st: Style) -> String {
     format!(
         "{} ({})\n\n{}\n\nWhy it matters: {}\n\nHow to fix it: {}\n",
-        st.bold(c.code),
+        st.bold(c.code.as_str()),
         st.severity(c.severity, c.severity.as_str()),
         c.summary,
         c.why,
@@ -28,13 +28,17 @@ fn explain(c: &CodeDoc, st: Style) -> String {
 }
 
 fn list(st: Style) -> String {
-    let width = CODES.iter().map(|c| c.code.len()).max().unwrap_or(0);
+    let width = CODES
+        .iter()
+        .map(|c| c.code.as_str().len())
+        .max()
+        .unwrap_or(0);
     let mut s = String::new();
     for c in CODES {
         s.push_str(&format!(
             "{}{} {} {}\n",
-            st.bold(c.code),
-            " ".repeat(width - c.code.len()),
+            st.bold(c.code.as_str()),
+            " ".repeat(width - c.code.as_str().len()),
             st.severity(c.severity, &format!("{:<7}", c.severity.as_str())),
             c.summary
         ));

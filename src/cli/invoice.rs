@@ -108,7 +108,11 @@ fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
 fn card_errors(errors: &[CardError], card: &Path) -> Status {
     let text = std::fs::read_to_string(card).unwrap_or_default();
     for e in errors {
-        eprintln!("vspc-billing: error: {}", printable(&e.to_string()));
+        eprintln!(
+            "vspc-billing: error[{}]: {}",
+            e.code,
+            printable(&e.to_string())
+        );
         if let (Some(line), Some(column), Some(source)) = (
             e.line,
             e.column,

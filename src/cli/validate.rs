@@ -38,7 +38,7 @@ pub struct FileReport {
 
 #[derive(Debug, Serialize)]
 struct ErrorReport {
-    code: &'static str,
+    code: vspc_billing::codes::Code,
     severity: Severity,
     pointer: String,
     line: Option<usize>,
