@@ -19,7 +19,7 @@ use vspc_billing::load::{SchemaCheck, expand};
 /// status, excluded servers, paging, duplicates and gaps across files, weights, site
 /// counters. `vspc-billing explain CODE` tells what a code means.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: InputArgs,
     /// Output format
@@ -31,7 +31,7 @@ pub struct Args {
 
 /// `--format` of the audit command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(super) enum Format {
     /// Findings grouped by file and a one-line summary; coloured on a terminal (honours NO_COLOR)
     Text,
     /// {"findings":[...],"summary":{...}}
@@ -48,7 +48,7 @@ struct Output<'a> {
     summary: &'a AuditSummary,
 }
 
-pub fn run(args: &Args, config: &Config) -> Status {
+pub(super) fn run(args: &Args, config: &Config) -> Status {
     let opts = match args.audit.options(config) {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),

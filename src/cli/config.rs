@@ -30,12 +30,12 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The file looked for in the working folder when `--config` is not given.
-pub const DEFAULT_FILE: &str = "vspc-billing.toml";
+pub(super) const DEFAULT_FILE: &str = "vspc-billing.toml";
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// `[input]`.
     #[serde(default)]
     pub input: InputConfig,
@@ -53,7 +53,7 @@ pub struct Config {
 /// `[input]`: how inputs are read.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InputConfig {
+pub(crate) struct InputConfig {
     /// `--threads`.
     pub threads: Option<usize>,
     /// `--max-input-size`, e.g. `"4GiB"`.
@@ -63,7 +63,7 @@ pub struct InputConfig {
 /// `[audit]`: the audit's options, also for the audit that gates `invoice`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AuditConfig {
+pub(crate) struct AuditConfig {
     /// `--allow`.
     #[serde(default)]
     pub allow: Vec<String>,
@@ -79,7 +79,7 @@ pub struct AuditConfig {
 /// `[invoice]`: the invoice run's defaults.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InvoiceConfig {
+pub(crate) struct InvoiceConfig {
     /// `--rates`.
     pub rates: Option<PathBuf>,
     /// `--out`.
@@ -106,7 +106,7 @@ impl Config {
     /// # Errors
     /// A file that cannot be read or parsed (with its place and the key), or a `--config`
     /// that does not exist.
-    pub fn load(explicit: Option<&Path>) -> Result<Self, String> {
+    pub(crate) fn load(explicit: Option<&Path>) -> Result<Self, String> {
         let path = match explicit {
             Some(p) => p.to_owned(),
             None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
@@ -132,7 +132,7 @@ impl Config {
 
     /// A path written in the file, relative to the file's folder.
     #[must_use]
-    pub fn resolve(&self, p: &Path) -> PathBuf {
+    pub(crate) fn resolve(&self, p: &Path) -> PathBuf {
         match self.path.as_deref().and_then(Path::parent) {
             Some(dir) if p.is_relative() && !dir.as_os_str().is_empty() => dir.join(p),
             _ => p.to_owned(),
@@ -141,7 +141,7 @@ impl Config {
 
     /// `what` from the command line, else from the file (resolved), else `None`.
     #[must_use]
-    pub fn path_or(&self, cli: Option<&PathBuf>, file: Option<&PathBuf>) -> Option<PathBuf> {
+    pub(crate) fn path_or(&self, cli: Option<&PathBuf>, file: Option<&PathBuf>) -> Option<PathBuf> {
         cli.cloned().or_else(|| file.map(|p| self.resolve(p)))
     }
 }

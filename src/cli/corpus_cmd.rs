@@ -9,7 +9,7 @@ use vspc_billing::corpus::{Spec, write};
 /// Files are `DIR/owner-OO/YYYY-MM.json`, one report page per owner and month, compact JSON as
 /// the API sends it. The same options always write the same bytes.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Folder to write into (created if missing)
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -53,7 +53,7 @@ fn parse_month(s: &str) -> Result<(i32, u32), String> {
     }
 }
 
-pub fn run(a: &Args) -> Status {
+pub(super) fn run(a: &Args) -> Status {
     let spec = Spec {
         owners: a.owners,
         months: a.months,

@@ -12,7 +12,7 @@ macro_rules! after_help {
 }
 
 /// Under `vspc-billing --help`.
-pub const MAIN_AFTER_HELP: &str = after_help!(
+pub(super) const MAIN_AFTER_HELP: &str = after_help!(
     "  vspc-billing validate exports/
   vspc-billing audit exports/ --format sarif > audit.sarif
   vspc-billing invoice exports/2026-11/ --rates rates.toml --out invoices/2026-11/
@@ -24,7 +24,7 @@ was refused; 2 usage error, unreadable path, or nothing written."
 );
 
 /// Under `validate --help`.
-pub const VALIDATE_AFTER_HELP: &str = after_help!(
+pub(super) const VALIDATE_AFTER_HELP: &str = after_help!(
     "  vspc-billing validate samples/
   vspc-billing validate export.json --format json
   curl ... | vspc-billing validate -
@@ -33,7 +33,7 @@ pub const VALIDATE_AFTER_HELP: &str = after_help!(
 );
 
 /// Under `audit --help`.
-pub const AUDIT_AFTER_HELP: &str = after_help!(
+pub(super) const AUDIT_AFTER_HELP: &str = after_help!(
     "  vspc-billing audit exports/
   vspc-billing audit exports/ --allow weight-unexpected,report-not-approved
   vspc-billing audit exports/ --deny warnings --format json
@@ -44,7 +44,7 @@ unreadable path."
 );
 
 /// Under `invoice --help`.
-pub const INVOICE_AFTER_HELP: &str = after_help!(
+pub(super) const INVOICE_AFTER_HELP: &str = after_help!(
     "  vspc-billing invoice exports/2026-11/ --rates rates.toml --out invoices/2026-11/
   vspc-billing invoice report.json --rates rates.toml --out out/ --outputs csv,summary
   vspc-billing invoice exports/ --rates rates.toml --out out/ --allow-unapproved --force
@@ -56,7 +56,7 @@ writing into --out (nothing written)."
 );
 
 /// Under `explain --help`.
-pub const EXPLAIN_AFTER_HELP: &str = after_help!(
+pub(super) const EXPLAIN_AFTER_HELP: &str = after_help!(
     "  vspc-billing explain points-mismatch
   vspc-billing explain
   vspc-billing explain --markdown
@@ -65,7 +65,7 @@ pub const EXPLAIN_AFTER_HELP: &str = after_help!(
 );
 
 /// Under `schema --help`.
-pub const SCHEMA_AFTER_HELP: &str = after_help!(
+pub(super) const SCHEMA_AFTER_HELP: &str = after_help!(
     "  vspc-billing schema --out schemas/
   vspc-billing schema --out schemas/ --check
 ",
@@ -73,7 +73,7 @@ pub const SCHEMA_AFTER_HELP: &str = after_help!(
 );
 
 /// Under `corpus --help`.
-pub const CORPUS_AFTER_HELP: &str = after_help!(
+pub(super) const CORPUS_AFTER_HELP: &str = after_help!(
     "  vspc-billing corpus --out /tmp/corpus --tenants 30 --inject 3
   vspc-billing corpus --out /tmp/big --owners 2 --months 24 --tenants 4300
 ",
@@ -81,7 +81,7 @@ pub const CORPUS_AFTER_HELP: &str = after_help!(
 );
 
 /// Under `completions --help`.
-pub const COMPLETIONS_AFTER_HELP: &str = after_help!(
+pub(super) const COMPLETIONS_AFTER_HELP: &str = after_help!(
     "  vspc-billing completions bash > ~/.local/share/bash-completion/completions/vspc-billing
   vspc-billing completions zsh > ~/.zfunc/_vspc-billing
   vspc-billing completions fish > ~/.config/fish/completions/vspc-billing.fish
@@ -90,7 +90,7 @@ pub const COMPLETIONS_AFTER_HELP: &str = after_help!(
 );
 
 /// Under `man --help`.
-pub const MAN_AFTER_HELP: &str = after_help!(
+pub(super) const MAN_AFTER_HELP: &str = after_help!(
     "  vspc-billing man | man -l -
   vspc-billing man --out /usr/local/share/man/man1
 ",
@@ -99,7 +99,7 @@ pub const MAN_AFTER_HELP: &str = after_help!(
 
 /// `completions SHELL`.
 #[derive(Debug, clap::Args)]
-pub struct CompletionsArgs {
+pub(super) struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     shell: clap_complete::Shell,
@@ -107,14 +107,14 @@ pub struct CompletionsArgs {
 
 /// `man [--out DIR]`.
 #[derive(Debug, clap::Args)]
-pub struct ManArgs {
+pub(super) struct ManArgs {
     /// Write vspc-billing.1 and one page per command (vspc-billing-audit.1, ...) into this
     /// folder (created if missing) instead of printing the main page
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
 
-pub fn completions(args: &CompletionsArgs) -> Status {
+pub(super) fn completions(args: &CompletionsArgs) -> Status {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "vspc-billing", &mut script);
@@ -138,7 +138,7 @@ fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     Ok(pages)
 }
 
-pub fn man(args: &ManArgs) -> Status {
+pub(super) fn man(args: &ManArgs) -> Status {
     let pages = match man_pages() {
         Ok(p) => p,
         Err(e) => return super::usage_error(&format!("cannot render the man pages: {e}")),

@@ -8,7 +8,7 @@ use vspc_billing::codes::{CODES, CodeDoc, lookup};
 ///
 /// Without a code, lists every code with its severity and summary.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The code, e.g. points-mismatch (omit to list every code)
     code: Option<String>,
     /// List every code as a Markdown table (the README's table)
@@ -59,7 +59,7 @@ fn markdown() -> String {
     s
 }
 
-pub fn run(args: &Args) -> Status {
+pub(super) fn run(args: &Args) -> Status {
     let st = Style::stdout();
     match &args.code {
         None if args.markdown => super::emit(markdown()),

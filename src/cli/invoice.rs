@@ -26,7 +26,7 @@ use vspc_billing::render::{Outputs, Templates};
 /// Reports that are not approved, or that have error findings, are refused (with the
 /// reason) unless allowed. An invalid rate card or template writes nothing.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: InputArgs,
     /// Rate card (TOML; see samples/rates.toml and schemas/rate-card.schema.json); or
@@ -69,7 +69,7 @@ pub struct Args {
 
 /// One value of `--outputs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputArg {
+pub(super) enum OutputArg {
     /// <number>-<slug>.html per invoice
     Html,
     /// <number>-<slug>.md per invoice
@@ -180,7 +180,7 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
     })
 }
 
-pub fn run(args: &Args, config: &Config) -> Status {
+pub(super) fn run(args: &Args, config: &Config) -> Status {
     let settings = match settings(args, config) {
         Ok(s) => s,
         Err(e) => return super::usage_error(&e),

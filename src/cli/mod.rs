@@ -49,7 +49,7 @@ impl From<Status> for ExitCode {
     propagate_version = true,
     after_help = docs::MAIN_AFTER_HELP,
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
     /// When to colour the output: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
@@ -138,7 +138,7 @@ impl From<SchemaCheckArg> for SchemaCheck {
 
 /// Inputs shared by the commands that read exports.
 #[derive(Debug, clap::Args)]
-pub struct InputArgs {
+pub(crate) struct InputArgs {
     /// Files, directories (searched recursively for *.json) or - for standard input
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
@@ -159,7 +159,7 @@ pub struct InputArgs {
 
 /// The audit's options, the same for `audit` and for the audit that gates `invoice`.
 #[derive(Debug, clap::Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Drop findings with this code (repeat, or separate with commas; `vspc-billing
     /// explain` lists the codes)
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
@@ -180,7 +180,7 @@ pub struct AuditArgs {
 impl AuditArgs {
     /// The audit options of these arguments, with the config file's `[audit]` for what
     /// they leave out (lists are joined).
-    pub fn options(&self, config: &Config) -> Result<AuditOptions, String> {
+    pub(crate) fn options(&self, config: &Config) -> Result<AuditOptions, String> {
         let file = &config.audit;
         let allow: Vec<&String> = self.allow.iter().chain(&file.allow).collect();
         let deny: Vec<&String> = self.deny.iter().chain(&file.deny).collect();
@@ -215,7 +215,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
 impl InputArgs {
     /// Load options for these arguments (the config file's `[input]` for what they leave
     /// out).
-    pub fn load_options(
+    pub(crate) fn load_options(
         &self,
         schema_check: SchemaCheck,
         config: &Config,
@@ -236,7 +236,7 @@ impl InputArgs {
 
     /// The run's threads (`--threads`, else the config file's, else all cores); a number
     /// far above the cores is capped, with a warning.
-    pub fn pool(&self, config: &Config) -> Result<Pool, String> {
+    pub(crate) fn pool(&self, config: &Config) -> Result<Pool, String> {
         let pool = Pool::new(self.threads.or(config.input.threads))?;
         if let Some(n) = pool.capped_from {
             let cores = vspc_billing::schedule::cores();
@@ -252,7 +252,7 @@ impl InputArgs {
 
 /// `--format` of the validate command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TextOrJson {
+pub(crate) enum TextOrJson {
     /// Readable text, coloured on a terminal (honours NO_COLOR)
     Text,
     /// JSON for tools
@@ -263,11 +263,11 @@ pub enum TextOrJson {
 static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// Whether only errors are printed (`--quiet`).
-pub fn quiet() -> bool {
+pub(crate) fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     style::set_choice(cli.color);
     QUIET.store(cli.quiet, Ordering::Relaxed);
@@ -298,7 +298,7 @@ pub fn main() -> ExitCode {
 
 /// Writes `text` to standard output. A reader that went away (`vspc-billing audit | head`)
 /// ends the output quietly instead of a panic; the run's status is kept.
-pub fn emit(text: impl AsRef<[u8]>) {
+pub(crate) fn emit(text: impl AsRef<[u8]>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_ref()).and_then(|()| out.flush())
@@ -310,14 +310,14 @@ pub fn emit(text: impl AsRef<[u8]>) {
 
 /// Prints a warning on standard error (the output on standard output stays clean for
 /// tools); nothing with `--quiet`.
-pub fn warn(msg: &str) {
+pub(crate) fn warn(msg: &str) {
     if !quiet() {
         eprintln!("vspc-billing: warning: {msg}");
     }
 }
 
 /// Prints the warnings of an input walk (files left out, link loops) on standard error.
-pub fn warn_inputs(inputs: &vspc_billing::load::Inputs) {
+pub(crate) fn warn_inputs(inputs: &vspc_billing::load::Inputs) {
     for w in &inputs.warnings {
         warn(&format!(
             "{}[{}] {}",
@@ -332,12 +332,12 @@ pub fn warn_inputs(inputs: &vspc_billing::load::Inputs) {
 /// control characters (escape sequences, a newline that would forge an output line) and
 /// invisible format characters (bidirectional overrides, zero-width characters) are shown
 /// escaped, as `\u{202e}`.
-pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     vspc_billing::render::printable(s)
 }
 
 /// Prints an error about the invocation and returns the usage status.
-pub fn usage_error(msg: &str) -> Status {
+pub(crate) fn usage_error(msg: &str) -> Status {
     eprintln!("vspc-billing: error: {msg}");
     Status::Usage
 }

@@ -12,7 +12,7 @@ use vspc_billing::schedule::Observer;
 const DELAY: Duration = Duration::from_millis(400);
 
 /// Progress over a list of inputs, safe to update from worker threads.
-pub struct Progress {
+pub(super) struct Progress {
     bar: Option<ProgressBar>,
     start: Instant,
     shown: AtomicBool,
@@ -22,7 +22,7 @@ pub struct Progress {
 
 impl Progress {
     /// Progress over `sources`; inert when `quiet` or stderr is not a terminal.
-    pub fn new(sources: &[Source], quiet: bool) -> Self {
+    pub(super) fn new(sources: &[Source], quiet: bool) -> Self {
         let enabled = !quiet && std::io::stderr().is_terminal();
         let bar = enabled.then(|| {
             let total: u64 = sources
@@ -52,7 +52,7 @@ impl Progress {
     }
 
     /// Clears the bar before the results are printed.
-    pub fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// Write the JSON Schemas (draft 2020-12) generated from the tool's types.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Folder to write into (created if missing); without it, the schemas are listed
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -14,7 +14,7 @@ pub struct Args {
     check: bool,
 }
 
-pub fn run(args: &Args) -> Status {
+pub(super) fn run(args: &Args) -> Status {
     let files = vspc_billing::schema::schema_files();
     let Some(dir) = &args.out else {
         for (name, _) in &files {

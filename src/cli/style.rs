@@ -9,7 +9,7 @@ use vspc_billing::diag::Severity;
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(super) enum ColorChoice {
     /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)
     #[default]
     Auto,
@@ -23,7 +23,7 @@ pub enum ColorChoice {
 static CHOICE: AtomicU8 = AtomicU8::new(0);
 
 /// Sets the run's colour choice.
-pub fn set_choice(c: ColorChoice) {
+pub(super) fn set_choice(c: ColorChoice) {
     CHOICE.store(
         match c {
             ColorChoice::Auto => 0,
@@ -57,13 +57,13 @@ fn colour(is_terminal: bool) -> bool {
 
 /// Whether to colour, decided once per stream.
 #[derive(Debug, Clone, Copy)]
-pub struct Style {
+pub(super) struct Style {
     color: bool,
 }
 
 impl Style {
     /// Style for standard output.
-    pub fn stdout() -> Self {
+    pub(super) fn stdout() -> Self {
         Self {
             color: colour(std::io::stdout().is_terminal()),
         }
@@ -78,17 +78,17 @@ impl Style {
     }
 
     /// Bold text.
-    pub fn bold(self, text: &str) -> String {
+    pub(super) fn bold(self, text: &str) -> String {
         self.paint(text, Ansi::new().effects(Effects::BOLD))
     }
 
     /// Green text.
-    pub fn good(self, text: &str) -> String {
+    pub(super) fn good(self, text: &str) -> String {
         self.paint(text, AnsiColor::Green.on_default())
     }
 
     /// Text in the colour of a severity.
-    pub fn severity(self, s: Severity, text: &str) -> String {
+    pub(super) fn severity(self, s: Severity, text: &str) -> String {
         let style = match s {
             Severity::Error => AnsiColor::Red.on_default().effects(Effects::BOLD),
             Severity::Warning => AnsiColor::Yellow.on_default().effects(Effects::BOLD),
@@ -98,7 +98,7 @@ impl Style {
     }
 
     /// Dim text.
-    pub fn dim(self, text: &str) -> String {
+    pub(super) fn dim(self, text: &str) -> String {
         self.paint(text, Ansi::new().effects(Effects::DIMMED))
     }
 }

@@ -14,7 +14,7 @@ use vspc_billing::schedule::each_file;
 /// Every violation in a file is reported with its JSON pointer, line and column; the other
 /// files are still checked.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     input: InputArgs,
     /// Output format
@@ -27,7 +27,7 @@ pub struct Args {
 
 /// What `validate` reports about one file.
 #[derive(Debug, Serialize)]
-pub struct FileReport {
+pub(super) struct FileReport {
     path: String,
     kind: Option<&'static str>,
     shape: Option<&'static str>,
@@ -92,7 +92,7 @@ fn io_report(p: &Finding) -> FileReport {
     }
 }
 
-pub fn run(args: &Args, config: &Config) -> Status {
+pub(super) fn run(args: &Args, config: &Config) -> Status {
     let opts: LoadOptions = match args.input.load_options(args.schema_check.into(), config) {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),

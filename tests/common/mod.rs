@@ -30,7 +30,7 @@ fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
 /// kind removes the member (`None`). With 12 kinds: a wrong type, a fraction, null, a
 /// negative number, an impossible date, a number beyond 28 digits, an empty object or
 /// array, an unknown enum value, `2.0`; 14 kinds add 120 nested arrays and `-0.0`.
-pub fn replacement(choice: u8, kinds: u8) -> Option<Value> {
+pub(crate) fn replacement(choice: u8, kinds: u8) -> Option<Value> {
     let c = choice % kinds;
     if c == kinds - 1 {
         return None;
@@ -59,7 +59,7 @@ pub fn replacement(choice: u8, kinds: u8) -> Option<Value> {
 
 /// Replaces the value at the pointer `pick` chooses with `with`, or removes that member
 /// when `with` is `None`; returns the pointer, or `None` when `pick` chose the root.
-pub fn mutate(doc: &mut Value, pick: Index, with: Option<Value>) -> Option<String> {
+pub(crate) fn mutate(doc: &mut Value, pick: Index, with: Option<Value>) -> Option<String> {
     let mut all = Vec::new();
     pointers(doc, "", &mut all);
     let target = all[pick.index(all.len())].clone();
@@ -82,7 +82,7 @@ pub fn mutate(doc: &mut Value, pick: Index, with: Option<Value>) -> Option<Strin
 /// JSON text of `levels` arrays and objects nested in one another (`style` picks, level by
 /// level, an array or an object with one member), around the scalar `leaf`.
 #[allow(dead_code)] // not every test file that shares this module uses it
-pub fn nested(levels: usize, style: u64, leaf: &str) -> String {
+pub(crate) fn nested(levels: usize, style: u64, leaf: &str) -> String {
     let mut open = String::new();
     let mut close = String::new();
     for level in 0..levels {
