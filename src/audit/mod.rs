@@ -534,12 +534,20 @@ impl<'a> Ptr<'a> {
 /// is `checked_add`'s, scale included (the findings show it), once it is known to be exact.
 pub(crate) fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     let sum = a.checked_add(b)?;
+    // `checked_add` drops digits only by lowering the scale below that of its operands.
+    if sum.scale() >= a.scale().max(b.scale()) || a.is_zero() || b.is_zero() {
+        return Some(sum);
+    }
     (crate::billing::money::add(a, b, "a sum").ok()? == sum).then_some(sum)
 }
 
 /// Exact `a × b`; `None` when it cannot be held exactly (see [`exact_add`]).
 pub(crate) fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     let product = a.checked_mul(b)?;
+    // `checked_mul` drops digits only by lowering the scale below the sum of the scales.
+    if product.scale() == a.scale() + b.scale() {
+        return Some(product);
+    }
     (crate::billing::money::Exact::product(a, b).to_decimal()? == product).then_some(product)
 }
 
@@ -781,6 +789,37 @@ impl<'o> Ctx<'o> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    fn slow_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+        let sum = a.checked_add(b)?;
+        (crate::billing::money::add(a, b, "a sum").ok()? == sum).then_some(sum)
+    }
+
+    fn slow_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+        let product = a.checked_mul(b)?;
+        (crate::billing::money::Exact::product(a, b).to_decimal()? == product).then_some(product)
+    }
+
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        (any::<i128>(), 0u32..=28).prop_map(|(m, scale)| {
+            let m = m % 79_228_162_514_264_337_593_543_950_335;
+            Decimal::from_i128_with_scale(m, scale)
+        })
+    }
+
+    proptest! {
+        /// The fast paths of the exact sum and product say what the exact check says, to
+        /// the scale.
+        #[test]
+        fn exact_arithmetic_takes_its_fast_path_only_when_exact(a in decimal(), b in decimal()) {
+            let (fast, slow) = (exact_add(a, b), slow_add(a, b));
+            prop_assert_eq!(fast.map(|d| (d, d.scale())), slow.map(|d| (d, d.scale())));
+            let (fast, slow) = (exact_mul(a, b), slow_mul(a, b));
+            prop_assert_eq!(fast.map(|d| (d, d.scale())), slow.map(|d| (d, d.scale())));
+        }
+    }
+
     use super::*;
 
     #[test]
