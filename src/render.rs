@@ -927,30 +927,55 @@ pub fn md_escape(s: &str) -> String {
 pub const PAD_MAX: usize = 1000;
 
 /// `pad(width=N, right=true)` filter: pads text with spaces to N characters (on the left
-/// with `right=true`, to align numbers); longer text is left as it is.
+/// with `right=true`, to align numbers); longer text is left as it is. Any other argument
+/// is refused (a misspelt `rigth=true` would otherwise be ignored).
 fn pad_filter(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<String> {
+    let bad_width = || {
+        tera::Error::message(format!(
+            "pad needs width=N, a whole number of characters up to {PAD_MAX}"
+        ))
+    };
+    let (mut width, mut right) = (None, false);
+    // Two arguments at most: walked, not looked up by hash.
+    for (key, value) in kwargs.iter() {
+        match key.as_str() {
+            Some("width") => {
+                width = Some(
+                    value
+                        .as_u64()
+                        .and_then(|w| usize::try_from(w).ok())
+                        .filter(|w| *w <= PAD_MAX)
+                        .ok_or_else(bad_width)?,
+                );
+            }
+            Some("right") => {
+                right = value
+                    .as_bool()
+                    .ok_or_else(|| tera::Error::message("pad takes right=true or right=false"))?;
+            }
+            _ => {
+                return Err(tera::Error::message(format!(
+                    "pad takes width=N and right=true|false, not `{}`",
+                    key.as_value()
+                )));
+            }
+        }
+    }
+    let width = width.ok_or_else(bad_width)?;
     let s = filter_text(v);
-    let width = kwargs
-        .get::<Value>("width")?
-        .and_then(|w| w.as_u64())
-        .and_then(|w| usize::try_from(w).ok())
-        .filter(|w| *w <= PAD_MAX)
-        .ok_or_else(|| {
-            tera::Error::message(format!(
-                "pad needs width=N, a whole number of characters up to {PAD_MAX}"
-            ))
-        })?;
-    let right = kwargs.get::<bool>("right")?.unwrap_or(false);
     let n = s.chars().count();
     if n >= width {
         return Ok(s.into_owned());
     }
-    let fill = " ".repeat(width - n);
-    Ok(if right {
-        format!("{fill}{s}")
-    } else {
-        format!("{s}{fill}")
-    })
+    let mut out = String::with_capacity(s.len() + width - n);
+    if !right {
+        out.push_str(&s);
+    }
+    out.extend(std::iter::repeat_n(' ', width - n));
+    if right {
+        out.push_str(&s);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -1089,6 +1114,22 @@ mod tests {
                 e.0.contains("pad needs width=N, a whole number of characters up to 1000"),
                 "{width}: {e}"
             );
+        }
+        // A misspelt argument is refused, not ignored.
+        for (args, message) in [
+            (
+                "width=3, rigth=true",
+                "pad takes width=N and right=true|false, not `rigth`",
+            ),
+            (
+                "width=3, right=\"yes\"",
+                "pad takes right=true or right=false",
+            ),
+            ("right=true", "pad needs width=N"),
+        ] {
+            let t = templates(&[("x.txt.tera", &format!("{{{{ 1 | pad({args}) }}}}"))]).unwrap();
+            let e = render(&t, "x.txt.tera", &serde_json::json!({})).unwrap_err();
+            assert!(e.0.contains(message), "{args}: {e}");
         }
     }
 
