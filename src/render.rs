@@ -10,7 +10,7 @@
 //! The engine is tera 2: a call to an unknown filter, test, function or template is refused
 //! when the templates compile, with the file, line and column. Two things are kept as tera 1
 //! had them, so that documents stay byte for byte what they were: HTML escaping
-//! ([`escape_html`]: `'` as `&#x27;`, `/` as `&#x2F;`), and maps walked in a fixed order (the
+//! (`escape_html`: `'` as `&#x27;`, `/` as `&#x2F;`), and maps walked in a fixed order (the
 //! `preserve_order` feature: the order of `--context`; tera 2 alone walks them in hash order,
 //! which changes from run to run). Each invoice is converted to template values once
 //! and rendered by every format from them; the provider once per batch.
