@@ -12,7 +12,7 @@
 //! had them, so that documents stay byte for byte what they were: HTML escaping
 //! (`escape_html`: `'` as `&#x27;`, `/` as `&#x2F;`), and maps walked in a fixed order (the
 //! `preserve_order` feature: the order of `--context`; tera 2 alone walks them in hash order,
-//! which changes from run to run). Each invoice is converted to template values once
+//! which changes from run to run), `group_by` included (its groups in key order). Each invoice is converted to template values once
 //! and rendered by every format from them; the provider once per batch.
 //!
 //! Safety of tenant-provided text (company names come from tenants):
@@ -257,6 +257,7 @@ impl Templates {
         // Filters first: tera 2 refuses a template that calls an unknown filter.
         tera.register_filter("md", md_filter);
         tera.register_filter("pad", pad_filter);
+        tera.register_filter("group_by", group_by_filter);
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
             .map_err(|e| tera_error("the templates do not compile", &e, &files))?;
         Ok(Self { tera, files })
@@ -986,6 +987,45 @@ fn pad_filter(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<String> 
     Ok(out)
 }
 
+/// `group_by(attribute="a.b")` filter, in place of tera 2's own: the items of an array
+/// grouped by the value at a dotted path, the groups in the order of their keys, as tera 1
+/// gave them (tera 2's filter returns them in hash order, which changes from run to run).
+/// Items whose value is `none` are left out; an item without the attribute is an error.
+fn group_by_filter(items: &[Value], kwargs: Kwargs, _: &State) -> tera::TeraResult<tera::Map> {
+    use tera::value::Key;
+    let attribute = kwargs.must_get::<&str>("attribute")?;
+    let mut groups: BTreeMap<Key<'static>, Vec<Value>> = BTreeMap::new();
+    for (n, item) in items.iter().enumerate() {
+        let v = item.get_from_path(attribute).ok_or_else(|| {
+            tera::Error::message(format!(
+                "item {n} (of type `{}`) has no `{attribute}`",
+                item.name()
+            ))
+        })?;
+        let key = if v.is_none() {
+            continue;
+        } else if let Some(s) = v.as_str() {
+            Key::String(s.into())
+        } else if let Some(b) = v.as_bool() {
+            Key::Bool(b)
+        } else if let Some(i) = v.as_i64() {
+            Key::I64(i)
+        } else if let Some(u) = v.as_u64() {
+            Key::U64(u)
+        } else {
+            return Err(tera::Error::message(format!(
+                "`{attribute}` of item {n} is of type `{}`: items are grouped by text, a whole number or a boolean",
+                v.name()
+            )));
+        };
+        groups.entry(key).or_default().push(item.clone());
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(k, v)| (k, Value::from(v)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1221,6 +1261,46 @@ mod tests {
             assert_eq!(built, expected);
         }
         assert_eq!(billing.invoices.len(), 3);
+    }
+
+    /// `group_by` gives its groups in key order, in every run (tera 2's own filter gives
+    /// them in hash order).
+    #[test]
+    fn group_by_gives_groups_in_key_order() {
+        let (billing, card) = sample_billing();
+        let t = templates(&[(
+            "x.txt.tera",
+            "{% for w, items in invoice.usage | group_by(attribute=\"workload\") %}\
+             {{ w }}={{ items | length }};{% endfor %}\
+             {% for k, lines in invoice.lines | group_by(attribute=\"kind\") %}\
+             {{ k }}={{ lines | length }};{% endfor %}\
+             {% for d, lines in invoice.lines | group_by(attribute=\"detail\") %}{{ d }};{% endfor %}",
+        )])
+        .unwrap();
+        let ctx = Context::from_serialize(&InvoiceContext {
+            provider: &card.provider,
+            invoice: &billing.invoices[1],
+            rounding: card.rounding.as_str(),
+        })
+        .unwrap();
+        assert_eq!(
+            t.render("x.txt.tera", &ctx, String::new).unwrap(),
+            "CC_Server_Backup=1;CC_VM_Replica=1;VAC_Server_Agent=1;VAC_Workstation_Agent=1;VBR_VM=1;\
+             charge=6;free-units=1;minimum=1;new=1;\
+             activated this month, not charged;included free (first 1 each month);\
+             minimum 150.00 EUR, usage 125.50;units 1–2;units 3–10;volume price for units 1–10;"
+        );
+        let e = t
+            .render(
+                "x.txt.tera",
+                &Context::from_serialize(&serde_json::json!({
+                    "invoice": {"usage": [{"workload": 1.5}], "lines": []}
+                }))
+                .unwrap(),
+                String::new,
+            )
+            .unwrap_err();
+        assert!(e.0.contains("`workload` of item 0 is of type `f64`"), "{e}");
     }
 
     /// Maps are walked in the order of their fields, as `--context` writes them, in every
