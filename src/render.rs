@@ -7,6 +7,14 @@
 //! into place only when the whole run succeeded ([`crate::output::Staging`]): a broken
 //! template produces no output at all.
 //!
+//! The engine is tera 2: a call to an unknown filter, test, function or template is refused
+//! when the templates compile, with the file, line and column. Two things are kept as tera 1
+//! had them, so that documents stay byte for byte what they were: HTML escaping
+//! (`escape_html`: `'` as `&#x27;`, `/` as `&#x2F;`), and maps walked in a fixed order (the
+//! `preserve_order` feature: the order of `--context`; tera 2 alone walks them in hash order,
+//! which changes from run to run), `group_by` included (its groups in key order). Each invoice is converted to template values once
+//! and rendered by every format from them; the provider once per batch.
+//!
 //! Safety of tenant-provided text (company names come from tenants):
 //! - HTML templates are autoescaped (`<script>` stays text);
 //! - Markdown templates escape it with the `md` filter;
@@ -22,12 +30,11 @@ use crate::billing::rates::Party;
 use crate::billing::{Billing, Summary};
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
-use tera::{Context, Tera};
+use std::path::{Path, PathBuf};
+use tera::{Context, Kwargs, State, Tera, Value};
 
 /// Names of the templates, as embedded and as looked up in `--templates DIR`.
 pub const TEMPLATE_NAMES: [&str; 4] = [
@@ -68,8 +75,19 @@ impl fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// Tera's error with every cause (tera hides the useful part in the source chain).
-fn tera_error(e: &tera::Error) -> RenderError {
+/// Tera's error with every cause, for terminals: a template's file instead of its name
+/// where it came from `--templates DIR` (`files`), control characters escaped, and no
+/// leading `error: `, which the command line prints itself. A syntax or rendering error
+/// reads as tera 2 writes it, the message and then where:
+///
+/// ```text
+/// Unknown filter `totl`
+///  --> tpl/invoice.txt.tera:3:25
+///   |
+/// 3 | Total: {{ invoice.total | totl }}
+///   |                           ^^^^
+/// ```
+fn tera_text(e: &tera::Error, files: &BTreeMap<String, PathBuf>) -> String {
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -77,7 +95,25 @@ fn tera_error(e: &tera::Error) -> RenderError {
         msg.push_str(&s.to_string());
         src = s.source();
     }
-    RenderError(msg)
+    for (name, path) in files {
+        msg = msg.replace(&format!("--> {name}:"), &format!("--> {}:", path.display()));
+    }
+    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
+    msg.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `what` with tera's error: after it on one line, or, when tera shows where (several
+/// lines), on the last line, so that the message ends with what went wrong.
+fn tera_error(what: &str, e: &tera::Error, files: &BTreeMap<String, PathBuf>) -> RenderError {
+    let text = tera_text(e, files);
+    RenderError(if text.contains('\n') {
+        format!("{text}\n{what}")
+    } else {
+        format!("{what}: {text}")
+    })
 }
 
 /// The per-invoice documents.
@@ -143,11 +179,13 @@ impl Outputs {
 #[derive(Debug)]
 pub struct Templates {
     tera: Tera,
+    /// The file each template of `--templates DIR` was read from, by template name.
+    files: BTreeMap<String, PathBuf>,
 }
 
 impl Templates {
     /// The embedded templates, replaced by name by the `*.tera` files of `dir` (files whose
-    /// name starts with `_` are partials, for `{% include %}` and macros).
+    /// name starts with `_` are partials, for `{% include %}` and components).
     ///
     /// # Errors
     /// A file that cannot be read, a `.tera` file that is neither a template name nor a
@@ -158,6 +196,7 @@ impl Templates {
             .iter()
             .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
             .collect();
+        let mut files = BTreeMap::new();
         if let Some(dir) = dir {
             let entries = std::fs::read_dir(dir).map_err(|e| {
                 RenderError(format!(
@@ -201,30 +240,63 @@ impl Templates {
             for (name, path) in found {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| RenderError(format!("cannot read {}: {e}", path.display())))?;
-                sources.insert(name, text);
+                sources.insert(name.clone(), text);
+                files.insert(name, path);
             }
         }
-        Self::from_sources(sources)
+        Self::from_sources(&sources, files)
     }
 
-    fn from_sources(sources: BTreeMap<String, String>) -> Result<Self, RenderError> {
+    fn from_sources(
+        sources: &BTreeMap<String, String>,
+        files: BTreeMap<String, PathBuf>,
+    ) -> Result<Self, RenderError> {
         let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html.tera", ".html", ".htm"]);
+        tera.autoescape_on([".html.tera", ".html", ".htm"]);
+        tera.set_escape_fn(escape_html);
+        // Filters first: tera 2 refuses a template that calls an unknown filter.
         tera.register_filter("md", md_filter);
         tera.register_filter("pad", pad_filter);
+        tera.register_filter("group_by", group_by_filter);
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| tera_error(&e))?;
-        Ok(Self { tera })
+            .map_err(|e| tera_error("the templates do not compile", &e, &files))?;
+        Ok(Self { tera, files })
     }
 
-    fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String, RenderError> {
-        let ctx = Context::from_serialize(ctx).map_err(|e| tera_error(&e))?;
-        self.render_context(name, &ctx)
+    /// Renders template `name`; `what` says what failed if it does (the template and the
+    /// document).
+    fn render(
+        &self,
+        name: &str,
+        ctx: &Context,
+        what: impl Fn() -> String,
+    ) -> Result<String, RenderError> {
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| tera_error(&what(), &e, &self.files))
     }
+}
 
-    fn render_context(&self, name: &str, ctx: &Context) -> Result<String, RenderError> {
-        self.tera.render(name, ctx).map_err(|e| tera_error(&e))
+/// The autoescaping of HTML templates: `& < > " ' /` as entities, byte for byte what tera 1
+/// wrote (tera 2's own escaping leaves `/` alone and writes `'` as `&#39;`).
+fn escape_html(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = input.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#x27;",
+            b'/' => b"&#x2F;",
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(entity)?;
+        start = i + 1;
     }
+    out.write_all(&bytes[start..])
 }
 
 /// What an invoice template receives.
@@ -394,6 +466,7 @@ impl<'a> Renderer<'a> {
     where
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
+        let shared = self.shared_context()?;
         invoices
             .par_chunks(64)
             .map(|chunk| {
@@ -405,7 +478,7 @@ impl<'a> Renderer<'a> {
                     )
                 });
                 for i in chunk {
-                    self.documents(i, sink)?;
+                    self.documents(&shared, i, sink)?;
                     if let Some((a, b)) = &mut rows {
                         invoice_row(a, i);
                         line_rows(b, i);
@@ -419,7 +492,27 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
-    fn documents<F>(&self, invoice: &Invoice, sink: &F) -> Result<(), RenderError>
+    /// What every invoice's context holds besides the invoice (see [`InvoiceContext`]):
+    /// converted to template values once, not once per invoice.
+    fn shared_context(&self) -> Result<Context, RenderError> {
+        let mut c = Context::new();
+        c.insert_value("provider", self.value("the provider", self.provider)?);
+        c.insert_value("rounding", Value::from(self.rounding));
+        Ok(c)
+    }
+
+    /// `v` as a template value.
+    fn value(&self, what: &str, v: &impl Serialize) -> Result<Value, RenderError> {
+        Value::try_from_serializable(v).map_err(|e| {
+            tera_error(
+                &format!("{what} cannot be handed to the templates"),
+                &e,
+                &self.templates.files,
+            )
+        })
+    }
+
+    fn documents<F>(&self, shared: &Context, invoice: &Invoice, sink: &F) -> Result<(), RenderError>
     where
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
@@ -427,24 +520,20 @@ impl<'a> Renderer<'a> {
             return Ok(());
         }
         let stem = file_stem(invoice);
-        // One context per invoice, rendered by every format.
-        let c = InvoiceContext {
-            provider: self.provider,
-            invoice,
-            rounding: self.rounding,
-        };
-        let context = Context::from_serialize(c).map_err(|e| tera_error(&e))?;
+        // One context per invoice, converted once and rendered by every format.
+        let mut context = shared.clone();
+        context.insert_value(
+            "invoice",
+            self.value(&format!("invoice {}", invoice.number), invoice)?,
+        );
         for f in &self.docs {
-            let text = self
-                .templates
-                .render_context(f.template(), &context)
-                .map_err(|e| {
-                    RenderError(format!(
-                        "template {} fails on invoice {}: {e}",
-                        f.template(),
-                        invoice.number
-                    ))
-                })?;
+            let text = self.templates.render(f.template(), &context, || {
+                format!(
+                    "template {} fails on invoice {}",
+                    f.template(),
+                    invoice.number
+                )
+            })?;
             sink(OutputFile {
                 name: format!("{stem}.{}", f.extension()),
                 bytes: text.into_bytes(),
@@ -466,10 +555,16 @@ impl<'a> Renderer<'a> {
             provider: self.provider,
             summary,
         };
-        let text = self
-            .templates
-            .render("summary.md.tera", &ctx)
-            .map_err(|e| RenderError(format!("template summary.md.tera fails: {e}")))?;
+        let ctx = Context::from_serialize(&ctx).map_err(|e| {
+            tera_error(
+                "the summary cannot be handed to the templates",
+                &e,
+                &self.templates.files,
+            )
+        })?;
+        let text = self.templates.render("summary.md.tera", &ctx, || {
+            "template summary.md.tera fails".to_owned()
+        })?;
         sink(OutputFile {
             name: "summary.md".into(),
             bytes: text.into_bytes(),
@@ -804,14 +899,19 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
     c.finish()
 }
 
+/// The text a filter works on: a string as it is, nothing for `none`, anything else as
+/// `{{ value }}` prints it.
+fn filter_text(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v.as_str() {
+        Some(s) => s.into(),
+        None if v.is_none() => "".into(),
+        None => v.to_string().into(),
+    }
+}
+
 /// `md` filter: escapes Markdown and inline HTML in text, so a tenant's name stays text.
-fn md_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    Ok(Value::String(md_escape(&s)))
+fn md_filter(v: &Value, _: Kwargs, _: &State) -> String {
+    md_escape(&filter_text(v))
 }
 
 /// Backslash-escapes the characters that make Markdown or HTML out of text (CommonMark
@@ -832,30 +932,98 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// Widest `pad` a template may ask for, in characters.
+pub const PAD_MAX: usize = 1000;
+
 /// `pad(width=N, right=true)` filter: pads text with spaces to N characters (on the left
-/// with `right=true`, to align numbers); longer text is left as it is.
-fn pad_filter(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+/// with `right=true`, to align numbers); longer text is left as it is. Any other argument
+/// is refused (a misspelt `rigth=true` would otherwise be ignored).
+fn pad_filter(v: &Value, kwargs: Kwargs, _: &State) -> tera::TeraResult<String> {
+    let bad_width = || {
+        tera::Error::message(format!(
+            "pad needs width=N, a whole number of characters up to {PAD_MAX}"
+        ))
     };
-    let width = args
-        .get("width")
-        .and_then(Value::as_u64)
-        .and_then(|w| usize::try_from(w).ok())
-        .ok_or_else(|| tera::Error::msg("pad needs width=N"))?;
-    let right = args.get("right").and_then(Value::as_bool).unwrap_or(false);
+    let (mut width, mut right) = (None, false);
+    // Two arguments at most: walked, not looked up by hash.
+    for (key, value) in kwargs.iter() {
+        match key.as_str() {
+            Some("width") => {
+                width = Some(
+                    value
+                        .as_u64()
+                        .and_then(|w| usize::try_from(w).ok())
+                        .filter(|w| *w <= PAD_MAX)
+                        .ok_or_else(bad_width)?,
+                );
+            }
+            Some("right") => {
+                right = value
+                    .as_bool()
+                    .ok_or_else(|| tera::Error::message("pad takes right=true or right=false"))?;
+            }
+            _ => {
+                return Err(tera::Error::message(format!(
+                    "pad takes width=N and right=true|false, not `{}`",
+                    key.as_value()
+                )));
+            }
+        }
+    }
+    let width = width.ok_or_else(bad_width)?;
+    let s = filter_text(v);
     let n = s.chars().count();
     if n >= width {
-        return Ok(Value::String(s));
+        return Ok(s.into_owned());
     }
-    let fill = " ".repeat(width - n);
-    Ok(Value::String(if right {
-        format!("{fill}{s}")
-    } else {
-        format!("{s}{fill}")
-    }))
+    let mut out = String::with_capacity(s.len() + width - n);
+    if !right {
+        out.push_str(&s);
+    }
+    out.extend(std::iter::repeat_n(' ', width - n));
+    if right {
+        out.push_str(&s);
+    }
+    Ok(out)
+}
+
+/// `group_by(attribute="a.b")` filter, in place of tera 2's own: the items of an array
+/// grouped by the value at a dotted path, the groups in the order of their keys, as tera 1
+/// gave them (tera 2's filter returns them in hash order, which changes from run to run).
+/// Items whose value is `none` are left out; an item without the attribute is an error.
+fn group_by_filter(items: &[Value], kwargs: Kwargs, _: &State) -> tera::TeraResult<tera::Map> {
+    use tera::value::Key;
+    let attribute = kwargs.must_get::<&str>("attribute")?;
+    let mut groups: BTreeMap<Key<'static>, Vec<Value>> = BTreeMap::new();
+    for (n, item) in items.iter().enumerate() {
+        let v = item.get_from_path(attribute).ok_or_else(|| {
+            tera::Error::message(format!(
+                "item {n} (of type `{}`) has no `{attribute}`",
+                item.name()
+            ))
+        })?;
+        let key = if v.is_none() {
+            continue;
+        } else if let Some(s) = v.as_str() {
+            Key::String(s.into())
+        } else if let Some(b) = v.as_bool() {
+            Key::Bool(b)
+        } else if let Some(i) = v.as_i64() {
+            Key::I64(i)
+        } else if let Some(u) = v.as_u64() {
+            Key::U64(u)
+        } else {
+            return Err(tera::Error::message(format!(
+                "`{attribute}` of item {n} is of type `{}`: items are grouped by text, a whole number or a boolean",
+                v.name()
+            )));
+        };
+        groups.entry(key).or_default().push(item.clone());
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(k, v)| (k, Value::from(v)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -921,32 +1089,241 @@ mod tests {
         assert_eq!(md_escape("Fabrikam, Inc."), "Fabrikam, Inc.");
     }
 
-    #[test]
-    fn embedded_templates_compile_and_html_autoescapes() {
-        let t = Templates::load(None).unwrap();
-        let mut sources = BTreeMap::new();
-        sources.insert("x.html.tera".to_owned(), "{{ name }}".to_owned());
-        sources.insert("x.md.tera".to_owned(), "{{ name | md }}".to_owned());
-        sources.insert(
-            "x.txt.tera".to_owned(),
-            "[{{ n | pad(width=5, right=true) }}]".to_owned(),
-        );
-        let t2 = Templates::from_sources(sources).unwrap();
-        let ctx = serde_json::json!({"name": "<b>&</b>", "n": "1.00"});
-        assert_eq!(
-            t2.render("x.html.tera", &ctx).unwrap(),
-            "&lt;b&gt;&amp;&lt;&#x2F;b&gt;"
-        );
-        assert_eq!(t2.render("x.md.tera", &ctx).unwrap(), "\\<b\\>\\&\\</b\\>");
-        assert_eq!(t2.render("x.txt.tera", &ctx).unwrap(), "[ 1.00]");
-        drop(t);
+    /// Templates from text, none from a folder.
+    fn templates(sources: &[(&str, &str)]) -> Result<Templates, RenderError> {
+        let sources = sources
+            .iter()
+            .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+            .collect();
+        Templates::from_sources(&sources, BTreeMap::new())
+    }
+
+    fn render(t: &Templates, name: &str, ctx: &serde_json::Value) -> Result<String, RenderError> {
+        let ctx = Context::from_serialize(ctx).unwrap();
+        t.render(name, &ctx, || format!("template {name} fails"))
     }
 
     #[test]
-    fn broken_templates_are_reported_with_their_cause() {
-        let mut sources = BTreeMap::new();
-        sources.insert("invoice.html.tera".to_owned(), "{% if %}".to_owned());
-        let e = Templates::from_sources(sources).unwrap_err();
-        assert!(e.0.contains("invoice.html.tera"), "{e}");
+    fn embedded_templates_compile_and_html_autoescapes() {
+        Templates::load(None).unwrap();
+        let t = templates(&[
+            (
+                "x.html.tera",
+                "{{ name }}|{{ name | md }}|{{ name | safe }}",
+            ),
+            ("x.md.tera", "{{ name | md }}"),
+            (
+                "x.txt.tera",
+                "{{ name }}|[{{ n | pad(width=5, right=true) }}]",
+            ),
+        ])
+        .unwrap();
+        let ctx = serde_json::json!({"name": "<b a='1'>&\"</b>", "n": "1.00"});
+        // HTML is escaped as tera 1 did it, `'` and `/` included (tera 2 alone leaves `/`
+        // and writes `&#39;`): the same bytes as before the move to tera 2.
+        assert_eq!(
+            render(&t, "x.html.tera", &ctx).unwrap(),
+            "&lt;b a=&#x27;1&#x27;&gt;&amp;&quot;&lt;&#x2F;b&gt;\
+             |\\&lt;b a=&#x27;1&#x27;\\&gt;\\&amp;&quot;\\&lt;&#x2F;b\\&gt;\
+             |<b a='1'>&\"</b>"
+        );
+        assert_eq!(
+            render(&t, "x.md.tera", &ctx).unwrap(),
+            "\\<b a='1'\\>\\&\"\\</b\\>"
+        );
+        assert_eq!(
+            render(&t, "x.txt.tera", &ctx).unwrap(),
+            "<b a='1'>&\"</b>|[ 1.00]"
+        );
+    }
+
+    #[test]
+    fn filters_take_any_value_and_pad_is_bounded() {
+        let t = templates(&[(
+            "x.txt.tera",
+            "[{{ n | pad(width=4, right=true) }}|{{ none | pad(width=2) }}|{{ none | md }}\
+             |{{ flag | md }}|{{ \"ab\" | pad(width=1) }}]",
+        )])
+        .unwrap();
+        let ctx = serde_json::json!({"n": 25, "none": null, "flag": true});
+        assert_eq!(
+            render(&t, "x.txt.tera", &ctx).unwrap(),
+            "[  25|  ||true|ab]"
+        );
+        // A width that cannot be allocated is an error, not an abort.
+        for width in ["1001", "9223372036854775807", "-1", "\"4\""] {
+            let t = templates(&[(
+                "x.txt.tera",
+                &format!("{{{{ \"x\" | pad(width={width}) }}}}"),
+            )])
+            .unwrap();
+            let e = render(&t, "x.txt.tera", &serde_json::json!({})).unwrap_err();
+            assert!(
+                e.0.contains("pad needs width=N, a whole number of characters up to 1000"),
+                "{width}: {e}"
+            );
+        }
+        // A misspelt argument is refused, not ignored.
+        for (args, message) in [
+            (
+                "width=3, rigth=true",
+                "pad takes width=N and right=true|false, not `rigth`",
+            ),
+            (
+                "width=3, right=\"yes\"",
+                "pad takes right=true or right=false",
+            ),
+            ("right=true", "pad needs width=N"),
+        ] {
+            let t = templates(&[("x.txt.tera", &format!("{{{{ 1 | pad({args}) }}}}"))]).unwrap();
+            let e = render(&t, "x.txt.tera", &serde_json::json!({})).unwrap_err();
+            assert!(e.0.contains(message), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn broken_templates_are_reported_with_file_line_and_cause() {
+        let e = templates(&[("invoice.html.tera", "<p>\n{% if %}")]).unwrap_err();
+        assert!(
+            e.0.contains("--> invoice.html.tera:2:7\n")
+                && e.0.contains("2 | {% if %}\n")
+                && e.0.ends_with("\nthe templates do not compile"),
+            "{e}"
+        );
+        assert!(!e.0.starts_with("error:"), "{e}");
+        // A filter that does not exist is found before anything is rendered.
+        let e = templates(&[("x.txt.tera", "{{ 1 }}\n{{ x | totl }}")]).unwrap_err();
+        assert!(
+            e.0.starts_with("Unknown filter `totl`\n --> x.txt.tera:2:8\n"),
+            "{e}"
+        );
+        // A template read from a folder is named by its file, control characters escaped.
+        let sources = [("x.txt.tera".to_owned(), "{{ x.\u{1b} }}".to_owned())].into();
+        let files = [("x.txt.tera".to_owned(), PathBuf::from("tpl/x.txt.tera"))].into();
+        let e = Templates::from_sources(&sources, files).unwrap_err();
+        assert!(
+            e.0.contains("--> tpl/x.txt.tera:1:") && e.0.contains("{{ x.\\u{1b} }}"),
+            "{e}"
+        );
+        // A rendering error says where, then what failed.
+        let t = templates(&[("x.txt.tera", "a\n{{ missing }}")]).unwrap();
+        let e = render(&t, "x.txt.tera", &serde_json::json!({"present": 1})).unwrap_err();
+        assert!(
+            e.0.starts_with("Variable `missing` is not defined")
+                && e.0.contains("--> x.txt.tera:2:4\n")
+                && e.0.ends_with("\ntemplate x.txt.tera fails"),
+            "{e}"
+        );
+    }
+
+    /// The samples billed with the sample card.
+    fn sample_billing() -> (Billing, crate::billing::rates::RateCard) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let card = crate::billing::rates::RateCard::load(&root.join("samples/rates.toml")).unwrap();
+        let text = std::fs::read(root.join("samples/reports-api-3.6-approved.json")).unwrap();
+        let file = crate::load::load_bytes("r.json", text, &crate::load::LoadOptions::DEFAULT);
+        let input = crate::billing::FileInput {
+            file: &file,
+            findings: &[],
+        };
+        let billing = crate::billing::bill(&[input], &card, &Default::default()).unwrap();
+        (billing, card)
+    }
+
+    /// The context an invoice template gets is, key for key and value for value, the
+    /// [`InvoiceContext`] that `--context` writes.
+    #[test]
+    fn templates_get_what_the_context_file_shows() {
+        let (billing, card) = sample_billing();
+        let t = Templates::load(None).unwrap();
+        let r = Renderer::new(
+            &t,
+            &card.provider,
+            card.rounding.as_str(),
+            Outputs {
+                html: true,
+                md: false,
+                txt: false,
+                csv: false,
+                summary: false,
+            },
+        );
+        let shared = r.shared_context().unwrap();
+        for invoice in &billing.invoices {
+            let mut built = shared.clone();
+            built.insert_value("invoice", r.value("invoice", invoice).unwrap());
+            let expected = Context::from_serialize(&InvoiceContext {
+                provider: &card.provider,
+                invoice,
+                rounding: card.rounding.as_str(),
+            })
+            .unwrap();
+            assert_eq!(built, expected);
+        }
+        assert_eq!(billing.invoices.len(), 3);
+    }
+
+    /// `group_by` gives its groups in key order, in every run (tera 2's own filter gives
+    /// them in hash order).
+    #[test]
+    fn group_by_gives_groups_in_key_order() {
+        let (billing, card) = sample_billing();
+        let t = templates(&[(
+            "x.txt.tera",
+            "{% for w, items in invoice.usage | group_by(attribute=\"workload\") %}\
+             {{ w }}={{ items | length }};{% endfor %}\
+             {% for k, lines in invoice.lines | group_by(attribute=\"kind\") %}\
+             {{ k }}={{ lines | length }};{% endfor %}\
+             {% for d, lines in invoice.lines | group_by(attribute=\"detail\") %}{{ d }};{% endfor %}",
+        )])
+        .unwrap();
+        let ctx = Context::from_serialize(&InvoiceContext {
+            provider: &card.provider,
+            invoice: &billing.invoices[1],
+            rounding: card.rounding.as_str(),
+        })
+        .unwrap();
+        assert_eq!(
+            t.render("x.txt.tera", &ctx, String::new).unwrap(),
+            "CC_Server_Backup=1;CC_VM_Replica=1;VAC_Server_Agent=1;VAC_Workstation_Agent=1;VBR_VM=1;\
+             charge=6;free-units=1;minimum=1;new=1;\
+             activated this month, not charged;included free (first 1 each month);\
+             minimum 150.00 EUR, usage 125.50;units 1–2;units 3–10;volume price for units 1–10;"
+        );
+        let e = t
+            .render(
+                "x.txt.tera",
+                &Context::from_serialize(&serde_json::json!({
+                    "invoice": {"usage": [{"workload": 1.5}], "lines": []}
+                }))
+                .unwrap(),
+                String::new,
+            )
+            .unwrap_err();
+        assert!(e.0.contains("`workload` of item 0 is of type `f64`"), "{e}");
+    }
+
+    /// Maps are walked in the order of their fields, as `--context` writes them, in every
+    /// run (tera 2 alone keeps maps in a hash map, whose order changes from run to run).
+    #[test]
+    fn maps_are_walked_in_field_order() {
+        let (billing, card) = sample_billing();
+        let t = templates(&[(
+            "x.txt.tera",
+            "{% for k, v in invoice.customer %}{{ k }},{% endfor %}\
+             {% for k in provider | keys %}{{ k }},{% endfor %}",
+        )])
+        .unwrap();
+        let ctx = Context::from_serialize(&InvoiceContext {
+            provider: &card.provider,
+            invoice: &billing.invoices[0],
+            rounding: card.rounding.as_str(),
+        })
+        .unwrap();
+        assert_eq!(
+            t.render("x.txt.tera", &ctx, String::new).unwrap(),
+            "uid,name,reported_name,organization_type,address,email,tax_id,\
+             name,address,email,tax_id,payment_instructions,"
+        );
     }
 }

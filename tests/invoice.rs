@@ -657,7 +657,43 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
     ]);
     assert_eq!(run.code, Some(2));
     assert!(run.files.is_empty());
-    assert!(run.stderr.contains("invoice.html.tera"), "{}", run.stderr);
+    // The message says what is wrong, then the file, line and column, the line itself, and
+    // ends with what failed.
+    let at = format!(" --> {}:1:7\n", tpl.join("invoice.html.tera").display());
+    assert!(
+        run.stderr
+            .starts_with("vspc-billing: error: Found `%}` but expected one of")
+            && run.stderr.contains(&at)
+            && run.stderr.contains("1 | {% if %}\n")
+            && run
+                .stderr
+                .ends_with("\nthe templates do not compile; nothing was written\n"),
+        "{}",
+        run.stderr
+    );
+    // A filter that does not exist is refused before anything is rendered.
+    std::fs::write(
+        tpl.join("invoice.html.tera"),
+        "{{ invoice.number }}\n{{ invoice.total | money }}",
+    )
+    .unwrap();
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--templates",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.files.is_empty());
+    let at = format!(" --> {}:2:20\n", tpl.join("invoice.html.tera").display());
+    assert!(
+        run.stderr
+            .starts_with("vspc-billing: error: Unknown filter `money`\n")
+            && run.stderr.contains(&at),
+        "{}",
+        run.stderr
+    );
     // A template that compiles but fails to render on the last invoice only: the files
     // already rendered are discarded too, and a folder made for the run is removed.
     std::fs::write(
@@ -674,11 +710,14 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
     ]);
     assert_eq!(run.code, Some(2));
     assert!(run.files.is_empty());
+    let at = format!(" --> {}:1:", tpl.join("invoice.html.tera").display());
     assert!(
         run.stderr
-            .contains("invoice.html.tera fails on invoice 2026-10-0003")
-            && run.stderr.contains("no_such_field")
-            && run.stderr.contains("nothing was written"),
+            .starts_with("vspc-billing: error: Field `no_such_field` is not defined")
+            && run.stderr.contains(&at)
+            && run.stderr.ends_with(
+                "\ntemplate invoice.html.tera fails on invoice 2026-10-0003; nothing was written\n"
+            ),
         "{}",
         run.stderr
     );
@@ -701,6 +740,59 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(read_dir(&out).into_keys().collect::<Vec<_>>(), ["keep.txt"]);
+}
+
+/// Partials (`_*.tera`) of a templates folder: included templates and components, both
+/// escaped as the HTML template that uses them, whatever their own name.
+#[test]
+fn partials_hold_includes_and_components_escaped_as_their_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("tpl");
+    std::fs::create_dir(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("_parts.tera"),
+        "{% component money(amount: string, currency: string) %}{{ currency }}\u{a0}{{ amount }}{% endcomponent money %}",
+    )
+    .unwrap();
+    std::fs::write(tpl.join("_name.tera"), "<b>{{ invoice.customer.name }}</b>").unwrap();
+    std::fs::write(
+        tpl.join("invoice.html.tera"),
+        "{% include \"_name.tera\" %} {{<money amount={invoice.total} currency={invoice.currency} />}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tpl.join("invoice.txt.tera"),
+        "{% include \"_name.tera\" %} {{<money amount={invoice.total} currency={invoice.currency} />}}\n",
+    )
+    .unwrap();
+    let sample =
+        std::fs::read_to_string(root().join("samples/reports-api-3.6-approved.json")).unwrap();
+    let input = dir.path().join("r.json");
+    std::fs::write(&input, sample.replace("Fabrikam, Inc.", "Fab & <i>Co</i>")).unwrap();
+    let card = dir.path().join("rates.toml");
+    std::fs::write(
+        &card,
+        "currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[default]\nper_point = 1\n",
+    )
+    .unwrap();
+    let run = invoice(&[
+        input.to_str().unwrap(),
+        "--rates",
+        card.to_str().unwrap(),
+        "--outputs",
+        "html,txt",
+        "--templates",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        text(&run.files["2026-10-0002-fab-i-co-i-00000002.html"]),
+        "<b>Fab &amp; &lt;i&gt;Co&lt;&#x2F;i&gt;</b> EUR\u{a0}100.00\n"
+    );
+    assert_eq!(
+        text(&run.files["2026-10-0002-fab-i-co-i-00000002.txt"]),
+        "<b>Fab & <i>Co</i></b> EUR\u{a0}100.00\n"
+    );
 }
 
 #[test]
