@@ -361,7 +361,7 @@ impl Context {
     }
 }
 
-/// SplitMix64: small, fast, and the same everywhere.
+/// `SplitMix64`: small, fast, and the same everywhere.
 struct Rng(u64);
 
 impl Rng {
@@ -502,7 +502,7 @@ fn raw_value(rng: &mut Rng) -> String {
             nested(levels, rng.next(), leaf)
         }
         1 => {
-            let digits: String = (0..1 + rng.below(60))
+            let digits: String = (0..=rng.below(60))
                 .map(|_| char::from(b'0' + u8::try_from(rng.below(10)).expect("a digit")))
                 .collect();
             let digits = digits.trim_start_matches('0');
@@ -733,7 +733,7 @@ fn mutate_bytes(b: &mut Vec<u8>, rng: &mut Rng, other: &[u8]) {
     let at = |rng: &mut Rng, b: &[u8]| rng.below(b.len() + 1);
     match rng.below(9) {
         0 => {
-            for _ in 0..1 + rng.below(4) {
+            for _ in 0..=rng.below(4) {
                 if !b.is_empty() {
                     let i = rng.below(b.len());
                     b[i] = if rng.chance(50) {
@@ -854,7 +854,7 @@ fn make_case(ctx: &Context, rng: &mut Rng) -> Case {
         Some(v) if rng.chance(85) => {
             let mut doc = v.clone();
             let mut raws = Vec::new();
-            for _ in 0..1 + rng.below(3) {
+            for _ in 0..=rng.below(3) {
                 mutate_value(&mut doc, rng, &mut raws);
             }
             let mut text = if rng.chance(20) {
@@ -878,7 +878,7 @@ fn make_case(ctx: &Context, rng: &mut Rng) -> Case {
     };
     if rng.chance(35) {
         let other = &rng.pick(&ctx.bases).bytes;
-        for _ in 0..1 + rng.below(2) {
+        for _ in 0..=rng.below(2) {
             mutate_bytes(&mut bytes, rng, other);
         }
     }

@@ -279,7 +279,10 @@ pub fn summarize(details: &[OrganizationUsageOfLicensesWithSameSupportId]) -> Li
     type Key = (String, String);
     let mut groups: BTreeMap<Key, BTreeMap<String, WorkloadLicenseUsage>> = BTreeMap::new();
     let mut order: Vec<Key> = Vec::new();
-    for p in details.iter().flat_map(|d| d.products()) {
+    for p in details
+        .iter()
+        .flat_map(super::model::OrganizationUsageOfLicensesWithSameSupportId::products)
+    {
         let key = (
             p.product_type
                 .as_ref()

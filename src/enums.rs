@@ -1,6 +1,6 @@
 //! Vendor enumerations, matched case-insensitively, unknown values kept.
 //!
-//! The spec declares PascalCase (`VBR_VM`), payloads carry .NET camel case (`vbR_VM`),
+//! The spec declares `PascalCase` (`VBR_VM`), payloads carry .NET camel case (`vbR_VM`),
 //! and vendors add values between versions. So every enumeration here has an
 //! `Other(String)` variant that keeps an unknown value as data (the audit reports it as
 //! `unknown-enum-value`) instead of failing the load.

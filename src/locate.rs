@@ -323,17 +323,14 @@ pub fn too_deep(text: &[u8], max: usize) -> Option<(String, usize)> {
 /// an object, whose key is read) to `pointer`; returns where the item's value starts.
 fn enter_item(text: &[u8], i: usize, pointer: &mut String, index: &Option<usize>) -> Scan<usize> {
     pointer.push('/');
-    match index {
-        Some(index) => {
-            pointer.push_str(&index.to_string());
-            Some(i)
-        }
-        None => {
-            let (key, after) = read_string(text, i)?;
-            pointer.push_str(&escape_token(&key));
-            let j = skip_ws(text, after);
-            (text.get(j) == Some(&b':')).then(|| skip_ws(text, j + 1))
-        }
+    if let Some(index) = index {
+        pointer.push_str(&index.to_string());
+        Some(i)
+    } else {
+        let (key, after) = read_string(text, i)?;
+        pointer.push_str(&escape_token(&key));
+        let j = skip_ws(text, after);
+        (text.get(j) == Some(&b':')).then(|| skip_ws(text, j + 1))
     }
 }
 

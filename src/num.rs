@@ -400,18 +400,22 @@ pub mod schema {
     use schemars::{Schema, SchemaGenerator, json_schema};
 
     /// A required JSON number.
+    #[must_use]
     pub fn number(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": "number" })
     }
     /// A JSON number or `null`.
+    #[must_use]
     pub fn opt_number(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": ["number", "null"] })
     }
     /// A required whole number.
+    #[must_use]
     pub fn integer(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": "integer" })
     }
     /// A whole number or `null`.
+    #[must_use]
     pub fn opt_integer(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": ["integer", "null"] })
     }

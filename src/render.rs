@@ -914,7 +914,7 @@ fn md_filter(v: &Value, _: Kwargs, _: &State) -> String {
     md_escape(&filter_text(v))
 }
 
-/// Backslash-escapes the characters that make Markdown or HTML out of text (CommonMark
+/// Backslash-escapes the characters that make Markdown or HTML out of text (`CommonMark`
 /// lets any ASCII punctuation be escaped). `(` and `)` are left alone: with `[` and `]`
 /// escaped they cannot form a link. `$` is escaped for renderers with math.
 #[must_use]

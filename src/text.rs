@@ -100,7 +100,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         })
         .filter(|&(d, _)| d <= limit)
         .collect();
-    near.sort();
+    near.sort_unstable();
     let best = near.first().map(|&(d, _)| d);
     near.into_iter()
         .filter(|&(d, _)| Some(d) == best)

@@ -2028,7 +2028,7 @@ fn every_documented_code_is_emitted_somewhere() {
 // ---------------------------------------------------------------------------------------
 // Summary rows against the usage details they sum.
 
-/// One tenant's VBR_VM rows: a summary row (no `workloadsByPlatform`) and a usage-details
+/// One tenant's `VBR_VM` rows: a summary row (no `workloadsByPlatform`) and a usage-details
 /// row with the objects `(count, new, weight, points)`.
 fn mixed_weights_report(
     summary: (i64, i64, &str),

@@ -410,12 +410,10 @@ fn a_killed_run_leaves_no_visible_half_and_the_next_run_cleans_up() {
             // Nothing visible but complete outputs of a finished run (none here: the run
             // was killed before its commit, or it had finished).
             let state = out.join(vspc_billing::output::STATE_DIR);
-            let tmp: usize = std::fs::read_dir(&state)
-                .map(|d| {
-                    d.filter(|e| e.as_ref().unwrap().file_name() != "lock")
-                        .count()
-                })
-                .unwrap_or(0);
+            let tmp: usize = std::fs::read_dir(&state).map_or(0, |d| {
+                d.filter(|e| e.as_ref().unwrap().file_name() != "lock")
+                    .count()
+            });
             left_behind += tmp;
             if visible(&out).is_empty() {
                 continue;

@@ -316,7 +316,7 @@ fn hostile_names_stay_text_and_never_reach_a_path() {
             );
         }
         if name.ends_with(".txt") || name.ends_with(".md") {
-            assert!(!t.contains("\r"), "{name} holds a carriage return");
+            assert!(!t.contains('\r'), "{name} holds a carriage return");
         }
     }
     // CSV: the formula is neutralised, every cell that would start one is.
@@ -986,7 +986,7 @@ fn points_fallback_and_provider_own_usage() {
 
 /// The same report twice would invoice every tenant twice: both are refused.
 /// `--context` is written piece by piece as months are rendered: byte for byte what
-/// serde_json writes for the whole context at once.
+/// `serde_json` writes for the whole context at once.
 #[test]
 fn the_streamed_context_is_the_whole_context() {
     use vspc_billing::render::{ContextWriter, InvoiceContext, SummaryContext, context};

@@ -14,13 +14,13 @@ fn digest(doc: &Document) -> serde_json::Value {
             let p = r.parameters();
             json!({
                 "parametersField": r.parameters_field(),
-                "status": r.report_status.as_ref().map(|s| s.as_str()),
+                "status": r.report_status.as_ref().map(vspc_billing::enums::ReportStatus::as_str),
                 "owner": p.map(|p| p.organization_name.as_str()),
                 "start": p.map(|p| p.report_interval.start_of_interval.parts.date_string()),
                 "end": p.map(|p| p.report_interval.end_of_interval.parts.date_string()),
                 "totalPoints": r.report_summary.as_ref().map(|s| s.total_points.to_string()),
                 "workloadTypes": r.report_summary.iter().flat_map(|s| &s.products_usage)
-                    .flat_map(|p| p.workloads()).map(|w| format!("{} x{} @{} = {}", w.workload_type, w.reported_count, w.weight, w.used_points))
+                    .flat_map(vspc_billing::model::TotalProductLicenseUsage::workloads).map(|w| format!("{} x{} @{} = {}", w.workload_type, w.reported_count, w.weight, w.used_points))
                     .collect::<Vec<_>>(),
                 "organizations": r.organizations().iter().map(|o| format!("{} {} {}",
                     o.organization_type.as_ref().map_or("-", |t| t.as_str()),
@@ -65,9 +65,9 @@ fn validation_of_every_sample() {
         // Pretty JSON text, as `validate --format json` writes it.
         let report = json!({
             "path": relative(path),
-            "kind": loaded.kind.map(|k| k.as_str()),
-            "shape": loaded.shape.map(|s| s.as_str()),
-            "items": loaded.document.as_ref().map(|d| d.len()),
+            "kind": loaded.kind.map(vspc_billing::load::Kind::as_str),
+            "shape": loaded.shape.map(vspc_billing::load::Shape::as_str),
+            "items": loaded.document.as_ref().map(vspc_billing::load::Document::len),
             "valid": loaded.is_valid(),
             "errors": errors,
             "read": loaded.document.as_ref().map(digest),

@@ -254,7 +254,7 @@ fn nearest_day_word(parts: &DateParts) -> &'static str {
     if parts.day == 0 { "first" } else { "last" }
 }
 
-impl<'r, 'p> ReportCheck<'_, '_, 'r, 'p> {
+impl<'r> ReportCheck<'_, '_, 'r, '_> {
     fn run(mut self, r: &'r SingleLicenseReport, index: usize) -> Option<ReportKey> {
         self.status(r);
         let key = match (&r.report_parameters, &r.report_paremeters) {

@@ -788,7 +788,7 @@ pub struct VeeamCost {
     pub charged_points: Decimal,
     /// Price of one point.
     pub per_point: Decimal,
-    /// charged × per_point, rounded once.
+    /// charged × `per_point`, rounded once.
     pub amount: Money,
 }
 

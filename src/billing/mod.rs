@@ -197,7 +197,7 @@ pub struct Reconciliation {
     pub provider_own: Decimal,
     /// Points of tenants with nothing to invoice.
     pub not_invoiced: Decimal,
-    /// expected − billed − provider_own − not_invoiced: 0 when everything is accounted for.
+    /// expected − billed − `provider_own` − `not_invoiced`: 0 when everything is accounted for.
     pub difference: Decimal,
     /// Whether the difference is 0.
     pub balanced: bool,

@@ -84,7 +84,7 @@ pub fn round(value: impl Into<Exact>, r: Rounding, what: &'static str) -> Result
     value
         .into()
         .rounded(r)
-        .and_then(|e| e.decimal_at_scale())
+        .and_then(Exact::decimal_at_scale)
         .map(Money)
         .ok_or(Overflow(what))
 }

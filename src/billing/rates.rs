@@ -314,7 +314,7 @@ pub fn currency_decimals(code: &str) -> Result<u32, String> {
     } else {
         // One letter off (EUE for EUR), at most three.
         all.iter()
-            .map(|c| c.code())
+            .map(iso_currency::Currency::code)
             .filter(|k| {
                 upper.len() == 3
                     && k.bytes().zip(upper.bytes()).filter(|(a, b)| a != b).count() == 1
@@ -331,7 +331,10 @@ pub fn currency_decimals(code: &str) -> Result<u32, String> {
 }
 
 fn currency_schema(_: &mut SchemaGenerator) -> Schema {
-    let codes: Vec<&str> = billing_currencies().iter().map(|c| c.code()).collect();
+    let codes: Vec<&str> = billing_currencies()
+        .iter()
+        .map(iso_currency::Currency::code)
+        .collect();
     json_schema!({
         "type": "string",
         "enum": codes,
@@ -608,7 +611,7 @@ fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<Seg> {
         false
     }
     let mut path = Vec::new();
-    for (k, v) in root.iter() {
+    for (k, v) in root {
         path.push(Seg::Key(k.get_ref().to_string()));
         if search(v.get_ref(), offset, &mut path)
             || k.span().contains(&offset)
@@ -622,7 +625,7 @@ fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<Seg> {
 }
 
 /// A deserializer's message, with a "did you mean" for a misspelt key or value
-/// (`unknown field `per_piont`, expected one of `per_point`, ...`).
+/// (`unknown field ``per_piont``, expected one of ``per_point``, ...`).
 fn with_suggestion(message: &str) -> String {
     let names: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     let (Some(first), true) = (names.first(), message.starts_with("unknown ")) else {
@@ -687,7 +690,7 @@ fn check_floats(value: &DeValue<'_>, path: &mut Vec<Seg>, p: &mut Problems<'_>) 
             }
         }
         DeValue::Table(t) => {
-            for (k, v) in t.iter() {
+            for (k, v) in t {
                 path.push(Seg::Key(k.get_ref().to_string()));
                 check_floats(v.get_ref(), path, p);
                 path.pop();
@@ -971,7 +974,7 @@ impl RateCard {
         };
         let root_table = root.get_ref();
         let mut p = Problems::new(file, text, Some(root_table));
-        for (k, v) in root_table.iter() {
+        for (k, v) in root_table {
             let mut path = vec![Seg::Key(k.get_ref().to_string())];
             check_floats(v.get_ref(), &mut path, &mut p);
         }

@@ -32,7 +32,7 @@ pub(super) struct Args {
 /// `--format` of the audit command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(super) enum Format {
-    /// Findings grouped by file and a one-line summary; coloured on a terminal (honours NO_COLOR)
+    /// Findings grouped by file and a one-line summary; coloured on a terminal (honours `NO_COLOR`)
     Text,
     /// {"findings":[...],"summary":{...}}
     Json,
@@ -301,7 +301,7 @@ fn render_csv(findings: &[Finding]) -> Result<String, csv::Error> {
         ];
         w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    let bytes = w.into_inner().map_err(csv::IntoInnerError::into_error)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

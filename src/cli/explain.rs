@@ -64,15 +64,16 @@ pub(super) fn run(args: &Args) -> Status {
     match &args.code {
         None if args.markdown => super::emit(markdown()),
         None => super::emit(list(st)),
-        Some(code) => match lookup(code.trim()) {
-            Some(c) => super::emit(explain(c, st)),
-            None => {
+        Some(code) => {
+            if let Some(c) = lookup(code.trim()) {
+                super::emit(explain(c, st));
+            } else {
                 let msg = vspc_billing::audit::known_code(code.trim())
                     .err()
                     .unwrap_or_default();
                 return super::usage_error(&msg);
             }
-        },
+        }
     }
     Status::Ok
 }

@@ -52,7 +52,7 @@ impl From<Status> for ExitCode {
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// When to colour the output: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE
+    /// When to colour the output: auto (a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE`
     /// forces it), always, never
     #[arg(
         long,
@@ -253,7 +253,7 @@ impl InputArgs {
 /// `--format` of the validate command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum TextOrJson {
-    /// Readable text, coloured on a terminal (honours NO_COLOR)
+    /// Readable text, coloured on a terminal (honours `NO_COLOR`)
     Text,
     /// JSON for tools
     Json,

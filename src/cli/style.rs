@@ -10,7 +10,7 @@ use vspc_billing::diag::Severity;
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub(super) enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)
+    /// On a terminal, unless `NO_COLOR` is set (`CLICOLOR_FORCE` forces it)
     #[default]
     Auto,
     /// Always, also into files and pipes
