@@ -1,0 +1,324 @@
+//! The provider's summary: per billed report, what was invoiced, what is owed to Veeam, the
+//! margin per tenant, and the reconciliation of points; and the run's totals.
+
+use super::invoice::{BillError, Invoice, ReportRef, VeeamCost, cost_share, veeam_cost};
+use super::money::Money;
+use super::rates::RateCard;
+use super::{Billed, Refusal, ReportBill, Skipped, money, points_sum, report_overflow};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// An organization and its points, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgPoints {
+    /// Organization UID.
+    pub uid: String,
+    /// Name in the report.
+    pub name: String,
+    /// Points.
+    pub points: Decimal,
+    /// Share of the provider's cost (points × cost per point), when `[cost]` is set.
+    pub cost: Option<Money>,
+}
+
+/// An appendix (license issued to another company).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppendixRow {
+    /// `licenseCompanyName`.
+    pub company: String,
+    /// `appendixSummary.totalPoints` (or Σ of its organizations).
+    pub points: Decimal,
+    /// Whether its tenants were billed (`--include-appendices`).
+    pub billed: bool,
+    /// Its organizations.
+    pub organizations: Vec<OrgPoints>,
+}
+
+/// One invoiced tenant in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenantRow {
+    /// Invoice number.
+    pub invoice_number: String,
+    /// Organization UID.
+    pub uid: String,
+    /// Billing name.
+    pub name: String,
+    /// Points billed.
+    pub points: Decimal,
+    /// Subtotal.
+    pub subtotal: Money,
+    /// Discount.
+    pub discount: Money,
+    /// Revenue: subtotal − discount (tax is not revenue).
+    pub revenue: Money,
+    /// Tax.
+    pub tax: Money,
+    /// Invoice total.
+    pub total: Money,
+    /// Share of the cost owed to Veeam: points × cost per point.
+    pub cost: Option<Money>,
+    /// revenue − cost.
+    pub margin: Option<Money>,
+}
+
+/// Points billed against the report's total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// `reportSummary.totalPoints` (appendices are outside it); Σ `organizationsUsage`
+    /// when the report has no summary.
+    pub report_total: Decimal,
+    /// Whether `report_total` comes from `reportSummary` (else from the organizations).
+    pub from_summary: bool,
+    /// Σ appendix points.
+    pub appendix_points: Decimal,
+    /// Whether appendices were billed.
+    pub appendices_billed: bool,
+    /// Points that should be billed: the report total, plus the appendices when billed.
+    pub expected: Decimal,
+    /// Σ points on the invoices.
+    pub billed: Decimal,
+    /// Points of the provider's own organization (not invoiced).
+    pub provider_own: Decimal,
+    /// Points of tenants with nothing to invoice.
+    pub not_invoiced: Decimal,
+    /// expected − billed − `provider_own` − `not_invoiced`: 0 when everything is accounted for.
+    pub difference: Decimal,
+    /// Whether the difference is 0.
+    pub balanced: bool,
+}
+
+/// The provider's view of one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportSummary {
+    /// The report.
+    pub report: ReportRef,
+    /// Invoiced tenants, by invoice number.
+    pub tenants: Vec<TenantRow>,
+    /// Tenants with no usage (no invoice).
+    pub no_usage: Vec<OrgPoints>,
+    /// The provider's own organization (not invoiced).
+    pub provider_own: Vec<OrgPoints>,
+    /// Appendices.
+    pub appendices: Vec<AppendixRow>,
+    /// Points billed against the report's total.
+    pub reconciliation: Reconciliation,
+    /// What is owed to Veeam for this report, when `[cost]` is set.
+    pub cost: Option<VeeamCost>,
+    /// Σ tenant revenue.
+    pub revenue: Money,
+    /// Σ invoice totals (with tax).
+    pub invoiced: Money,
+    /// Σ tenant and provider-own cost shares.
+    pub allocated_cost: Option<Money>,
+    /// Veeam cost − allocated: commitment top-up and point round-up no tenant carries.
+    pub unallocated_cost: Option<Money>,
+    /// revenue − Veeam cost.
+    pub margin: Option<Money>,
+    /// Warnings about billing this report (billed unapproved, billed despite findings).
+    pub warnings: Vec<String>,
+}
+
+/// Totals over every billed report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SummaryTotals {
+    /// Invoices issued.
+    pub invoices: usize,
+    /// Σ points billed.
+    pub points: Decimal,
+    /// Σ subtotals.
+    pub subtotal: Money,
+    /// Σ discounts.
+    pub discount: Money,
+    /// Σ revenue.
+    pub revenue: Money,
+    /// Σ tax.
+    pub tax: Money,
+    /// Σ invoice totals.
+    pub total: Money,
+    /// Σ Veeam cost.
+    pub cost: Option<Money>,
+    /// revenue − cost.
+    pub margin: Option<Money>,
+}
+
+/// The provider's summary of a run: the context of `summary.md.tera`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Currency of every amount.
+    pub currency: String,
+    /// Rounding mode of the card.
+    pub rounding: &'static str,
+    /// Per billed report, in input order.
+    pub reports: Vec<ReportSummary>,
+    /// Over all reports.
+    pub totals: SummaryTotals,
+    /// Files and reports not billed, and why.
+    pub refused: Vec<Refusal>,
+    /// Files with nothing to bill.
+    pub skipped: Vec<Skipped>,
+    /// Rate card tenants that matched no organization of the billed reports (a mistyped
+    /// UID leaves its terms unused).
+    pub unmatched_tenants: Vec<String>,
+}
+
+/// Everything a run produces.
+#[derive(Debug, Clone)]
+pub struct Billing {
+    /// Invoices, numbered, in number order.
+    pub invoices: Vec<Invoice>,
+    /// The provider's summary.
+    pub summary: Summary,
+}
+
+/// The provider's view of one report: tenant rows (numbered later), cost shares, the
+/// reconciliation of points and the report's totals.
+///
+/// # Errors
+/// A figure that cannot be computed exactly (a cost share, the cost owed to Veeam, a
+/// total or a margin): the report is refused rather than shown with a wrong number.
+pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillError> {
+    let r = card.rounding();
+    let share = |points: Decimal| -> Result<Option<Money>, BillError> {
+        card.cost
+            .as_ref()
+            .map(|c| cost_share(points, c, r))
+            .transpose()
+            .map_err(report_overflow)
+    };
+    let tenants = b
+        .invoices
+        .iter()
+        .map(|i| {
+            let cost = share(i.points)?;
+            let margin = cost
+                .map(|c| {
+                    i.net
+                        .checked_sub(c)
+                        .ok_or(money::Overflow("margin of a tenant"))
+                })
+                .transpose()
+                .map_err(report_overflow)?;
+            Ok(TenantRow {
+                invoice_number: String::new(),
+                uid: i.customer.uid.clone(),
+                name: i.customer.name.clone(),
+                points: i.points,
+                subtotal: i.subtotal,
+                discount: i.discount,
+                revenue: i.net,
+                tax: i.tax,
+                total: i.total,
+                cost,
+                margin,
+            })
+        })
+        .collect::<Result<Vec<TenantRow>, BillError>>()?;
+    let with_cost = |v: Vec<OrgPoints>| -> Result<Vec<OrgPoints>, BillError> {
+        v.into_iter()
+            .map(|o| {
+                Ok(OrgPoints {
+                    cost: share(o.points)?,
+                    ..o
+                })
+            })
+            .collect()
+    };
+    let provider_own = with_cost(b.provider_own)?;
+    let no_usage = with_cost(b.no_usage)?;
+    let points_of = |v: &[OrgPoints], what| points_sum(v.iter().map(|o| o.points), what);
+    let billed = points_sum(tenants.iter().map(|t| t.points), "sum of invoiced points")?;
+    let appendix_points = points_sum(
+        b.appendices.iter().map(|x| x.points),
+        "sum of appendix points",
+    )?;
+    let appendices_billed = b.appendices.iter().any(|a| a.billed);
+    let expected = if appendices_billed {
+        money::add(b.report_total, appendix_points, "points to bill").map_err(report_overflow)?
+    } else {
+        b.report_total
+    };
+    let own = points_of(&provider_own, "points of the provider's own organization")?;
+    let not_invoiced = points_of(&no_usage, "points of tenants without invoice")?;
+    let difference = [billed, own, not_invoiced]
+        .into_iter()
+        .try_fold(expected, |d, v| {
+            money::sub(d, v, "difference of points billed")
+        })
+        .map_err(report_overflow)?;
+    let revenue =
+        money::sum(r, tenants.iter().map(|t| t.revenue), "revenue").map_err(report_overflow)?;
+    let invoiced = money::sum(r, tenants.iter().map(|t| t.total), "sum of invoice totals")
+        .map_err(report_overflow)?;
+    let cost = card
+        .cost
+        .as_ref()
+        .map(|c| veeam_cost(b.report_total, c, r))
+        .transpose()
+        .map_err(report_overflow)?;
+    let allocated_cost = card
+        .cost
+        .as_ref()
+        .map(|_| {
+            money::sum(
+                r,
+                tenants
+                    .iter()
+                    .filter_map(|t| t.cost)
+                    .chain(provider_own.iter().filter_map(|o| o.cost))
+                    .chain(no_usage.iter().filter_map(|o| o.cost)),
+                "cost allocated to tenants",
+            )
+        })
+        .transpose()
+        .map_err(report_overflow)?;
+    let unallocated_cost = cost
+        .as_ref()
+        .zip(allocated_cost)
+        .map(|(c, a)| {
+            c.amount
+                .checked_sub(a)
+                .ok_or(money::Overflow("cost no tenant carries"))
+        })
+        .transpose()
+        .map_err(report_overflow)?;
+    let margin = cost
+        .as_ref()
+        .map(|c| {
+            revenue
+                .checked_sub(c.amount)
+                .ok_or(money::Overflow("margin"))
+        })
+        .transpose()
+        .map_err(report_overflow)?;
+    let summary = ReportSummary {
+        report: b.report.clone(),
+        tenants,
+        no_usage,
+        provider_own,
+        appendices: b.appendices,
+        reconciliation: Reconciliation {
+            report_total: b.report_total,
+            from_summary: b.from_summary,
+            appendix_points: appendix_points.normalize(),
+            appendices_billed,
+            expected: expected.normalize(),
+            billed: billed.normalize(),
+            provider_own: own.normalize(),
+            not_invoiced: not_invoiced.normalize(),
+            difference: difference.normalize(),
+            balanced: difference.is_zero(),
+        },
+        cost,
+        revenue,
+        invoiced,
+        allocated_cost,
+        unallocated_cost,
+        margin,
+        warnings: Vec::new(),
+    };
+    Ok(ReportBill {
+        report: b.report,
+        invoices: b.invoices,
+        summary,
+    })
+}
