@@ -160,12 +160,6 @@ impl OutDir {
         })
     }
 
-    /// The folder.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
     /// What an interrupted earlier run had left, removed by [`Self::open`].
     #[must_use]
     pub const fn cleaned(&self) -> Cleanup {

@@ -657,7 +657,7 @@ pub fn slug(name: &str, uid: &str) -> String {
     }
 }
 
-pub use crate::text::{neutralise, printable};
+use crate::text::{neutralise, printable};
 
 /// A CSV file written row by row: text cells neutralised, number cells as written.
 struct CsvOut {

@@ -328,13 +328,8 @@ pub(crate) fn warn_inputs(inputs: &vspc_billing::load::Inputs) {
     }
 }
 
-/// Text from the input (file names, company names) made safe to print on a terminal:
-/// control characters (escape sequences, a newline that would forge an output line) and
-/// invisible format characters (bidirectional overrides, zero-width characters) are shown
-/// escaped, as `\u{202e}`.
-pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    vspc_billing::render::printable(s)
-}
+/// Text from the input made safe to print on a terminal ([`vspc_billing::text::printable`]).
+pub(crate) use vspc_billing::text::printable;
 
 /// Prints an error about the invocation and returns the usage status.
 pub(crate) fn usage_error(msg: &str) -> Status {
