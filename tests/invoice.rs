@@ -459,6 +459,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
                     &card,
                     &opts,
                     &mut sink,
+                    &mut vspc_billing::billing::numbering::Ranks::new(&card),
                     &vspc_billing::schedule::Unobserved,
                 )
             })

@@ -3,7 +3,8 @@
 
 use super::invoice::{BillError, Invoice, Period};
 use super::money::Money;
-use super::rates::{RateCard, render_number};
+use super::numbering::Numbering;
+use super::rates::RateCard;
 use super::{
     FileBill, Reason, Refusal, ReportBill, ReportSummary, Skipped, Summary, SummaryTotals, money,
 };
@@ -113,28 +114,50 @@ impl<'a> Ledger<'a> {
         self.open.contains_key(&p)
     }
 
-    /// Closes period `p`: refuses duplicate reports, numbers its invoices and returns them
-    /// in number order. Nothing of `p` may be added afterwards.
-    pub fn take_period(&mut self, p: Period) -> Vec<Invoice> {
+    /// Closes period `p`: refuses duplicate reports, has `numbering` number its invoices
+    /// (by [`numbering_key`]) and returns them in that order, then the other documents the
+    /// numbering issued (credit notes). Nothing of `p` may be added afterwards.
+    ///
+    /// # Errors
+    /// What the numbering refused.
+    pub fn take_period(
+        &mut self,
+        p: Period,
+        numbering: &mut dyn Numbering,
+    ) -> Result<(Vec<Invoice>, Vec<Invoice>), String> {
         let mut entries = self.open.remove(&p).unwrap_or_default();
         entries.sort_by_key(|(at, _)| *at);
         let (mut places, mut bills): (Vec<Place>, Vec<ReportBill>) = entries.into_iter().unzip();
         let kept = refuse_duplicates(&mut bills, &mut self.duplicates);
         places = kept.into_iter().map(|i| places[i]).collect();
-        number_invoices(&mut bills, self.card);
-        let mut invoices = Vec::new();
+        // Numbered in one order whatever the files: by organization, then report.
+        let mut order: Vec<(usize, usize)> = bills
+            .iter()
+            .enumerate()
+            .flat_map(|(b, bill)| (0..bill.invoices.len()).map(move |i| (b, i)))
+            .collect();
+        order.sort_by_cached_key(|&(b, i)| numbering_key(&bills[b].invoices[i]));
+        let mut slots: Vec<Vec<Option<Invoice>>> = bills
+            .iter_mut()
+            .map(|b| b.invoices.drain(..).map(Some).collect())
+            .collect();
+        let mut invoices: Vec<Invoice> = order
+            .iter()
+            .filter_map(|&(b, i)| slots[b][i].take())
+            .collect();
+        let others = numbering.number(&mut invoices)?;
+        for (&(b, i), inv) in order.iter().zip(&invoices) {
+            bills[b].summary.tenants[i]
+                .invoice_number
+                .clone_from(&inv.number);
+        }
         for (place, mut b) in places.into_iter().zip(bills) {
             self.seen.extend(organizations(&b.summary));
-            for (row, i) in b.summary.tenants.iter_mut().zip(&b.invoices) {
-                row.invoice_number.clone_from(&i.number);
-            }
             b.summary
                 .tenants
                 .sort_by(|x, y| x.invoice_number.cmp(&y.invoice_number));
             self.reports.push((place, b.summary));
-            invoices.extend(b.invoices);
         }
-        invoices.sort_by_cached_key(numbering_key);
         let t = &mut self.totals;
         for i in &invoices {
             t.invoices += 1;
@@ -151,7 +174,7 @@ impl<'a> Ledger<'a> {
                 *acc = acc.and_then(|a| a.checked_add(v));
             }
         }
-        invoices
+        Ok((invoices, others))
     }
 
     /// The provider's summary of everything taken. Periods still open are left out: take
@@ -220,6 +243,8 @@ impl<'a> Ledger<'a> {
     }
 }
 
+/// The order in which a period's invoices are numbered: organization UID, report owner,
+/// then the report's place in the input.
 pub(super) fn numbering_key(i: &Invoice) -> (Period, String, String, String, usize) {
     (
         i.period,
@@ -232,27 +257,6 @@ pub(super) fn numbering_key(i: &Invoice) -> (Period, String, String, String, usi
         i.report.file.clone(),
         i.report.index,
     )
-}
-
-/// Numbers the invoices: by period, then organization UID, then report; `{seq}` counts
-/// from 1 within each period.
-fn number_invoices(bills: &mut [ReportBill], card: &RateCard) {
-    let parts = card.number_parts();
-    let mut all: Vec<&mut Invoice> = bills
-        .iter_mut()
-        .flat_map(|b| b.invoices.iter_mut())
-        .collect();
-    all.sort_by_cached_key(|i| numbering_key(i));
-    let mut seq = 0usize;
-    let mut period = None;
-    for inv in all {
-        if period != Some(inv.period) {
-            period = Some(inv.period);
-            seq = 0;
-        }
-        seq += 1;
-        inv.number = render_number(&parts, inv.period.year, inv.period.month, seq);
-    }
 }
 
 /// The same owner and period twice would invoice every tenant twice: refuse them all.

@@ -22,6 +22,7 @@ pub mod charge;
 pub mod invoice;
 mod ledger;
 pub mod money;
+pub mod numbering;
 pub mod rates;
 pub mod run;
 mod summary;
@@ -189,8 +190,12 @@ pub fn bill(
         ledger.add(i, f);
     }
     let mut invoices = Vec::new();
+    let mut ranks = numbering::Ranks::new(card);
     while let Some(p) = ledger.next_period() {
-        invoices.extend(ledger.take_period(p));
+        let (numbered, _) = ledger
+            .take_period(p, &mut ranks)
+            .map_err(BillError::Overflow)?;
+        invoices.extend(numbered);
     }
     Ok(Billing {
         invoices,

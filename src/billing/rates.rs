@@ -17,6 +17,7 @@
 //! Better TOML) use it to complete and check the file as it is typed.
 
 use crate::billing::money::{Rounding, RoundingMode};
+use crate::billing::numbering::{MAX_NUMBER_PATTERN, NumberPart, parse_number_pattern};
 use crate::enums::WorkloadType;
 use crate::locate::LineIndex;
 use iso_currency::Currency;
@@ -40,7 +41,6 @@ pub const DEFAULT_INVOICE_NUMBER: &str = "{period}-{seq:04}";
 pub const MAX_DUE_DAYS: u32 = 366;
 
 /// The longest invoice number pattern, in characters.
-const MAX_NUMBER_PATTERN: usize = 64;
 
 /// The most decimals of a currency.
 const MAX_DECIMALS: u32 = 4;
@@ -69,13 +69,25 @@ pub struct RateCard {
     #[serde(default = "default_due_days")]
     #[schemars(range(max = MAX_DUE_DAYS))]
     pub due_days: u32,
-    /// Invoice number pattern. Placeholders: `{period}` (`2026-10`), `{year}`, `{month}`,
-    /// `{seq}` or `{seq:0N}` (the invoice's rank within its period, zero-padded to N
-    /// digits). Must name the period (`{period}`, or `{year}` and `{month}`) and `{seq}`;
-    /// other characters: letters, digits, `-`, `_`, `.`; at most 64 characters.
+    /// Invoice number pattern. Placeholders: `{period}` (`2026-10`), `{year}`, `{month}`
+    /// (with `{year}`), and `{seq}` or `{seq:0N}` (the invoice's number in its series,
+    /// zero-padded to N digits), once. The series is the pattern without `{seq}`: with
+    /// `{period}` a series per month, with `{year}` only a series per year, with neither
+    /// one continuous series (`INV-{seq:05}`). Other characters: letters, digits, `-`,
+    /// `_`, `.`; at most 64 characters.
     #[serde(default = "default_invoice_number")]
     #[schemars(length(max = MAX_NUMBER_PATTERN))]
     pub invoice_number: String,
+    /// First `{seq}` of every new series (to continue a series started elsewhere: the
+    /// last number issued there plus one). With a register, a series goes on from the
+    /// highest number it holds.
+    #[serde(default = "default_invoice_start")]
+    #[schemars(range(min = 1, max = MAX_INVOICE_START))]
+    pub invoice_start: u64,
+    /// The register of issued invoices (SQLite), relative to this card's folder; used by
+    /// `invoice` when `--register` is not given. See `vspc-billing invoice --help`.
+    #[serde(default)]
+    pub register: Option<String>,
     /// The provider: who sends the invoices.
     pub provider: Party,
     /// Sales tax, VAT or GST added to every invoice (a tenant may override the percent).
@@ -99,6 +111,13 @@ pub struct RateCard {
 const fn default_due_days() -> u32 {
     30
 }
+const fn default_invoice_start() -> u64 {
+    1
+}
+
+/// Highest `invoice_start`.
+pub const MAX_INVOICE_START: u64 = 999_999_999_999;
+
 fn default_invoice_number() -> String {
     DEFAULT_INVOICE_NUMBER.to_owned()
 }
@@ -758,123 +777,6 @@ impl WorkloadPrice {
     }
 }
 
-/// The parts of an invoice number pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NumberPart {
-    /// Text copied as is.
-    Literal(String),
-    /// `{period}`: `YYYY-MM`.
-    Period,
-    /// `{year}`: four digits.
-    Year,
-    /// `{month}`: two digits.
-    Month,
-    /// `{seq}` or `{seq:0N}`: the rank in the period, zero-padded to `width` digits.
-    Seq {
-        /// Minimum digits.
-        width: usize,
-    },
-}
-
-/// Parses an invoice number pattern.
-///
-/// # Errors
-/// When a placeholder is unknown, a character is not allowed, or the period or `{seq}`
-/// is missing.
-pub fn parse_number_pattern(pattern: &str) -> Result<Vec<NumberPart>, String> {
-    let mut parts = Vec::new();
-    let mut rest = pattern;
-    let mut lit = String::new();
-    while let Some(c) = rest.chars().next() {
-        if c == '{' {
-            let end = rest
-                .find('}')
-                .ok_or_else(|| "a `{` is not closed".to_owned())?;
-            let name = &rest[1..end];
-            let part = match name {
-                "period" => NumberPart::Period,
-                "year" => NumberPart::Year,
-                "month" => NumberPart::Month,
-                "seq" => NumberPart::Seq { width: 1 },
-                _ => match name.strip_prefix("seq:0") {
-                    Some(w)
-                        if !w.is_empty()
-                            && w.len() <= 1
-                            && w.bytes().all(|b| b.is_ascii_digit()) =>
-                    {
-                        NumberPart::Seq {
-                            width: w.parse().unwrap_or(1),
-                        }
-                    }
-                    _ => {
-                        return Err(format!(
-                            "unknown placeholder {{{name}}}; use {{period}}, {{year}}, {{month}}, {{seq}} or {{seq:04}}"
-                        ));
-                    }
-                },
-            };
-            if !lit.is_empty() {
-                parts.push(NumberPart::Literal(std::mem::take(&mut lit)));
-            }
-            parts.push(part);
-            rest = &rest[end + 1..];
-        } else {
-            if !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-                return Err(format!(
-                    "{c:?} is not allowed (invoice numbers name files: letters, digits, `-`, `_`, `.`)"
-                ));
-            }
-            lit.push(c);
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    if !lit.is_empty() {
-        parts.push(NumberPart::Literal(lit));
-    }
-    let has = |f: fn(&NumberPart) -> bool| parts.iter().any(f);
-    if !has(|p| matches!(p, NumberPart::Seq { .. })) {
-        return Err("the pattern needs {seq} (or {seq:04}) so that numbers are unique".into());
-    }
-    let period = has(|p| *p == NumberPart::Period)
-        || (has(|p| *p == NumberPart::Year) && has(|p| *p == NumberPart::Month));
-    if !period {
-        return Err(
-            "the pattern needs the period ({period}, or {year} and {month}) so that months do not reuse numbers"
-                .into(),
-        );
-    }
-    if let Some(NumberPart::Literal(l)) = parts.first()
-        && !l.starts_with(|c: char| c.is_ascii_alphanumeric())
-    {
-        return Err(
-            "the pattern must start with a letter, a digit or a placeholder (numbers name files)"
-                .into(),
-        );
-    }
-    if pattern.chars().count() > MAX_NUMBER_PATTERN {
-        return Err(format!(
-            "the pattern is longer than {MAX_NUMBER_PATTERN} characters"
-        ));
-    }
-    Ok(parts)
-}
-
-/// Renders an invoice number.
-#[must_use]
-pub fn render_number(parts: &[NumberPart], year: i32, month: u32, seq: usize) -> String {
-    let mut s = String::new();
-    for p in parts {
-        match p {
-            NumberPart::Literal(l) => s.push_str(l),
-            NumberPart::Period => s.push_str(&format!("{year:04}-{month:02}")),
-            NumberPart::Year => s.push_str(&format!("{year:04}")),
-            NumberPart::Month => s.push_str(&format!("{month:02}")),
-            NumberPart::Seq { width } => s.push_str(&format!("{seq:0width$}")),
-        }
-    }
-    s
-}
-
 impl RateCard {
     /// Decimals of every amount: `decimals` when the card gives it, else the currency's
     /// minor unit (2 for a currency the card check refuses).
@@ -1032,6 +934,20 @@ impl RateCard {
         }
         if let Err(e) = parse_number_pattern(&self.invoice_number) {
             p.push(&key("invoice_number"), false, e);
+        }
+        if !(1..=MAX_INVOICE_START).contains(&self.invoice_start) {
+            p.push(
+                &key("invoice_start"),
+                false,
+                format!("the first number of a series is 1 to {MAX_INVOICE_START}"),
+            );
+        }
+        if self
+            .register
+            .as_deref()
+            .is_some_and(|r| r.trim().is_empty())
+        {
+            p.push(&key("register"), false, "the register's path is empty");
         }
         if self.provider.name.trim().is_empty() {
             p.push(
@@ -1356,44 +1272,6 @@ free_units = 2
                 "r.toml:16:20: workloads.VB365_User.package.size: a pack holds at least 1 unit",
                 "r.toml:11:12: workloads.vbr_vm: unknown workload type vbr_vm; write it as VBR_VM",
             ]
-        );
-    }
-
-    #[test]
-    fn invoice_number_patterns() {
-        let parts = parse_number_pattern("INV-{year}{month}-{seq:05}").unwrap();
-        assert_eq!(render_number(&parts, 2026, 3, 7), "INV-202603-00007");
-        let parts = parse_number_pattern("{period}-{seq}").unwrap();
-        assert_eq!(render_number(&parts, 2026, 10, 12), "2026-10-12");
-        assert!(
-            parse_number_pattern("{period}")
-                .unwrap_err()
-                .contains("{seq}")
-        );
-        assert!(
-            parse_number_pattern("{seq}")
-                .unwrap_err()
-                .contains("period")
-        );
-        assert!(
-            parse_number_pattern("{year}-{seq}")
-                .unwrap_err()
-                .contains("period")
-        );
-        assert!(
-            parse_number_pattern("{period}/{seq}")
-                .unwrap_err()
-                .contains("not allowed")
-        );
-        assert!(
-            parse_number_pattern("{period}-{sequence}")
-                .unwrap_err()
-                .contains("unknown placeholder")
-        );
-        assert!(
-            parse_number_pattern("{period}-{seq")
-                .unwrap_err()
-                .contains("not closed")
         );
     }
 

@@ -5,6 +5,7 @@
 //! not of the whole run.
 
 use super::invoice::{Invoice, Period};
+use super::numbering::Numbering;
 use super::rates::RateCard;
 use super::{BillOptions, Biller, FileBill, FileInput, Ledger, Summary};
 use crate::audit::{AuditOptions, check_file};
@@ -57,7 +58,8 @@ pub struct BillingRun {
     pub io_error: bool,
 }
 
-/// Bills every source (call it inside [`crate::schedule::Pool::install`]). Same input, same
+/// Bills every source (call it inside [`crate::schedule::Pool::install`]), numbered by
+/// `numbering` ([`super::numbering::Ranks`], or a register). Same input, same
 /// invoices, numbers and summary, whatever the number of threads and whether months are
 /// closed early.
 ///
@@ -68,6 +70,7 @@ pub fn run(
     card: &RateCard,
     opts: &RunOptions<'_>,
     sink: &mut dyn InvoiceSink,
+    numbering: &mut dyn Numbering,
     observer: &dyn Observer,
 ) -> Result<BillingRun, String> {
     let (groups, claims) = plan(sources, opts);
@@ -107,7 +110,8 @@ pub fn run(
             .copied()
             .collect();
         while let Some(p) = ledger.next_period().filter(|p| !later.contains(p)) {
-            let invoices = ledger.take_period(p);
+            let (mut invoices, others) = ledger.take_period(p, numbering)?;
+            invoices.extend(others);
             closed.insert(p);
             sink.month(&invoices)?;
             // Freed on every thread: one thread freeing thousands of invoices shows.

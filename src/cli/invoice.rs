@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use vspc_billing::billing::BillOptions;
 use vspc_billing::billing::Summary;
+use vspc_billing::billing::numbering::Ranks;
 use vspc_billing::billing::rates::{CardError, RateCard};
 use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions, run as billing_run};
 use vspc_billing::date::DateParts;
@@ -268,7 +269,17 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
         &staging,
     )
     .and_then(|mut sink| {
-        pool.install(|| billing_run(&inputs.sources, &card, &run_opts, &mut sink, &progress))
+        let mut ranks = Ranks::new(&card);
+        pool.install(|| {
+            billing_run(
+                &inputs.sources,
+                &card,
+                &run_opts,
+                &mut sink,
+                &mut ranks,
+                &progress,
+            )
+        })
     })
     .and_then(|run| {
         staging.refuse_existing(&settings.out, args.force)?;
