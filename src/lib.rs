@@ -30,6 +30,7 @@ pub mod locate;
 pub mod model;
 pub mod num;
 pub mod output;
+pub mod register;
 pub mod render;
 pub mod schedule;
 pub mod schema;

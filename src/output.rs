@@ -91,7 +91,17 @@ pub struct Cleanup {
     pub temporary: usize,
     /// Files a commit had moved aside, put back where they were.
     pub restored: usize,
+    /// Files of a run killed after recording them in a register, put in place.
+    pub finished: usize,
+    /// Staging folders of a run that recorded its files in a register, left for a run
+    /// with that register to finish ([`OutDir::open_with`]).
+    pub waiting: usize,
 }
+
+/// Whether the run of a staging folder with a manifest ([`Staging::prepare`]) recorded
+/// it: `Some(true)` put its files in place, `Some(false)` delete it, `None` not known
+/// (leave it).
+pub type Decide<'a> = &'a dyn Fn(&str) -> Option<bool>;
 
 /// An output folder, locked for the run ([module docs](self)).
 #[derive(Debug)]
@@ -112,6 +122,15 @@ impl OutDir {
     /// [`OutError::NotAFolder`] for `-`, a file or a dangling link; [`OutError::Busy`]
     /// while another run holds the folder; [`OutError::Io`] when it cannot be created.
     pub fn open(dir: &Path) -> Result<Self, OutError> {
+        Self::open_with(dir, &|_| None)
+    }
+
+    /// [`Self::open`], finishing or deleting the staging folders that carry a manifest
+    /// (those of runs with a register) as `decide` says, by their token.
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with(dir: &Path, decide: Decide<'_>) -> Result<Self, OutError> {
         let shown = dir.display();
         if dir.as_os_str() == "-" {
             return Err(OutError::NotAFolder(
@@ -150,7 +169,7 @@ impl OutDir {
             Err(std::fs::TryLockError::WouldBlock) => return Err(OutError::Busy(dir.to_owned())),
             Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path, e)),
         }
-        let cleaned = clean_up(&state).map_err(|e| io("clean up", &state, e))?;
+        let cleaned = clean_up(&state, decide).map_err(|e| io("clean up", &state, e))?;
         Ok(Self {
             dir: dir.to_owned(),
             state,
@@ -200,9 +219,13 @@ impl OutDir {
 /// `backup-<n>` and the final path, so that a run killed half-way through can be undone.
 const JOURNAL: &str = "journal";
 
+/// The manifest a run with a register writes before it records its files
+/// ([`Staging::prepare`]): its token, then one line per file, staged name and final path.
+const MANIFEST: &str = "manifest";
+
 /// Removes every staging folder of `state` (they belong to runs that are over: the lock is
 /// held), first putting back the files a killed commit had moved aside.
-fn clean_up(state: &Path) -> std::io::Result<Cleanup> {
+fn clean_up(state: &Path, decide: Decide<'_>) -> std::io::Result<Cleanup> {
     let mut done = Cleanup::default();
     for entry in std::fs::read_dir(state)? {
         let entry = entry?;
@@ -211,6 +234,31 @@ fn clean_up(state: &Path) -> std::io::Result<Cleanup> {
             continue;
         }
         let dir = entry.path();
+        if let Ok(manifest) = std::fs::read_to_string(dir.join(MANIFEST)) {
+            let mut lines = manifest.lines();
+            let token = lines.next().and_then(|l| l.strip_prefix("token\t"));
+            match token.and_then(decide) {
+                None => {
+                    done.waiting += 1;
+                    continue;
+                }
+                Some(true) => {
+                    // Recorded: every staged file goes in place (the files it replaces
+                    // were moved aside, and are dropped with the folder).
+                    for line in lines {
+                        if let Some((tmp, target)) = line.split_once('\t')
+                            && dir.join(tmp).exists()
+                        {
+                            move_file(&dir.join(tmp), Path::new(target))?;
+                            done.finished += 1;
+                        }
+                    }
+                    std::fs::remove_dir_all(&dir)?;
+                    continue;
+                }
+                Some(false) => {}
+            }
+        }
         if let Ok(journal) = std::fs::read_to_string(dir.join(JOURNAL)) {
             for line in journal.lines() {
                 let Some((backup, target)) = line.split_once('\t') else {
@@ -229,7 +277,7 @@ fn clean_up(state: &Path) -> std::io::Result<Cleanup> {
             .filter(|e| {
                 let n = e.file_name();
                 let n = n.to_string_lossy();
-                !n.starts_with("backup-") && n != JOURNAL
+                !n.starts_with("backup-") && n != JOURNAL && n != MANIFEST
             })
             .count();
         std::fs::remove_dir_all(&dir)?;
@@ -349,8 +397,9 @@ impl Staging {
             .collect()
     }
 
-    /// Without `force`, refuses to overwrite outputs that already exist (the caller then
-    /// drops the staging, deleting the staged files). An output named twice (an extra
+    /// Without `force`, refuses to overwrite outputs that already exist with other content
+    /// (the caller then drops the staging, deleting the staged files); a file that already
+    /// holds what the run would write is no conflict. An output named twice (an extra
     /// output such as `--context` naming one of the run's own files, or the tool's folder
     /// in `dir`) is refused even with `force`.
     ///
@@ -380,10 +429,16 @@ impl Staging {
         if force {
             return Ok(());
         }
-        let existing: Vec<String> = paths
+        // A file holding what this run would write is no conflict (a re-run).
+        let staged: Vec<(PathBuf, PathBuf)> = self
+            .staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let existing: Vec<String> = staged
             .into_iter()
-            .filter(|p| p.symlink_metadata().is_ok())
-            .map(|p| p.display().to_string())
+            .filter(|(p, tmp)| p.symlink_metadata().is_ok() && !same_content(p, tmp))
+            .map(|(p, _)| p.display().to_string())
             .collect();
         if existing.is_empty() {
             return Ok(());
@@ -408,6 +463,43 @@ impl Staging {
         ))
     }
 
+    /// Makes the staged files ready to be recorded in a register: checks what
+    /// [`Self::commit`] checks, then writes (and syncs) the manifest that lets the next run
+    /// put them in place should this one be killed after recording them. Returns the token
+    /// to record.
+    ///
+    /// # Errors
+    /// A conflict, or a manifest that cannot be written.
+    pub fn prepare(&self) -> Result<String, String> {
+        let staged = self
+            .staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        check_targets(&staged)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let token = format!("{name}-{nanos}");
+        let mut manifest = format!("token\t{token}\n");
+        for (path, tmp) in staged.iter() {
+            let tmp = tmp.file_name().map(|n| n.to_string_lossy().into_owned());
+            manifest.push_str(&format!(
+                "{}\t{}\n",
+                tmp.unwrap_or_default(),
+                absolute(path).display()
+            ));
+        }
+        let m = self.dir.join(MANIFEST);
+        write_synced(&m, manifest.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", m.display()))?;
+        Ok(token)
+    }
+
     /// Renames every staged file into place, all or nothing; returns how many.
     ///
     /// Checked first: no two files go to the same path, and no path is a folder. A file
@@ -429,21 +521,7 @@ impl Staging {
             message,
             left: Vec::new(),
         };
-        let mut seen = std::collections::HashSet::new();
-        for (path, _) in &staged {
-            if !seen.insert(resolved(path)) {
-                return Err(fail(format!(
-                    "{} would be written twice in one run",
-                    path.display()
-                )));
-            }
-            if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-                return Err(fail(format!(
-                    "{} is a folder, where an output file would go",
-                    path.display()
-                )));
-            }
-        }
+        check_targets(&staged).map_err(fail)?;
         // Moves aside the files to be replaced, journal first.
         let replaced: Vec<usize> = (0..staged.len())
             .filter(|&i| staged[i].0.symlink_metadata().is_ok())
@@ -492,6 +570,37 @@ impl Staging {
         }
         left.reverse();
         Err(CommitError { message, left })
+    }
+}
+
+/// What [`Staging::commit`] checks before it moves anything: no two files go to the same
+/// path, and no path is a folder.
+fn check_targets(staged: &[(PathBuf, PathBuf)]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for (path, _) in staged {
+        if !seen.insert(resolved(path)) {
+            return Err(format!(
+                "{} would be written twice in one run",
+                path.display()
+            ));
+        }
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(format!(
+                "{} is a folder, where an output file would go",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the file at `a` holds the same bytes as the file at `b`.
+fn same_content(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) if x.is_file() && y.is_file() && x.len() == y.len() => {
+            matches!((std::fs::read(a), std::fs::read(b)), (Ok(u), Ok(v)) if u == v)
+        }
+        _ => false,
     }
 }
 
@@ -720,7 +829,8 @@ mod tests {
             out.cleaned(),
             Cleanup {
                 temporary: 2,
-                restored: 1
+                restored: 1,
+                ..Cleanup::default()
             }
         );
         assert_eq!(names(d), ["kept.txt"]);

@@ -173,6 +173,16 @@ impl Outputs {
         .filter_map(|(on, f)| on.then_some(f))
         .collect()
     }
+
+    /// The documents written for one invoice (file names in the output folder).
+    #[must_use]
+    pub fn document_names(self, invoice: &Invoice) -> Vec<String> {
+        let stem = file_stem(invoice);
+        self.docs()
+            .into_iter()
+            .map(|f| format!("{stem}.{}", f.extension()))
+            .collect()
+    }
 }
 
 /// The compiled templates.

@@ -1530,6 +1530,8 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
         ("/properties/due_days/minimum", &["due_days"]),
         ("/properties/due_days/maximum", &["due_days"]),
         ("/properties/invoice_number/maxLength", &["invoice_number"]),
+        ("/properties/invoice_start/minimum", &["invoice_start"]),
+        ("/properties/invoice_start/maximum", &["invoice_start"]),
     ]
     .into_iter()
     .collect();

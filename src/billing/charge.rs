@@ -28,6 +28,8 @@ pub enum PartKind {
     New,
     /// Top-up to the monthly minimum.
     Minimum,
+    /// A credit note's line: the cancelled invoice.
+    Credit,
 }
 
 impl PartKind {
@@ -39,6 +41,7 @@ impl PartKind {
             Self::FreeUnits => "free-units",
             Self::New => "new",
             Self::Minimum => "minimum",
+            Self::Credit => "credit",
         }
     }
 }

@@ -216,6 +216,33 @@ pub struct Invoice {
     pub tax: Money,
     /// net + tax.
     pub total: Money,
+    /// A credit note, or an invoice replacing one issued before (with a register and
+    /// `--correct`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+}
+
+/// How a document corrects an invoice issued before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    /// `credit-note` (cancels the invoice in full) or `replacement` (the new invoice).
+    pub kind: CorrectionKind,
+    /// The number of the invoice corrected.
+    pub number: String,
+    /// Its issue date.
+    pub issue_date: String,
+    /// For a replacement, the credit note that cancelled the invoice it replaces.
+    pub credit_note: Option<String>,
+}
+
+/// What a correcting document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CorrectionKind {
+    /// Cancels an invoice in full (negative amounts).
+    CreditNote,
+    /// Replaces a cancelled invoice.
+    Replacement,
 }
 
 /// The money at the bottom of an invoice.
@@ -745,6 +772,7 @@ pub fn bill_tenant(
         tax_percent: tax_percent.normalize(),
         tax: tot.tax,
         total: tot.total,
+        correction: None,
     }))
 }
 
