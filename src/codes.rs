@@ -108,11 +108,13 @@ pub enum Code {
     AmountOverflow,
     /// `rate-card-invalid`
     RateCardInvalid,
+    /// `invoice-changed`
+    InvoiceChanged,
 }
 
 impl Code {
     /// Every code, in the order of [`CODES`].
-    pub const ALL: [Self; 48] = [
+    pub const ALL: [Self; 49] = [
         Self::IoError,
         Self::InputTooLarge,
         Self::NotARegularFile,
@@ -161,6 +163,7 @@ impl Code {
         Self::UnbillableData,
         Self::AmountOverflow,
         Self::RateCardInvalid,
+        Self::InvoiceChanged,
     ];
 
     /// The stable kebab-case name.
@@ -215,6 +218,7 @@ impl Code {
             Self::UnbillableData => "unbillable-data",
             Self::AmountOverflow => "amount-overflow",
             Self::RateCardInvalid => "rate-card-invalid",
+            Self::InvoiceChanged => "invoice-changed",
         }
     }
 
@@ -627,6 +631,13 @@ pub const CODES: &[CodeDoc] = &[
         summary: "The rate card has a problem: TOML syntax, an unknown or misspelt key, a value of the wrong type or out of range, a currency that is not ISO 4217. Nothing is written.",
         why: "Every invoice is priced from the card; a typo would misprice every tenant.",
         fix: "Fix the key or value at the line and column given (the message names the key path, and suggests the nearest key).",
+    },
+    CodeDoc {
+        code: Code::InvoiceChanged,
+        severity: Severity::Error,
+        summary: "With a register, an invoice already issued would now be different (another rate card, a corrected report, another address): nothing is issued or written, and the differences are listed.",
+        why: "An issued invoice must never change: the customer has it, and tax law requires a correction to be a document of its own.",
+        fix: "If the new figures are right, run again with --correct: a credit note cancels the issued invoice and a new invoice with a new number replaces it. Otherwise bill with the card and reports used before.",
     },
 ];
 

@@ -25,6 +25,7 @@ pub mod date;
 pub mod diag;
 pub mod documents;
 pub mod enums;
+pub mod invoicing;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -27,7 +27,7 @@ use crate::billing::numbering::{NumberPart, render_number, series_of};
 use crate::billing::rates::RateCard;
 use crate::output::{OutDir, OutError};
 use crate::render::InvoiceContext;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
@@ -249,23 +249,6 @@ impl Register {
         &self.path
     }
 
-    /// Whether a run of this token recorded its invoices (its staging folder is to be put
-    /// in place), for [`OutDir::open_with`].
-    ///
-    /// # Errors
-    /// The register cannot be read.
-    pub fn recorded_runs(&self) -> Result<HashSet<String>, String> {
-        let mut st = self
-            .conn
-            .prepare("SELECT token FROM runs")
-            .map_err(|e| sql(&e, &self.path))?;
-        let rows = st
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| sql(&e, &self.path))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(|e| sql(&e, &self.path))
-    }
-
     /// Starts issuing: takes the register's write lock (waiting up to [`WAIT`] for another
     /// run), finishes the runs killed after recording their invoices, and returns the
     /// numbering of this run. Nothing is recorded until [`Issuing::record`].
@@ -273,7 +256,7 @@ impl Register {
     /// # Errors
     /// The register is held by another run for longer than [`WAIT`], or cannot be used.
     pub fn begin<'r>(
-        &'r mut self,
+        self,
         card: &'r RateCard,
         documents: &'r (dyn Fn(&Invoice) -> Vec<String> + Sync),
         correct: bool,
@@ -290,26 +273,21 @@ impl Register {
                 sql(&e, &path)
             }
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        let recovered = recover(&tx, &path)?;
-        Ok((
-            Issuing {
-                tx,
-                path,
-                card,
-                parts: card.number_parts(),
-                documents,
-                correct,
-                next: HashMap::new(),
-                outcomes: Vec::new(),
-                changes: Vec::new(),
-                run: None,
-            },
-            recovered,
-        ))
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
+        let issuing = Issuing {
+            conn: Some(self.conn),
+            path: self.path,
+            card,
+            parts: card.number_parts(),
+            documents,
+            correct,
+            next: HashMap::new(),
+            outcomes: Vec::new(),
+            changes: Vec::new(),
+            run: None,
+        };
+        let recovered = recover(issuing.conn(), &issuing.path)?;
+        Ok((issuing, recovered))
     }
 
     /// Marks a run done once its documents are in place.
@@ -380,7 +358,7 @@ impl Register {
                 &format!("SELECT {ENTRY_COLUMNS}, context FROM invoices WHERE number = ?1"),
                 [number],
                 |r| {
-                    let context: String = r.get(21)?;
+                    let context: String = r.get(22)?;
                     Ok((
                         entry(r)?,
                         serde_json::from_str(&context).unwrap_or(Value::Null),
@@ -425,7 +403,7 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 /// Finishes the runs killed after recording their invoices: their documents are put in
 /// place from their staging folders' manifests (by opening their output folders, see
 /// [`OutDir::open_with`]).
-fn recover(tx: &rusqlite::Transaction<'_>, path: &Path) -> Result<Recovered, String> {
+fn recover(tx: &Connection, path: &Path) -> Result<Recovered, String> {
     let e = |e: rusqlite::Error| sql(&e, path);
     let runs: Vec<(String, String)> = {
         let mut st = tx
@@ -497,7 +475,8 @@ struct Issued {
 
 /// A run's numbering from the register ([`Register::begin`]).
 pub struct Issuing<'r> {
-    tx: rusqlite::Transaction<'r>,
+    /// In a write transaction until [`Issuing::record`] (rolled back when dropped).
+    conn: Option<Connection>,
     path: PathBuf,
     card: &'r RateCard,
     parts: Vec<NumberPart>,
@@ -595,9 +574,39 @@ fn differences(old: &Value, new: &Value) -> (Vec<String>, usize) {
     (out, n - shown)
 }
 
+impl Drop for Issuing<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = &self.conn {
+            let _ = c.execute_batch("ROLLBACK");
+        }
+    }
+}
+
 impl Issuing<'_> {
     fn err(&self, e: &rusqlite::Error) -> String {
         sql(e, &self.path)
+    }
+
+    fn conn(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the connection is taken by `record` only"))
+    }
+
+    /// The tokens of the runs that recorded invoices (their staging folders are to be put
+    /// in place), for [`OutDir::open_with`].
+    ///
+    /// # Errors
+    /// The register cannot be read.
+    pub fn recorded_runs(&self) -> Result<HashSet<String>, String> {
+        let mut st = self
+            .conn()
+            .prepare("SELECT token FROM runs")
+            .map_err(|e| self.err(&e))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(&e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(&e))
     }
 
     /// This run's row, created at the first record.
@@ -607,13 +616,13 @@ impl Issuing<'_> {
         }
         // Created as `committing`; a run that never reaches `record` rolls it back.
         let token = format!("pending-{}", std::process::id());
-        self.tx
+        self.conn()
             .execute(
                 "INSERT INTO runs (token, started, out, state) VALUES (?1, datetime('now'), '', 'committing')",
                 [&token],
             )
             .map_err(|e| self.err(&e))?;
-        let id = self.tx.last_insert_rowid();
+        let id = self.conn().last_insert_rowid();
         self.run = Some(id);
         Ok(id)
     }
@@ -625,7 +634,7 @@ impl Issuing<'_> {
             Some(&n) => n,
             None => {
                 let max: Option<i64> = self
-                    .tx
+                    .conn()
                     .query_row(
                         "SELECT MAX(seq) FROM invoices WHERE series = ?1",
                         [&series],
@@ -644,7 +653,7 @@ impl Issuing<'_> {
     }
 
     fn issued(&self, key: &str) -> Result<Option<Issued>, String> {
-        self.tx
+        self.conn()
             .query_row(
                 "SELECT number, issue_date, digest, context, points, subtotal, discount, net, tax, total
                  FROM invoices WHERE key = ?1 AND kind = 'invoice' AND superseded_by IS NULL",
@@ -695,7 +704,7 @@ impl Issuing<'_> {
         let documents = serde_json::to_string(&(self.documents)(i)).unwrap_or_default();
         let seq =
             i64::try_from(seq).map_err(|_| format!("the series {series} has no numbers left"))?;
-        self.tx
+        self.conn()
             .execute(
                 "INSERT INTO invoices (number, series, seq, kind, key, issue_date, due_date, period,
                     owner_uid, owner_name, report_id, organization_uid, organization_name, currency,
@@ -823,20 +832,24 @@ impl Issuing<'_> {
     ///
     /// # Errors
     /// The register cannot be written (nothing is recorded).
-    pub fn record(self, token: &str, out: &Path) -> Result<(), String> {
+    pub fn record(mut self, token: &str, out: &Path) -> Result<Register, String> {
         if let Some(id) = self.run {
-            self.tx
+            self.conn()
                 .execute(
                     "UPDATE runs SET token = ?1, out = ?2 WHERE id = ?3",
-                    params![
-                        token,
-                        crate::output::resolved(out).display().to_string(),
-                        id
-                    ],
+                    params![token, crate::output::resolved(out).display().to_string(), id],
                 )
                 .map_err(|e| self.err(&e))?;
         }
-        self.tx.commit().map_err(|e| sql(&e, &self.path))
+        self.conn().execute_batch("COMMIT").map_err(|e| self.err(&e))?;
+        let conn = self
+            .conn
+            .take()
+            .unwrap_or_else(|| unreachable!("the connection is taken by `record` only"));
+        Ok(Register {
+            conn,
+            path: std::mem::take(&mut self.path),
+        })
     }
 }
 
@@ -854,6 +867,11 @@ impl crate::billing::numbering::Numbering for Issuing<'_> {
                 continue;
             };
             inv.number.clone_from(&old.number);
+            // A replacement stays one: it says which invoice it replaced.
+            inv.correction = serde_json::from_str::<Value>(&old.context)
+                .ok()
+                .and_then(|v| v.pointer("/invoice/correction").cloned())
+                .and_then(|c| serde_json::from_value(c).ok());
             let now = context_of(self.card, inv)?;
             if digest(&now.to_string()) == old.digest {
                 self.outcomes.push(Outcome::Unchanged(old.number));
@@ -877,7 +895,7 @@ impl crate::billing::numbering::Numbering for Issuing<'_> {
             note.number = number;
             let context = context_of(self.card, &note)?.to_string();
             self.insert(&note, &series, seq, &context, Some(&old.number))?;
-            self.tx
+            self.conn()
                 .execute(
                     "UPDATE invoices SET superseded_by = ?1 WHERE number = ?2",
                     params![note.number, old.number],

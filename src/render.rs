@@ -266,6 +266,7 @@ impl Templates {
         tera.set_escape_fn(escape_html);
         // Filters first: tera 2 refuses a template that calls an unknown filter.
         tera.register_filter("md", md_filter);
+        tera.register_filter("negate", negate_filter);
         tera.register_filter("pad", pad_filter);
         tera.register_filter("group_by", group_by_filter);
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
@@ -917,6 +918,16 @@ fn filter_text(v: &Value) -> std::borrow::Cow<'_, str> {
         None if v.is_none() => "".into(),
         None => v.to_string().into(),
     }
+}
+
+/// `negate` filter: an amount with its sign changed (`-101.87` → `101.87`), exactly (a
+/// credit note's amounts are negative; its text says them as positive sums). Text that is
+/// not a decimal number is refused.
+fn negate_filter(v: &Value, _: Kwargs, _: &State) -> tera::TeraResult<String> {
+    let text = filter_text(v);
+    rust_decimal::Decimal::from_str_exact(&text)
+        .map(|d| (-d).to_string())
+        .map_err(|_| tera::Error::message(format!("negate needs an amount, not {text:?}")))
 }
 
 /// `md` filter: escapes Markdown and inline HTML in text, so a tenant's name stays text.

@@ -223,7 +223,7 @@ pub struct Invoice {
 }
 
 /// How a document corrects an invoice issued before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Correction {
     /// `credit-note` (cancels the invoice in full) or `replacement` (the new invoice).
     pub kind: CorrectionKind,
@@ -236,7 +236,7 @@ pub struct Correction {
 }
 
 /// What a correcting document is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CorrectionKind {
     /// Cancels an invoice in full (negative amounts).

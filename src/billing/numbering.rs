@@ -148,7 +148,7 @@ pub fn series_of(parts: &[NumberPart], period: Period) -> String {
 }
 
 /// Who numbers a run's invoices.
-pub trait Numbering {
+pub trait Numbering: Send {
     /// Numbers one period's invoices, given in numbering order
     /// ([`super::ledger::numbering_key`]). Returns documents to issue besides them (credit
     /// notes of corrected invoices), numbered too.

@@ -88,6 +88,8 @@ pub(crate) struct InvoiceConfig {
     pub outputs: Option<Vec<String>>,
     /// `--templates`.
     pub templates: Option<PathBuf>,
+    /// `--register`.
+    pub register: Option<PathBuf>,
     /// `--include-appendices`.
     #[serde(default)]
     pub include_appendices: bool,

@@ -49,10 +49,22 @@ pub(super) const INVOICE_AFTER_HELP: &str = after_help!(
   vspc-billing invoice report.json --rates rates.toml --out out/ --outputs csv,summary
   vspc-billing invoice exports/ --rates rates.toml --out out/ --allow-unapproved --force
   vspc-billing invoice exports/2026-11/        (rates and out from vspc-billing.toml)
+  vspc-billing invoice exports/2026-11/ --rates rates.toml --out invoices/2026-11/ --register
+  vspc-billing invoice exports/2026-11/ --rates rates.toml --out invoices/2026-11/ --register --correct --force
 ",
-    "0 everything billed; 1 some file or report refused (the others are written); 2 usage or \
-I/O error, invalid rate card or template, existing files without --force, or another run \
-writing into --out (nothing written)."
+    "0 everything billed; 1 some file or report refused (the others are written), or an issued \
+invoice would change (invoice-changed: nothing written); 2 usage or I/O error, invalid rate card \
+or template, existing files without --force, another run writing into --out, or a register in use \
+for longer than a minute (nothing written)."
+);
+
+/// Under `register --help`.
+pub(super) const REGISTER_AFTER_HELP: &str = after_help!(
+    "  vspc-billing register --register register.sqlite list --period 2026-11
+  vspc-billing register --register register.sqlite list --tenant contoso --format csv
+  vspc-billing register --register register.sqlite show 2026-11-0042
+",
+    "0 listed or shown; 1 no such number; 2 usage error, or a register that cannot be read."
 );
 
 /// Under `explain --help`.

@@ -9,14 +9,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use vspc_billing::billing::BillOptions;
 use vspc_billing::billing::Summary;
-use vspc_billing::billing::numbering::Ranks;
 use vspc_billing::billing::rates::{CardError, RateCard};
-use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions, run as billing_run};
+use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions};
+use vspc_billing::codes::Code;
+use vspc_billing::invoicing::{self, Job, JobError, RegisterUse, Registered};
+use vspc_billing::register::Outcome;
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
-use vspc_billing::documents::DocumentSink;
 use vspc_billing::load::{SchemaCheck, Source, expand};
-use vspc_billing::output::{Cleanup, OutDir, STATE_DIR, check_extra_output};
+use vspc_billing::output::{Cleanup, STATE_DIR, check_extra_output};
 use vspc_billing::render::{Outputs, Templates};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
@@ -66,6 +67,21 @@ pub(super) struct Args {
     /// Issue date of every invoice, YYYY-MM-DD (default: the report's generation date)
     #[arg(long, value_name = "DATE")]
     issue_date: Option<String>,
+    /// Number the invoices from the register of issued invoices (SQLite): each invoice
+    /// gets its number once, re-runs give the same numbers and documents, and an issued
+    /// invoice that would change is refused (see --correct). Without FILE: `register` of
+    /// the rate card, else register.sqlite in the card's folder; or `register` in
+    /// [invoice] of vspc-billing.toml
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    #[allow(clippy::option_option, reason = "absent, bare, or with a file")]
+    register: Option<Option<PathBuf>>,
+    /// With a register: cancel each issued invoice that would change with a credit note
+    /// and issue a new invoice in its place
+    #[arg(long)]
+    correct: bool,
+    /// With a register: number and write the documents, but record nothing in the register
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// One value of `--outputs`.
@@ -239,86 +255,166 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
             return super::usage_error(&e);
         }
     }
-    let out = match OutDir::open(&settings.out) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e.to_string()),
+    let register = match register_path(args, config, &settings.rates, &card) {
+        Ok(r) => r,
+        Err(e) => return super::usage_error(&e),
     };
-    warn_cleaned(out.cleaned(), &settings.out);
-    let staging = match out.staging() {
-        Ok(s) => s,
-        Err(e) => {
-            let dir = settings.out.display();
-            return super::usage_error(&format!(
-                "cannot write into {dir}: {e}; nothing was written"
-            ));
-        }
-    };
-    let run_opts = RunOptions {
-        load: load_opts,
-        audit: &audit_opts,
-        bill: opts,
-        prescan_above: PRESCAN_ABOVE,
+    let job = Job {
+        sources: &inputs.sources,
+        card: &card,
+        templates: &templates,
+        outputs: settings.outputs,
+        out: &settings.out,
+        context,
+        force: args.force,
+        run: RunOptions {
+            load: load_opts,
+            audit: &audit_opts,
+            bill: opts,
+            prescan_above: PRESCAN_ABOVE,
+        },
+        register: register.as_deref().map(|path| RegisterUse {
+            path,
+            correct: args.correct,
+            dry_run: args.dry_run,
+        }),
     };
     let progress = Progress::new(&inputs.sources, super::quiet());
-    let run = DocumentSink::new(
-        &settings.out,
-        &card,
-        &templates,
-        settings.outputs,
-        context,
-        &staging,
-    )
-    .and_then(|mut sink| {
-        let mut ranks = Ranks::new(&card);
-        pool.install(|| {
-            billing_run(
-                &inputs.sources,
-                &card,
-                &run_opts,
-                &mut sink,
-                &mut ranks,
-                &progress,
-            )
-        })
-    })
-    .and_then(|run| {
-        staging.refuse_existing(&settings.out, args.force)?;
-        Ok(run)
-    });
+    let done = invoicing::invoice(&job, &pool, &progress);
     progress.finish();
-    let run = match run {
-        Ok(r) => r,
-        Err(e) => {
-            drop(staging);
-            out.discard();
-            return super::usage_error(&format!("{e}; nothing was written"));
-        }
-    };
-    let written = match staging.commit() {
-        Ok(n) => n - usize::from(context.is_some()),
-        Err(e) => {
-            if e.left.is_empty() {
-                out.discard();
+    let done = match done {
+        Ok(d) => d,
+        Err(JobError::Changed(changes)) => {
+            for c in &changes {
+                eprintln!(
+                    "vspc-billing: error[{}]: invoice {} to {} would change:",
+                    Code::InvoiceChanged,
+                    printable(&c.number),
+                    printable(&c.customer)
+                );
+                for d in &c.differences {
+                    eprintln!("    {}", printable(d));
+                }
             }
-            return super::usage_error(&e.to_string());
+            eprintln!(
+                "vspc-billing: error: {}",
+                JobError::Changed(changes)
+            );
+            return Status::Invalid;
         }
+        Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
     };
-    warnings(&run.summary);
-    let text = report(
-        &run.summary,
+    warn_cleaned(done.cleaned, &settings.out);
+    warnings(&done.billing.summary);
+    let mut text = report(
+        &done.billing.summary,
         &inputs.problems,
         &settings.out,
-        written,
+        done.written,
         Style::stdout(),
     );
+    if let Some(r) = &done.register
+        && !super::quiet()
+    {
+        text.push_str(&registered(r));
+    }
     super::emit(text);
-    if run.io_error || !inputs.problems.is_empty() {
+    if done.billing.io_error || !inputs.problems.is_empty() {
         Status::Usage
-    } else if run.summary.refused.is_empty() {
+    } else if done.billing.summary.refused.is_empty() {
         Status::Ok
     } else {
         Status::Invalid
     }
+}
+
+/// The register to use: `--register FILE`, else `register` in vspc-billing.toml, else
+/// (with a bare `--register`, or `register` in the card) the card's, relative to its
+/// folder, else `register.sqlite` there. `None`: no register.
+fn register_path(
+    args: &Args,
+    config: &Config,
+    rates: &Path,
+    card: &RateCard,
+) -> Result<Option<PathBuf>, String> {
+    let beside_card = |name: &str| {
+        rates
+            .parent()
+            .unwrap_or_else(|| Path::new(""))
+            .join(name)
+    };
+    let from_card = card.register.as_deref().map(beside_card);
+    let path = match &args.register {
+        Some(Some(p)) => Some(p.clone()),
+        Some(None) => Some(
+            config
+                .path_or(None, config.invoice.register.as_ref())
+                .or(from_card)
+                .unwrap_or_else(|| beside_card(DEFAULT_REGISTER)),
+        ),
+        None => config
+            .path_or(None, config.invoice.register.as_ref())
+            .or(from_card),
+    };
+    if path.is_none() {
+        for (set, flag) in [(args.correct, "--correct"), (args.dry_run, "--dry-run")] {
+            if set {
+                return Err(format!(
+                    "{flag} needs a register: pass --register [FILE], or set `register` in the rate card"
+                ));
+            }
+        }
+    }
+    Ok(path)
+}
+
+/// The register's file name beside the rate card, by default.
+const DEFAULT_REGISTER: &str = "register.sqlite";
+
+/// What the register did: counts, and each correction.
+fn registered(r: &Registered) -> String {
+    let mut o = String::new();
+    let (mut issued, mut unchanged, mut corrected) = (Vec::new(), 0, Vec::new());
+    for outcome in &r.outcomes {
+        match outcome {
+            Outcome::Issued(n) => issued.push(n.as_str()),
+            Outcome::Unchanged(_) => unchanged += 1,
+            Outcome::Corrected(old, note, new) => corrected.push((old, note, new)),
+        }
+    }
+    let range = match (issued.first(), issued.last()) {
+        (Some(a), Some(b)) if a != b => format!(" ({a} to {b})"),
+        (Some(a), _) => format!(" ({a})"),
+        _ => String::new(),
+    };
+    let verb = if r.dry_run { "would issue" } else { "issued" };
+    let _ = writeln!(
+        o,
+        "register {}: {verb} {}{range}, {unchanged} unchanged, {} corrected{}",
+        printable(&r.path.display().to_string()),
+        issued.len(),
+        corrected.len(),
+        if r.dry_run {
+            "; dry run, nothing recorded"
+        } else {
+            ""
+        }
+    );
+    for (old, note, new) in corrected {
+        let _ = writeln!(
+            o,
+            "  {old}: cancelled by credit note {note}, replaced by {new}"
+        );
+    }
+    if r.recovered.runs > 0 {
+        let _ = writeln!(
+            o,
+            "  finished {} interrupted run{} (their documents put in place)",
+            r.recovered.runs,
+            if r.recovered.runs == 1 { "" } else { "s" }
+        );
+    }
+    o
 }
 
 /// Says what an interrupted earlier run had left in the output folder, now removed.
@@ -336,12 +432,32 @@ fn warn_cleaned(c: Cleanup, out: &Path) {
     } else {
         String::new()
     };
-    super::warn(&format!(
-        "removed {} unfinished file{} left in {} by an interrupted run{restored}",
-        c.temporary,
-        plural(c.temporary),
-        out.join(STATE_DIR).display(),
-    ));
+    let state = out.join(STATE_DIR);
+    if c.temporary > 0 || c.restored > 0 {
+        super::warn(&format!(
+            "removed {} unfinished file{} left in {} by an interrupted run{restored}",
+            c.temporary,
+            plural(c.temporary),
+            state.display(),
+        ));
+    }
+    if c.finished > 0 {
+        super::warn(&format!(
+            "put in place {} file{} of an interrupted run that the register had recorded",
+            c.finished,
+            plural(c.finished)
+        ));
+    }
+    if c.waiting > 0 {
+        super::warn(&format!(
+            "{} unfinished run{} in {} recorded {} files in a register: run `invoice` with that register to finish {}",
+            c.waiting,
+            plural(c.waiting),
+            state.display(),
+            if c.waiting == 1 { "its" } else { "their" },
+            if c.waiting == 1 { "it" } else { "them" },
+        ));
+    }
 }
 
 /// What the run did: paths that could not be read and refusals (errors), then with

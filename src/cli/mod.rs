@@ -8,6 +8,7 @@ mod docs;
 mod explain;
 mod invoice;
 mod progress;
+mod register_cmd;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -83,6 +84,9 @@ enum Command {
     /// Bill tenants: one invoice per organization, CSV, and the provider's summary
     #[command(after_help = docs::INVOICE_AFTER_HELP)]
     Invoice(invoice::Args),
+    /// Show the register of issued invoices (list, show)
+    #[command(after_help = docs::REGISTER_AFTER_HELP)]
+    Register(register_cmd::Args),
     /// Explain a finding code: what it means, why it matters, how to fix it
     #[command(after_help = docs::EXPLAIN_AFTER_HELP)]
     Explain(explain::Args),
@@ -273,7 +277,7 @@ pub(crate) fn main() -> ExitCode {
     QUIET.store(cli.quiet, Ordering::Relaxed);
     let reads_config = matches!(
         cli.command,
-        Command::Validate(_) | Command::Audit(_) | Command::Invoice(_)
+        Command::Validate(_) | Command::Audit(_) | Command::Invoice(_) | Command::Register(_)
     );
     let config = if reads_config {
         match Config::load(cli.config.as_deref()) {
@@ -287,6 +291,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a, &config),
         Command::Audit(a) => audit::run(a, &config),
         Command::Invoice(a) => invoice::run(a, &config),
+        Command::Register(a) => register_cmd::run(a, &config),
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema_cmd::run(a),
         Command::Corpus(a) => corpus_cmd::run(a),
