@@ -273,6 +273,17 @@ impl Register {
                 sql(&e, &path)
             }
         };
+        // The runs killed after recording are finished first, in a transaction of their own
+        // (what it marks done stays done whatever this run becomes).
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
+        let recovered = recover(&self.conn, &self.path);
+        let end = if recovered.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.conn.execute_batch(end).map_err(|e| sql(&e, &path))?;
+        let recovered = recovered?;
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(busy)?;
         let issuing = Issuing {
             conn: Some(self.conn),
@@ -286,7 +297,6 @@ impl Register {
             changes: Vec::new(),
             run: None,
         };
-        let recovered = recover(issuing.conn(), &issuing.path)?;
         Ok((issuing, recovered))
     }
 
@@ -837,11 +847,17 @@ impl Issuing<'_> {
             self.conn()
                 .execute(
                     "UPDATE runs SET token = ?1, out = ?2 WHERE id = ?3",
-                    params![token, crate::output::resolved(out).display().to_string(), id],
+                    params![
+                        token,
+                        crate::output::resolved(out).display().to_string(),
+                        id
+                    ],
                 )
                 .map_err(|e| self.err(&e))?;
         }
-        self.conn().execute_batch("COMMIT").map_err(|e| self.err(&e))?;
+        self.conn()
+            .execute_batch("COMMIT")
+            .map_err(|e| self.err(&e))?;
         let conn = self
             .conn
             .take()
@@ -919,5 +935,104 @@ impl crate::billing::numbering::Numbering for Issuing<'_> {
             notes.push(note);
         }
         Ok(notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::rates::RateCard;
+
+    fn card() -> RateCard {
+        RateCard::parse(
+            "c.toml",
+            "currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[default]\nper_point = 1\n",
+        )
+        .unwrap()
+    }
+
+    /// A run killed after recording its invoices (the documents still in its staging
+    /// folder) is finished by the next run that opens the register; one killed before
+    /// recording is deleted by the next run into its folder.
+    #[test]
+    fn the_next_run_finishes_a_recorded_run_and_deletes_an_unrecorded_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let reg = dir.path().join("r.sqlite");
+        let card = card();
+        let names = |_: &Invoice| Vec::new();
+        {
+            let o = OutDir::open(&out).unwrap();
+            let staging = o.staging().unwrap();
+            staging.stage(&out.join("a.txt"), b"a").unwrap();
+            staging.stage(&out.join("b.txt"), b"b").unwrap();
+            let token = staging.prepare().unwrap();
+            let (mut issuing, _) = Register::open(&reg)
+                .unwrap()
+                .begin(&card, &names, false)
+                .unwrap();
+            issuing.run_id().unwrap();
+            issuing.record(&token, &out).unwrap();
+            // Killed here: nothing renamed, the staging folder left behind.
+            std::mem::forget(staging);
+        }
+        assert!(!out.join("a.txt").exists());
+        let (_, recovered) = Register::open(&reg)
+            .unwrap()
+            .begin(&card, &names, false)
+            .unwrap();
+        assert_eq!(
+            recovered,
+            Recovered {
+                runs: 1,
+                waiting: 0
+            }
+        );
+        assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"a");
+        assert_eq!(std::fs::read(out.join("b.txt")).unwrap(), b"b");
+        let state: Vec<_> = std::fs::read_dir(out.join(crate::output::STATE_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(state, ["lock"]);
+
+        // Killed after the manifest, before recording: the next run deletes it.
+        {
+            let o = OutDir::open(&out).unwrap();
+            let staging = o.staging().unwrap();
+            staging.stage(&out.join("c.txt"), b"c").unwrap();
+            staging.prepare().unwrap();
+            std::mem::forget(staging);
+        }
+        // Without a register, the folder is left for a run with one, and said so.
+        assert_eq!(OutDir::open(&out).unwrap().cleaned().waiting, 1);
+        let (issuing, recovered) = Register::open(&reg)
+            .unwrap()
+            .begin(&card, &names, false)
+            .unwrap();
+        assert_eq!(recovered, Recovered::default());
+        let recorded = issuing.recorded_runs().unwrap();
+        let cleaned = OutDir::open_with(&out, &|t| Some(recorded.contains(t)))
+            .unwrap()
+            .cleaned();
+        assert_eq!((cleaned.temporary, cleaned.finished), (1, 0));
+        assert!(!out.join("c.txt").exists());
+    }
+
+    #[test]
+    fn differences_name_each_leaf_and_count_the_rest() {
+        let a = serde_json::json!({"x": {"y": 1, "z": [1, 2]}, "s": "a"});
+        let b = serde_json::json!({"x": {"y": 2, "z": [1, 3]}, "s": "a"});
+        assert_eq!(
+            differences(&a, &b),
+            (vec!["x.y: 1 → 2".to_owned(), "x.z[1]: 2 → 3".to_owned()], 0)
+        );
+        let many_a = serde_json::json!((0..20).collect::<Vec<_>>());
+        let many_b = serde_json::json!((1..21).collect::<Vec<_>>());
+        let (shown, more) = differences(&many_a, &many_b);
+        assert_eq!(
+            (shown.len(), more),
+            (DIFFERENCES_SHOWN, 20 - DIFFERENCES_SHOWN)
+        );
     }
 }

@@ -12,12 +12,12 @@ use vspc_billing::billing::Summary;
 use vspc_billing::billing::rates::{CardError, RateCard};
 use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions};
 use vspc_billing::codes::Code;
-use vspc_billing::invoicing::{self, Job, JobError, RegisterUse, Registered};
-use vspc_billing::register::Outcome;
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
+use vspc_billing::invoicing::{self, Job, JobError, RegisterUse, Registered};
 use vspc_billing::load::{SchemaCheck, Source, expand};
 use vspc_billing::output::{Cleanup, STATE_DIR, check_extra_output};
+use vspc_billing::register::Outcome;
 use vspc_billing::render::{Outputs, Templates};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
@@ -296,10 +296,7 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
                     eprintln!("    {}", printable(d));
                 }
             }
-            eprintln!(
-                "vspc-billing: error: {}",
-                JobError::Changed(changes)
-            );
+            eprintln!("vspc-billing: error: {}", JobError::Changed(changes));
             return Status::Invalid;
         }
         Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
@@ -337,12 +334,7 @@ fn register_path(
     rates: &Path,
     card: &RateCard,
 ) -> Result<Option<PathBuf>, String> {
-    let beside_card = |name: &str| {
-        rates
-            .parent()
-            .unwrap_or_else(|| Path::new(""))
-            .join(name)
-    };
+    let beside_card = |name: &str| rates.parent().unwrap_or_else(|| Path::new("")).join(name);
     let from_card = card.register.as_deref().map(beside_card);
     let path = match &args.register {
         Some(Some(p)) => Some(p.clone()),
