@@ -640,20 +640,21 @@ impl Issuing<'_> {
     /// The next number of the series of `period`.
     fn next_number(&mut self, period: Period) -> Result<(String, String, u64), String> {
         let series = series_of(&self.parts, period);
-        let seq = match self.next.get(&series) {
-            Some(&n) => n,
-            None => {
-                let max: Option<i64> = self
-                    .conn()
-                    .query_row(
-                        "SELECT MAX(seq) FROM invoices WHERE series = ?1",
-                        [&series],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| self.err(&e))?;
-                let after = max.and_then(|m| u64::try_from(m).ok()).map_or(0, |m| m + 1);
-                after.max(self.card.invoice_start)
-            }
+        let seq = if let Some(&n) = self.next.get(&series) {
+            n
+        } else {
+            let max: Option<i64> = self
+                .conn()
+                .query_row(
+                    "SELECT MAX(seq) FROM invoices WHERE series = ?1",
+                    [&series],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.err(&e))?;
+            let after = max
+                .and_then(|m| u64::try_from(m).ok())
+                .map_or(0, |m| m + 1);
+            after.max(self.card.invoice_start)
         };
         let next = seq
             .checked_add(1)

@@ -397,7 +397,7 @@ fn a_run_killed_at_any_moment_leaves_the_register_and_the_folder_consistent() {
     let whole = t.elapsed();
     let months = ["2025-01", "2025-02", "2025-03"];
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (k, month) in months.iter().cycle().take(8).enumerate() {
+    for (k, month) in (0u32..).zip(months.iter().cycle().take(8)) {
         let out = format!("out-{month}");
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("vspc-billing"));
         c.arg("invoice")
@@ -413,7 +413,7 @@ fn a_run_killed_at_any_moment_leaves_the_register_and_the_folder_consistent() {
         let mut child = c.spawn().unwrap();
         if k % 2 == 0 {
             // Anywhere in the run.
-            let at = whole.mul_f64(0.2 + 0.1 * k as f64);
+            let at = whole.mul_f64(0.2 + 0.1 * f64::from(k));
             std::thread::sleep(at.min(Duration::from_secs(20)));
         } else {
             // Around the moment it records: as soon as its manifest appears, then a little
@@ -429,7 +429,7 @@ fn a_run_killed_at_any_moment_leaves_the_register_and_the_folder_consistent() {
             {
                 std::hint::spin_loop();
             }
-            std::thread::sleep(Duration::from_millis(30 * k as u64));
+            std::thread::sleep(Duration::from_millis(30 * u64::from(k)));
         }
         let finished_alone = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL

@@ -92,8 +92,8 @@ pub fn parse_number_pattern(pattern: &str) -> Result<Vec<NumberPart>, String> {
             "the pattern has {seq} more than once".into()
         });
     }
-    if parts.iter().any(|p| *p == NumberPart::Month)
-        && !parts.iter().any(|p| *p == NumberPart::Year)
+    if parts.contains(&NumberPart::Month)
+        && !parts.contains(&NumberPart::Year)
     {
         return Err(
             "{month} without {year} would give January of every year the same series; add {year} or use {period}"

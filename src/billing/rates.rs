@@ -40,8 +40,6 @@ pub const DEFAULT_INVOICE_NUMBER: &str = "{period}-{seq:04}";
 /// The longest due period, in days.
 pub const MAX_DUE_DAYS: u32 = 366;
 
-/// The longest invoice number pattern, in characters.
-
 /// The most decimals of a currency.
 const MAX_DECIMALS: u32 = 4;
 
