@@ -651,9 +651,7 @@ impl Issuing<'_> {
                     |r| r.get(0),
                 )
                 .map_err(|e| self.err(&e))?;
-            let after = max
-                .and_then(|m| u64::try_from(m).ok())
-                .map_or(0, |m| m + 1);
+            let after = max.and_then(|m| u64::try_from(m).ok()).map_or(0, |m| m + 1);
             after.max(self.card.invoice_start)
         };
         let next = seq

@@ -264,7 +264,7 @@ fn completions_for_every_shell_and_man_pages() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, _) = run_in(dir.path(), &["man", "--out", "man1"]);
     assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().count(), 9, "{stdout}");
+    assert_eq!(stdout.lines().count(), 10, "{stdout}");
     let page = std::fs::read_to_string(dir.path().join("man1/vspc-billing-invoice.1")).unwrap();
     assert!(page.contains(".TH vspc-billing-invoice 1"));
     assert!(
@@ -463,6 +463,10 @@ fn rate_card_errors_show_the_key_and_the_line() {
     )
     .unwrap()
     .replace("per_point = 1.10", "per_piont = 1.10");
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("per_piont"))
+        .unwrap();
     std::fs::write(&card, text).unwrap();
     let out = bin()
         .args([
@@ -478,11 +482,15 @@ fn rate_card_errors_show_the_key_and_the_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains(":35:1: default.per_piont: unknown field `per_piont`"),
+        err.contains(&format!(
+            ":{line}:1: default.per_piont: unknown field `per_piont`"
+        )),
         "{err}"
     );
     assert!(
-        err.contains("did you mean `per_point`?\n   |\n35 | per_piont = 1.10\n   | ^\n"),
+        err.contains(&format!(
+            "did you mean `per_point`?\n   |\n{line} | per_piont = 1.10\n   | ^\n"
+        )),
         "{err}"
     );
     assert!(!dir.path().join("out").exists());

@@ -572,7 +572,9 @@ fn an_invalid_rate_card_writes_nothing_and_says_where() {
             "up_to = 50, per_unit = 12.00",
             "up_to = 5, per_unit = 12.00",
         );
-    std::fs::write(&card, text).unwrap();
+    let line_of = |needle: &str| 1 + text.lines().position(|l| l.contains(needle)).unwrap();
+    let (typo, tier) = (line_of("per_unt = 12.50"), line_of("up_to = 5, per_unit"));
+    std::fs::write(&card, &text).unwrap();
     let out = dir.path().join("out");
     let o = bin()
         .args(["invoice", "samples/", "--rates"])
@@ -586,7 +588,9 @@ fn an_invalid_rate_card_writes_nothing_and_says_where() {
     let err = String::from_utf8(o.stderr).unwrap();
     // The typo stops the typed read; it is reported at its line and column.
     assert!(
-        err.contains("bad.toml:90:1: workloads.CC_Server_Backup.per_unt: unknown field `per_unt`"),
+        err.contains(&format!(
+            "bad.toml:{typo}:1: workloads.CC_Server_Backup.per_unt: unknown field `per_unt`"
+        )),
         "{err}"
     );
     assert!(err.contains("nothing was written"), "{err}");
@@ -604,7 +608,7 @@ fn an_invalid_rate_card_writes_nothing_and_says_where() {
         .unwrap();
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(
-        err.contains("bad.toml:70:13: workloads.VAC_Server_Agent.volume[1].up_to: up_to 5 must be greater than the previous tier's 10"),
+        err.contains(&format!("bad.toml:{tier}:13: workloads.VAC_Server_Agent.volume[1].up_to: up_to 5 must be greater than the previous tier's 10")),
         "{err}"
     );
     assert!(!out.exists());

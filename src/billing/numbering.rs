@@ -92,9 +92,7 @@ pub fn parse_number_pattern(pattern: &str) -> Result<Vec<NumberPart>, String> {
             "the pattern has {seq} more than once".into()
         });
     }
-    if parts.contains(&NumberPart::Month)
-        && !parts.contains(&NumberPart::Year)
-    {
+    if parts.contains(&NumberPart::Month) && !parts.contains(&NumberPart::Year) {
         return Err(
             "{month} without {year} would give January of every year the same series; add {year} or use {period}"
                 .into(),
