@@ -20,6 +20,7 @@ mod site;
 pub mod weights;
 
 use crate::codes::Code;
+use crate::date::Month;
 use crate::diag::{Finding, Severity, sort_findings};
 use crate::load::{Document, LoadedFile, Split};
 use crate::locate::{LineIndex, locate_offsets};
@@ -176,8 +177,8 @@ pub struct ReportKey {
 impl ReportKey {
     /// The month the report covers: that of its first day.
     #[must_use]
-    pub const fn month(&self) -> weights::Month {
-        (self.start.0, self.start.1)
+    pub const fn month(&self) -> Month {
+        Month::new(self.start.0, self.start.1)
     }
 
     fn period(&self) -> String {
@@ -194,10 +195,6 @@ impl ReportKey {
 
 fn ymd((y, m, d): Ymd) -> String {
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn ym((y, m): weights::Month) -> String {
-    format!("{y:04}-{m:02}")
 }
 
 /// The audit of one file.
@@ -366,7 +363,7 @@ impl CrossFile {
 
     fn gaps(&self, out: &mut Vec<Finding>) {
         // Per owner, the months seen with their first report.
-        let mut months: BTreeMap<&str, BTreeMap<weights::Month, usize>> = BTreeMap::new();
+        let mut months: BTreeMap<&str, BTreeMap<Month, usize>> = BTreeMap::new();
         for (n, (_, k)) in self.keys.iter().enumerate() {
             months
                 .entry(k.owner_uid.as_str())
@@ -375,18 +372,18 @@ impl CrossFile {
                 .or_insert(n);
         }
         for seen in months.values() {
-            let mut prev: Option<(weights::Month, usize)> = None;
+            let mut prev: Option<(Month, usize)> = None;
             for (&m, &n) in seen {
                 if let Some((pm, pn)) = prev {
-                    let first_missing = next_month(pm);
+                    let first_missing = pm.next();
                     if first_missing < m {
-                        let last_missing = prev_month(m);
+                        let last_missing = m.previous();
                         let (f, k) = &self.keys[n];
                         let (pf, pk) = &self.keys[pn];
                         let missing = if first_missing == last_missing {
-                            ym(first_missing)
+                            first_missing.to_string()
                         } else {
-                            format!("{} to {}", ym(first_missing), ym(last_missing))
+                            format!("{first_missing} to {last_missing}")
                         };
                         out.push(
                             Finding::of(crate::codes::Code::MissingMonth,
@@ -396,9 +393,9 @@ impl CrossFile {
                                     "no report of {:?} ({}) for {missing}: the inputs have {} ({}) and then {} (here)",
                                     k.owner_name,
                                     k.owner_uid,
-                                    ym(pm),
+                                    pm,
                                     pk.place(&self.files[*pf]),
-                                    ym(m),
+                                    m,
                                 ),
                             )
                             .at_opt(k.line, k.column),
@@ -428,14 +425,6 @@ pub(crate) fn duplicate_message(k: &ReportKey, first: &ReportKey, there: &str) -
             first.report_id
         )
     }
-}
-
-const fn next_month((y, m): weights::Month) -> weights::Month {
-    if m >= 12 { (y + 1, 1) } else { (y, m + 1) }
-}
-
-const fn prev_month((y, m): weights::Month) -> weights::Month {
-    if m <= 1 { (y - 1, 12) } else { (y, m - 1) }
 }
 
 trait AtOpt {
@@ -858,11 +847,5 @@ mod tests {
         assert!(Policy::new(&["invalid-json"], &[] as &[&str]).is_err());
         let e = Policy::new(&["points-mismach"], &[] as &[&str]).unwrap_err();
         assert!(e.contains("did you mean points-mismatch"), "{e}");
-    }
-
-    #[test]
-    fn months_wrap_around_the_year() {
-        assert_eq!(next_month((2025, 12)), (2026, 1));
-        assert_eq!(prev_month((2026, 1)), (2025, 12));
     }
 }

@@ -251,7 +251,7 @@ fn number_invoices(bills: &mut [ReportBill], card: &RateCard) {
             seq = 0;
         }
         seq += 1;
-        inv.number = render_number(&parts, inv.period.year, inv.period.month, seq);
+        inv.number = render_number(&parts, inv.period, seq);
     }
 }
 

@@ -400,12 +400,7 @@ fn report_ref(file: &str, shape: Shape, i: usize, r: &SingleLicenseReport) -> Re
     let p = r.parameters();
     let start = p.map(|p| p.report_interval.start_of_interval.parts);
     let end = p.map(|p| p.report_interval.end_of_interval.parts);
-    let period = start
-        .filter(|s| (1..=12).contains(&s.month))
-        .map(|s| Period {
-            year: s.year,
-            month: s.month,
-        });
+    let period = start.map(|s| Period::of(&s)).filter(|m| m.is_real());
     ReportRef {
         file: file.to_owned(),
         index: i,
@@ -521,14 +516,14 @@ fn bill_report(
     let (card, opts) = (ctx.card, ctx.opts);
     // Default issue date: the report's generation date (VSPC builds it on the 1st of the
     // next month); the 1st of the next month when that date is unusable.
+    let next = period.next();
     let issue = match opts.issue_date.or_else(|| {
         r.parameters()
             .and_then(|p| p.generation_date.parts.clamped_to_month())
             .map(|d| (d.year, d.month, d.day))
     }) {
         Some(d) => d,
-        None if period.month < 12 => (period.year, period.month + 1, 1),
-        None if period.year < invoice::LAST_YEAR => (period.year + 1, 1, 1),
+        None if next.year <= invoice::LAST_YEAR => (next.year, next.month, 1),
         None => {
             return Err(BillError::Date(format!(
                 "the report's period {period} has no next month to issue its invoices in (dates end with {}); pass --issue-date",

@@ -17,6 +17,7 @@
 //! Better TOML) use it to complete and check the file as it is typed.
 
 use crate::billing::money::{Rounding, RoundingMode};
+use crate::date::Month;
 use crate::enums::WorkloadType;
 use crate::locate::LineIndex;
 use iso_currency::Currency;
@@ -861,14 +862,14 @@ pub fn parse_number_pattern(pattern: &str) -> Result<Vec<NumberPart>, String> {
 
 /// Renders an invoice number.
 #[must_use]
-pub fn render_number(parts: &[NumberPart], year: i32, month: u32, seq: usize) -> String {
+pub fn render_number(parts: &[NumberPart], period: Month, seq: usize) -> String {
     let mut s = String::new();
     for p in parts {
         match p {
             NumberPart::Literal(l) => s.push_str(l),
-            NumberPart::Period => s.push_str(&format!("{year:04}-{month:02}")),
-            NumberPart::Year => s.push_str(&format!("{year:04}")),
-            NumberPart::Month => s.push_str(&format!("{month:02}")),
+            NumberPart::Period => s.push_str(&period.to_string()),
+            NumberPart::Year => s.push_str(&format!("{:04}", period.year)),
+            NumberPart::Month => s.push_str(&format!("{:02}", period.month)),
             NumberPart::Seq { width } => s.push_str(&format!("{seq:0width$}")),
         }
     }
@@ -1362,9 +1363,15 @@ free_units = 2
     #[test]
     fn invoice_number_patterns() {
         let parts = parse_number_pattern("INV-{year}{month}-{seq:05}").unwrap();
-        assert_eq!(render_number(&parts, 2026, 3, 7), "INV-202603-00007");
+        assert_eq!(
+            render_number(&parts, Month::new(2026, 3), 7),
+            "INV-202603-00007"
+        );
         let parts = parse_number_pattern("{period}-{seq}").unwrap();
-        assert_eq!(render_number(&parts, 2026, 10, 12), "2026-10-12");
+        assert_eq!(
+            render_number(&parts, Month::new(2026, 10), 12),
+            "2026-10-12"
+        );
         assert!(
             parse_number_pattern("{period}")
                 .unwrap_err()

@@ -151,13 +151,8 @@ fn plan(
         .map(|s| {
             let (path, _) = regular(s, max)?;
             let text = std::fs::read(path).ok()?;
-            report_months(&text, opts.load.kind).map(|months| {
-                months
-                    .into_iter()
-                    .filter(|(_, m)| (1..=12).contains(m))
-                    .map(|(year, month)| Period { year, month })
-                    .collect()
-            })
+            report_months(&text, opts.load.kind)
+                .map(|months| months.into_iter().filter(|m| m.is_real()).collect())
         })
         .collect();
     let mut by_month: BTreeMap<Option<Period>, Vec<usize>> = BTreeMap::new();

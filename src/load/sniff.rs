@@ -1,7 +1,7 @@
 //! The kind and shape of a document told from its first keys, and the month pre-scan.
 
 use super::{Kind, Shape};
-use crate::date::VspcDate;
+use crate::date::{Month, VspcDate};
 use crate::locate::{first_keys, skip_ws};
 use serde::Deserialize;
 
@@ -138,9 +138,9 @@ fn sniff_items(b: &[u8], i: usize, forced: Option<Kind>, shape: Shape, first: &s
 /// `reportParemeters`, as the model prefers them). `Some(empty)` for a site usage export
 /// (nothing to bill); `None` when the text cannot be read this way (the full load then
 /// says why). For a file the full load accepts, the months are those of its reports, as
-/// `(year, month)` (the month may be out of 1 to 12 when the vendor wrote one).
+/// [`Month`]s (the month may be out of 1 to 12 when the vendor wrote one).
 #[must_use]
-pub fn report_months(text: &[u8], forced: Option<Kind>) -> Option<Vec<(i32, u32)>> {
+pub fn report_months(text: &[u8], forced: Option<Kind>) -> Option<Vec<Month>> {
     #[derive(Deserialize)]
     struct Interval {
         #[serde(rename = "startOfInterval")]
@@ -186,7 +186,7 @@ pub fn report_months(text: &[u8], forced: Option<Kind>) -> Option<Vec<(i32, u32)
         reports
             .into_iter()
             .filter_map(|r| r.parameters.or(r.paremeters))
-            .map(|p| (p.interval.start.parts.year, p.interval.start.parts.month))
+            .map(|p| Month::of(&p.interval.start.parts))
             .collect(),
     )
 }
@@ -208,22 +208,22 @@ mod tests {
         let b = report("2026-11-01");
         assert_eq!(
             months(&format!(r#"{{"meta":{{}},"data":[{a},{b}]}}"#)),
-            Some(vec![(2026, 10), (2026, 11)])
+            Some(vec![Month::new(2026, 10), Month::new(2026, 11)])
         );
         assert_eq!(
             months(&format!(r#"{{"data":{b}}}"#)),
-            Some(vec![(2026, 11)])
+            Some(vec![Month::new(2026, 11)])
         );
-        assert_eq!(months(&a), Some(vec![(2026, 10)]));
+        assert_eq!(months(&a), Some(vec![Month::new(2026, 10)]));
         // The 3.5.1 spelling, and reportParameters first when both are there.
         let old = a.replace("reportParameters", "reportParemeters");
-        assert_eq!(months(&old), Some(vec![(2026, 10)]));
+        assert_eq!(months(&old), Some(vec![Month::new(2026, 10)]));
         let both = old.replacen(
             '{',
             r#"{"reportParameters":{"reportInterval":{"startOfInterval":"2027-01-01"}},"#,
             1,
         );
-        assert_eq!(months(&both), Some(vec![(2027, 1)]));
+        assert_eq!(months(&both), Some(vec![Month::new(2027, 1)]));
         // A report without parameters has no month; site usage has nothing to bill.
         assert_eq!(
             months(r#"{"data":[{"reportStatus":"Approved"}]}"#),

@@ -20,8 +20,8 @@ mod totals;
 mod workloads;
 
 use super::compare::rounded_up;
-use super::weights::Month;
 use super::{Ctx, Ptr, ReportKey, Sum};
+use crate::date::Month;
 use crate::diag::Finding;
 use crate::enums::WorkloadType;
 use crate::load::ReportsDocument;

@@ -3,7 +3,7 @@
 
 use super::ReportCheck;
 use crate::audit::{Ptr, ReportKey};
-use crate::date::{DateParts, VspcDate, days_in_month};
+use crate::date::{DateParts, Month, VspcDate};
 use crate::diag::{Finding, Severity};
 use crate::enums::ReportStatus;
 use crate::model::{LicenseReportParameters, SingleLicenseReport};
@@ -126,14 +126,11 @@ impl<'r> ReportCheck<'_, '_, 'r, '_> {
                 );
                 self.ctx.emit(f);
             } else {
-                let last = days_in_month(s.year, s.month);
+                let month = Month::of(&s);
+                let last = month.days();
                 if s.day != 1 || (e.year, e.month, e.day) != (s.year, s.month, last) {
-                    let next = if s.month == 12 {
-                        (s.year + 1, 1, 1)
-                    } else {
-                        (s.year, s.month + 1, 1)
-                    };
-                    let exclusive = if s.day == 1 && e.ymd() == next {
+                    let next = month.next();
+                    let exclusive = if s.day == 1 && e.ymd() == (next.year, next.month, 1) {
                         "; an end on the 1st of the next month reads as an exclusive end, but VSPC writes the last day of the month"
                     } else {
                         ""
@@ -143,13 +140,9 @@ impl<'r> ReportCheck<'_, '_, 'r, '_> {
                         self.ctx.file,
                         ip.render(),
                         format!(
-                            "the interval {} to {} is not one calendar month (a monthly report covers {:04}-{:02}-01 to {:04}-{:02}-{last:02}){exclusive}",
+                            "the interval {} to {} is not one calendar month (a monthly report covers {month}-01 to {month}-{last:02}){exclusive}",
                             s.date_string(),
                             e.date_string(),
-                            s.year,
-                            s.month,
-                            s.year,
-                            s.month
                         ),
                     );
                     self.ctx.emit(f);
@@ -171,7 +164,7 @@ impl<'r> ReportCheck<'_, '_, 'r, '_> {
             );
             self.ctx.emit(f);
         }
-        self.month = start.map(|s| (s.year, s.month));
+        self.month = start.map(|s| Month::of(&s));
         let (s, e) = (start?, end?);
         Some(ReportKey {
             index,
