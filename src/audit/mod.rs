@@ -21,7 +21,7 @@ pub mod weights;
 
 use crate::codes::Code;
 use crate::date::Month;
-use crate::diag::{Finding, Severity, sort_findings};
+use crate::diag::{Finding, Severity, finding_order, sort_findings};
 use crate::load::{Document, LoadedFile, Split};
 use crate::locate::{LineIndex, locate_offsets};
 use crate::model::{ApiError, ResponseMetadata};
@@ -133,15 +133,19 @@ impl Policy {
             return 0;
         }
         let before = findings.len();
-        findings.retain(|f| !self.allow.contains(&f.code));
-        for f in findings.iter_mut() {
-            if self.deny.contains(&f.code)
-                || (self.deny_warnings && f.severity == Severity::Warning)
-            {
-                f.severity = Severity::Error;
-            }
-        }
+        findings.retain_mut(|f| self.keep(f));
         before - findings.len()
+    }
+
+    /// Whether a finding is kept (not allowed); raises it to an error when denied.
+    fn keep(&self, f: &mut Finding) -> bool {
+        if self.allow.contains(&f.code) {
+            return false;
+        }
+        if self.deny.contains(&f.code) || (self.deny_warnings && f.severity == Severity::Warning) {
+            f.severity = Severity::Error;
+        }
+        true
     }
 }
 
@@ -204,8 +208,40 @@ pub struct FileAudit {
     pub findings: Vec<Finding>,
     /// One key per report with parameters and a usable period, for [`CrossFile`].
     pub keys: Vec<ReportKey>,
+    /// The findings grouped per report: one entry per report of a license report export,
+    /// in file order (none for site usage or a file that did not load).
+    pub reports: Vec<ReportFindings>,
+    /// Positions in [`FileAudit::findings`] of the findings of no report: load problems,
+    /// the page's `meta`, the API's `errors`, and every finding of site usage. They
+    /// concern every report of the file.
+    pub outside: Vec<usize>,
     /// Findings dropped by `--allow`.
     pub allowed: usize,
+}
+
+/// The findings of one report, as the checks of that report made them (no pointer is
+/// matched to find them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFindings {
+    /// Position of the report in its file.
+    pub index: usize,
+    /// The report's identity (owner, period, report id), when it has parameters and a
+    /// usable period.
+    pub key: Option<ReportKey>,
+    /// Positions in [`FileAudit::findings`], ascending.
+    pub findings: Vec<usize>,
+}
+
+impl FileAudit {
+    /// The findings that concern report `index` of the file: its own and those of no
+    /// report ([`FileAudit::outside`]), in the order of [`FileAudit::findings`].
+    #[must_use]
+    pub fn findings_of_report(&self, index: usize) -> Vec<&Finding> {
+        let own = self.reports.get(index).map_or(&[][..], |r| &r.findings[..]);
+        let mut at: Vec<usize> = own.iter().chain(&self.outside).copied().collect();
+        at.sort_unstable();
+        at.into_iter().map(|i| &self.findings[i]).collect()
+    }
 }
 
 /// Runs every check on one loaded file. A file that failed to load yields its load
@@ -213,20 +249,57 @@ pub struct FileAudit {
 #[must_use]
 pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
     let mut ctx = Ctx::new(&file.name, opts, file.split);
-    let mut keys = Vec::new();
-    match &file.document {
-        None => {}
-        Some(Document::Reports(doc)) => keys = reports::check(&mut ctx, doc),
-        Some(Document::SiteUsage(doc)) => site::check(&mut ctx, doc),
-    }
+    let (mut keys, report_of, count) = match &file.document {
+        None => (Vec::new(), Vec::new(), 0),
+        Some(Document::Reports(doc)) => {
+            let (keys, report_of) = reports::check(&mut ctx, doc);
+            (keys, report_of, doc.reports.len())
+        }
+        Some(Document::SiteUsage(doc)) => {
+            site::check(&mut ctx, doc);
+            (Vec::new(), Vec::new(), 0)
+        }
+    };
     let mut findings = file.problems.clone();
+    let mut report_of: Vec<Option<usize>> = std::iter::repeat_n(None, findings.len())
+        .chain(report_of)
+        .collect();
     findings.append(&mut ctx.out);
+    report_of.resize(findings.len(), None);
     locate(&file.text, &mut findings, &mut keys);
-    let allowed = opts.policy.apply(&mut findings);
-    sort_findings(&mut findings);
+    // Policy and order, each finding keeping its report.
+    let mut tagged: Vec<(Finding, Option<usize>)> = findings.into_iter().zip(report_of).collect();
+    let before = tagged.len();
+    tagged.retain_mut(|(f, _)| opts.policy.keep(f));
+    let allowed = before - tagged.len();
+    tagged.sort_by(|(a, _), (b, _)| finding_order(a, b));
+    let mut reports: Vec<ReportFindings> = (0..count)
+        .map(|index| ReportFindings {
+            index,
+            key: None,
+            findings: Vec::new(),
+        })
+        .collect();
+    for k in &keys {
+        reports[k.index].key = Some(k.clone());
+    }
+    let mut outside = Vec::new();
+    let findings = tagged
+        .into_iter()
+        .enumerate()
+        .map(|(at, (f, report))| {
+            match report.and_then(|r| reports.get_mut(r)) {
+                Some(r) => r.findings.push(at),
+                None => outside.push(at),
+            }
+            f
+        })
+        .collect();
     FileAudit {
         findings,
         keys,
+        reports,
+        outside,
         allowed,
     }
 }

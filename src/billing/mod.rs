@@ -33,6 +33,7 @@ pub use summary::{
     TenantRow,
 };
 
+use crate::audit::FileAudit;
 use crate::diag::{Finding, Severity};
 use crate::enums::{OrganizationType, ReportStatus};
 use crate::load::{Document, LoadedFile, Shape};
@@ -65,8 +66,9 @@ pub struct BillOptions {
 pub struct FileInput<'a> {
     /// The file.
     pub file: &'a LoadedFile,
-    /// Findings of the audit (only errors matter here).
-    pub findings: &'a [Finding],
+    /// The audit of the file ([`crate::audit::check_file`]): its error findings, report by
+    /// report ([`FileAudit::findings_of_report`]), decide what is refused.
+    pub audit: &'a FileAudit,
 }
 
 /// A finding, as quoted in a refusal.
@@ -318,7 +320,12 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
                 )
             )),
         }
-        let errors = report_errors(input.findings, reports.shape, reports.reports.len(), i);
+        let errors: Vec<&Finding> = input
+            .audit
+            .findings_of_report(i)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
         if !errors.is_empty() {
             let codes: BTreeSet<&str> = errors.iter().map(|f| f.code.as_str()).collect();
             let codes: Vec<&str> = codes.into_iter().collect();
@@ -381,19 +388,6 @@ fn not_approved(status: Option<&ReportStatus>) -> Reason {
             findings: Vec::new(),
         },
     }
-}
-
-/// The error findings that concern report `i`: those in it ([`Shape::item_of`]), and those
-/// of the file outside any report (they concern every report).
-fn report_errors(findings: &[Finding], shape: Shape, n: usize, i: usize) -> Vec<&Finding> {
-    findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .filter(|f| match shape.item_of(&f.pointer) {
-            Some(j) if j < n => j == i,
-            _ => true,
-        })
-        .collect()
 }
 
 fn report_ref(file: &str, shape: Shape, i: usize, r: &SingleLicenseReport) -> ReportRef {

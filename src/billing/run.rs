@@ -80,11 +80,11 @@ pub fn run(
         // several threads (one month of two consoles on many cores, one large file).
         let files: Vec<Source> = group.iter().map(|&i| sources[i].clone()).collect();
         let billed: Vec<(FileBill, bool)> = each_file(&files, &opts.load, observer, |file| {
-            // Located, sorted, with the --allow'ed codes dropped.
-            let findings = check_file(file, opts.audit).findings;
+            // Located, sorted, with the --allow'ed codes dropped, grouped per report.
+            let audit = check_file(file, opts.audit);
             let bill = biller.file(&FileInput {
                 file,
-                findings: &findings,
+                audit: &audit,
             });
             (bill, file.is_io_error())
         });

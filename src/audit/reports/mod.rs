@@ -34,10 +34,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Checks every report of a document; returns the keys of the reports that have an owner
-/// and a period.
-pub(crate) fn check(ctx: &mut Ctx<'_>, doc: &ReportsDocument) -> Vec<ReportKey> {
+/// and a period, and the report of each finding of `ctx.out` (`None`: of no report).
+pub(crate) fn check(
+    ctx: &mut Ctx<'_>,
+    doc: &ReportsDocument,
+) -> (Vec<ReportKey>, Vec<Option<usize>>) {
     ctx.paging(doc.meta.as_ref(), doc.reports.len(), "reports");
     ctx.api_errors(&doc.errors);
+    let mut report_of = vec![None; ctx.out.len()];
     let mut keys = Vec::new();
     for (i, r) in doc.reports.iter().enumerate() {
         let prefix = doc.shape.item_pointer(i);
@@ -50,13 +54,14 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, doc: &ReportsDocument) -> Vec<ReportKey> 
             pending: Vec::new(),
         };
         keys.extend(check.run(r, i));
+        report_of.resize(ctx.out.len(), Some(i));
     }
-    duplicates_within(ctx, &keys);
-    keys
+    duplicates_within(ctx, &keys, &mut report_of);
+    (keys, report_of)
 }
 
 /// `duplicate-report` within one file.
-fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey]) {
+fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey], report_of: &mut Vec<Option<usize>>) {
     let mut first: BTreeMap<super::Period<'_>, usize> = BTreeMap::new();
     for (n, k) in keys.iter().enumerate() {
         match first.entry((k.owner_uid.as_str(), k.start, k.end)) {
@@ -73,6 +78,7 @@ fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey]) {
                     super::duplicate_message(k, e, &there),
                 );
                 ctx.emit(f);
+                report_of.push(Some(k.index));
             }
         }
     }
