@@ -980,7 +980,7 @@ fn run_case(ctx: &Context, bytes: &[u8], v: Variant, stats: &mut Stats) -> Resul
     let billing = bill(
         &[FileInput {
             file: &fast,
-            findings: &audit.findings,
+            audit: &audit,
         }],
         card,
         &opts,

@@ -7,7 +7,7 @@
 //! unless [`Spec::inject`] asks for known inconsistencies, which are returned with the
 //! report so that tests know what the audit must find.
 
-use crate::date::{VspcDate, days_in_month};
+use crate::date::{Month, VspcDate};
 use crate::enums::{OrganizationType, ProductType, ReportStatus, WorkloadType};
 use crate::model::{
     LicenseReportAppendix, LicenseReportCollection, LicenseReportParameters, LicenseReportSummary,
@@ -37,7 +37,7 @@ pub struct Spec {
     /// Inconsistencies to inject into each report (0: a consistent corpus).
     pub inject: usize,
     /// Year and month of the first report's interval.
-    pub first_month: (i32, u32),
+    pub first_month: Month,
 }
 
 impl Default for Spec {
@@ -50,7 +50,7 @@ impl Default for Spec {
             rows: 3,
             seed: 1,
             inject: 0,
-            first_month: (2025, 1),
+            first_month: Month::new(2025, 1),
         }
     }
 }
@@ -365,13 +365,8 @@ fn merge_platforms(row: &mut WorkloadLicenseUsage, platforms: &[WorkloadsByPlatf
     }
 }
 
-fn month_of(spec: &Spec, m: usize) -> (i32, u32) {
-    let (y, mo) = spec.first_month;
-    let idx = i64::from(y) * 12 + i64::from(mo) - 1 + i64::try_from(m).unwrap_or(0);
-    (
-        i32::try_from(idx.div_euclid(12)).unwrap_or(y),
-        u32::try_from(idx.rem_euclid(12)).unwrap_or(0) + 1,
-    )
+fn month_of(spec: &Spec, m: usize) -> Month {
+    spec.first_month.plus(m).unwrap_or(spec.first_month)
 }
 
 fn date(text: String) -> VspcDate {
@@ -391,12 +386,7 @@ pub fn report(spec: &Spec, owner: usize, m: usize) -> (SingleLicenseReport, Vec<
             .wrapping_add((owner as u64) << 32)
             .wrapping_add(m as u64),
     );
-    let (year, month) = month_of(spec, m);
-    let (next_year, next_month) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
+    let month = month_of(spec, m);
     // Every tenth tenant has its own Veeam contract: it goes to the appendix.
     let mut details = Vec::new();
     let mut orgs = Vec::new();
@@ -433,14 +423,12 @@ pub fn report(spec: &Spec, owner: usize, m: usize) -> (SingleLicenseReport, Vec<
             organization_name: format!("Provider {owner:02}"),
             organization_uid: owner_uid,
             license_company_name: format!("Provider {owner:02} Ltd"),
-            generation_date: date(format!(
-                "{next_year:04}-{next_month:02}-01T02:00:00.0000000+01:00"
-            )),
+            generation_date: date(format!("{}-01T02:00:00.0000000+01:00", month.next())),
             report_interval: ReportInterval {
-                start_of_interval: date(format!("{year:04}-{month:02}-01T00:00:00.0000000+01:00")),
+                start_of_interval: date(format!("{month}-01T00:00:00.0000000+01:00")),
                 end_of_interval: date(format!(
-                    "{year:04}-{month:02}-{:02}T00:00:00.0000000+01:00",
-                    days_in_month(year, month)
+                    "{month}-{:02}T00:00:00.0000000+01:00",
+                    month.days()
                 )),
             },
         }),
@@ -537,8 +525,7 @@ pub fn write(spec: &Spec, dir: &Path, pretty: bool) -> std::io::Result<Vec<PathB
         std::fs::create_dir_all(&sub)?;
         for m in 0..spec.months {
             let (doc, _) = collection(spec, owner, m);
-            let (y, mo) = month_of(spec, m);
-            let path = sub.join(format!("{y:04}-{mo:02}.json"));
+            let path = sub.join(format!("{}.json", month_of(spec, m)));
             let bytes = if pretty {
                 serde_json::to_vec_pretty(&doc)
             } else {
@@ -613,11 +600,11 @@ mod tests {
     #[test]
     fn months_roll_over_years() {
         let spec = Spec {
-            first_month: (2024, 11),
+            first_month: Month::new(2024, 11),
             ..Spec::default()
         };
-        assert_eq!(month_of(&spec, 0), (2024, 11));
-        assert_eq!(month_of(&spec, 2), (2025, 1));
-        assert_eq!(month_of(&spec, 14), (2026, 1));
+        assert_eq!(month_of(&spec, 0), Month::new(2024, 11));
+        assert_eq!(month_of(&spec, 2), Month::new(2025, 1));
+        assert_eq!(month_of(&spec, 14), Month::new(2026, 1));
     }
 }

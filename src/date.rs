@@ -70,6 +70,99 @@ pub const fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+/// A calendar month, `YYYY-MM`: the period of a monthly report and of its invoices, the
+/// range of a dated weight rule. Ordered by time (year, then month). The month is as
+/// written, so that a vendor's month 13 can be held and reported; [`Month::is_real`] says
+/// whether it exists, and the arithmetic is meant for real months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    /// Year.
+    pub year: i32,
+    /// Month, 1 to 12 when real.
+    pub month: u32,
+}
+
+impl Month {
+    /// The month `month` of `year`.
+    #[must_use]
+    pub const fn new(year: i32, month: u32) -> Self {
+        Self { year, month }
+    }
+
+    /// The month of a date (as written: see [`Month::is_real`]).
+    #[must_use]
+    pub const fn of(date: &DateParts) -> Self {
+        Self::new(date.year, date.month)
+    }
+
+    /// Whether the month exists (1 to 12).
+    #[must_use]
+    pub const fn is_real(self) -> bool {
+        self.month >= 1 && self.month <= 12
+    }
+
+    /// The month after this one.
+    #[must_use]
+    pub const fn next(self) -> Self {
+        if self.month >= 12 {
+            Self::new(self.year + 1, 1)
+        } else {
+            Self::new(self.year, self.month + 1)
+        }
+    }
+
+    /// The month before this one.
+    #[must_use]
+    pub const fn previous(self) -> Self {
+        if self.month <= 1 {
+            Self::new(self.year - 1, 12)
+        } else {
+            Self::new(self.year, self.month - 1)
+        }
+    }
+
+    /// The month `n` months after this one; `None` beyond the years an `i32` holds.
+    #[must_use]
+    pub fn plus(self, n: usize) -> Option<Self> {
+        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1;
+        let index = index.checked_add(i64::try_from(n).ok()?)?;
+        Some(Self::new(
+            i32::try_from(index.div_euclid(12)).ok()?,
+            u32::try_from(index.rem_euclid(12)).ok()? + 1,
+        ))
+    }
+
+    /// Number of days of the month (0 for a month that does not exist).
+    #[must_use]
+    pub const fn days(self) -> u32 {
+        days_in_month(self.year, self.month)
+    }
+
+    /// Parses `YYYY-MM` (four digits, two digits, a real month).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        let (y, m) = s.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(Self::new(y.parse().ok()?, m.parse().ok()?)).filter(|m| m.is_real())
+    }
+}
+
+impl fmt::Display for Month {
+    /// `YYYY-MM`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl Serialize for Month {
+    /// As [`fmt::Display`] writes it: `"2026-10"`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
@@ -379,5 +472,27 @@ mod tests {
         ] {
             assert!(DateParts::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn months_count_parse_and_print() {
+        let m = Month::new(2025, 12);
+        assert_eq!(m.next(), Month::new(2026, 1));
+        assert_eq!(Month::new(2026, 1).previous(), m);
+        assert_eq!(m.next().previous(), m);
+        assert_eq!(Month::new(2026, 2).days(), 28);
+        assert_eq!(m.plus(13), Some(Month::new(2027, 1)));
+        assert_eq!(Month::new(i32::MAX, 12).plus(1), None);
+        assert!(Month::new(2025, 1) < Month::new(2025, 2) && m < Month::new(2026, 1));
+        assert_eq!(m.to_string(), "2025-12");
+        assert_eq!(Month::new(7, 3).to_string(), "0007-03");
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"2025-12\"");
+        assert_eq!(Month::parse("2025-12"), Some(m));
+        for bad in [
+            "2025-13", "2025-00", "2025-1", "25-01", "2025", "2025-1a", "+025-01",
+        ] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
+        assert!(!Month::new(2025, 13).is_real());
     }
 }

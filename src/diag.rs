@@ -153,22 +153,26 @@ pub fn resolve_locations(text: &[u8], findings: &mut [Finding]) {
 
 /// Orders findings for output: by file, then position, then code and message.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (
-            &a.file,
-            a.line.unwrap_or(0),
-            a.column.unwrap_or(0),
-            &a.pointer,
-            a.code,
-            &a.message,
-        )
-            .cmp(&(
-                &b.file,
-                b.line.unwrap_or(0),
-                b.column.unwrap_or(0),
-                &b.pointer,
-                b.code,
-                &b.message,
-            ))
-    });
+    findings.sort_by(finding_order);
+}
+
+/// The order of [`sort_findings`]: by file, then position, then code and message.
+#[must_use]
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (
+        &a.file,
+        a.line.unwrap_or(0),
+        a.column.unwrap_or(0),
+        &a.pointer,
+        a.code,
+        &a.message,
+    )
+        .cmp(&(
+            &b.file,
+            b.line.unwrap_or(0),
+            b.column.unwrap_or(0),
+            &b.pointer,
+            b.code,
+            &b.message,
+        ))
 }

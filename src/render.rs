@@ -1243,9 +1243,10 @@ mod tests {
         let card = crate::billing::rates::RateCard::load(&root.join("samples/rates.toml")).unwrap();
         let text = std::fs::read(root.join("samples/reports-api-3.6-approved.json")).unwrap();
         let file = crate::load::load_bytes("r.json", text, &crate::load::LoadOptions::DEFAULT);
+        let audit = crate::audit::FileAudit::default();
         let input = crate::billing::FileInput {
             file: &file,
-            findings: &[],
+            audit: &audit,
         };
         let billing = crate::billing::bill(&[input], &card, &Default::default()).unwrap();
         (billing, card)

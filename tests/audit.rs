@@ -1029,6 +1029,69 @@ fn duplicate_report_within_a_file() {
 }
 
 #[test]
+fn findings_are_grouped_per_report_with_its_identity() {
+    // Two reports: the second of another owner and month, with a wrong total; the page's
+    // paging information concerns both.
+    let mut d = approved();
+    let mut r = d["data"][0].clone();
+    r["reportParameters"]["reportId"] = json!(4712);
+    r["reportParameters"]["organizationUid"] = json!("OTHER-OWNER");
+    r["reportParameters"]["reportInterval"] =
+        json!({"startOfInterval": "2026-11-01", "endOfInterval": "2026-11-30"});
+    r["reportParameters"]["generationDate"] = json!("2026-12-01");
+    d["data"].as_array_mut().unwrap().push(r);
+    set(&mut d, "/data/1/reportSummary/totalPoints", "1");
+    set(
+        &mut d,
+        "/meta/pagingInfo",
+        r#"{"total": 3, "count": 2, "offset": 0}"#,
+    );
+    let a = file_audit("t.json", &d);
+    assert_eq!(a.reports.len(), 2);
+    assert!(a.reports[0].findings.is_empty(), "{:#?}", a.findings);
+    let own: Vec<&Finding> = a.reports[1]
+        .findings
+        .iter()
+        .map(|&i| &a.findings[i])
+        .collect();
+    assert!(!own.is_empty());
+    assert!(
+        own.iter().all(|f| f.pointer.starts_with("/data/1/")),
+        "{own:#?}"
+    );
+    let outside: Vec<&str> = a
+        .outside
+        .iter()
+        .map(|&i| a.findings[i].code.as_str())
+        .collect();
+    assert_eq!(outside, ["paging-incomplete"]);
+    // Every finding is in one group.
+    assert_eq!(own.len() + outside.len(), a.findings.len());
+    // What concerns a report: its own findings and those of no report, in order.
+    let of_first: Vec<&str> = a
+        .findings_of_report(0)
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
+    assert_eq!(of_first, ["paging-incomplete"]);
+    assert_eq!(a.findings_of_report(1).len(), a.findings.len());
+    let key = |i: usize| a.reports[i].key.as_ref().unwrap();
+    assert_eq!(
+        (
+            a.reports[1].index,
+            key(1).report_id,
+            key(1).owner_uid.as_str()
+        ),
+        (1, 4712, "other-owner")
+    );
+    assert_eq!(
+        (key(0).report_id, key(0).month().to_string()),
+        (4711, "2026-10".to_owned())
+    );
+    assert_eq!(key(1).month().to_string(), "2026-11");
+}
+
+#[test]
 fn duplicate_report_across_files() {
     let owner = "a0c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e";
     let a = file_audit("a.json", &month_report(1, owner, 2026, 9));

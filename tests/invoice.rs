@@ -6,6 +6,7 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use vspc_billing::audit::FileAudit;
 use vspc_billing::billing::invoice::BillError;
 use vspc_billing::billing::rates::RateCard;
 use vspc_billing::billing::{BillOptions, Billing, FileInput, bill};
@@ -891,11 +892,12 @@ fn try_bill(reports: &[&Value], card: &str, opts: &BillOptions) -> Result<Billin
             f
         })
         .collect();
+    let no_findings = FileAudit::default();
     let inputs: Vec<FileInput<'_>> = files
         .iter()
         .map(|f| FileInput {
             file: f,
-            findings: &[],
+            audit: &no_findings,
         })
         .collect();
     let card = RateCard::parse("card.toml", card).unwrap();
@@ -1070,11 +1072,12 @@ fn summary_points_balance_for_every_sample_report() {
                 )
             })
             .collect();
+        let no_findings = FileAudit::default();
         let inputs: Vec<FileInput<'_>> = loaded
             .iter()
             .map(|f| FileInput {
                 file: f,
-                findings: &[],
+                audit: &no_findings,
             })
             .collect();
         let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
@@ -1175,11 +1178,12 @@ fn many_copies_of_one_report_give_refusals_of_bounded_size() {
     let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
     let refusals = |n: usize| {
         let files = sample_copies(n);
+        let no_findings = FileAudit::default();
         let inputs: Vec<FileInput<'_>> = files
             .iter()
             .map(|f| FileInput {
                 file: f,
-                findings: &[],
+                audit: &no_findings,
             })
             .collect();
         let b = bill(&inputs, &card, &BillOptions::default()).unwrap();

@@ -20,7 +20,8 @@ mod site;
 pub mod weights;
 
 use crate::codes::Code;
-use crate::diag::{Finding, Severity, sort_findings};
+use crate::date::Month;
+use crate::diag::{Finding, Severity, finding_order, sort_findings};
 use crate::load::{Document, LoadedFile, Split};
 use crate::locate::{LineIndex, locate_offsets};
 use crate::model::{ApiError, ResponseMetadata};
@@ -132,15 +133,19 @@ impl Policy {
             return 0;
         }
         let before = findings.len();
-        findings.retain(|f| !self.allow.contains(&f.code));
-        for f in findings.iter_mut() {
-            if self.deny.contains(&f.code)
-                || (self.deny_warnings && f.severity == Severity::Warning)
-            {
-                f.severity = Severity::Error;
-            }
-        }
+        findings.retain_mut(|f| self.keep(f));
         before - findings.len()
+    }
+
+    /// Whether a finding is kept (not allowed); raises it to an error when denied.
+    fn keep(&self, f: &mut Finding) -> bool {
+        if self.allow.contains(&f.code) {
+            return false;
+        }
+        if self.deny.contains(&f.code) || (self.deny_warnings && f.severity == Severity::Warning) {
+            f.severity = Severity::Error;
+        }
+        true
     }
 }
 
@@ -176,8 +181,8 @@ pub struct ReportKey {
 impl ReportKey {
     /// The month the report covers: that of its first day.
     #[must_use]
-    pub const fn month(&self) -> weights::Month {
-        (self.start.0, self.start.1)
+    pub const fn month(&self) -> Month {
+        Month::new(self.start.0, self.start.1)
     }
 
     fn period(&self) -> String {
@@ -196,10 +201,6 @@ fn ymd((y, m, d): Ymd) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn ym((y, m): weights::Month) -> String {
-    format!("{y:04}-{m:02}")
-}
-
 /// The audit of one file.
 #[derive(Debug, Clone, Default)]
 pub struct FileAudit {
@@ -207,8 +208,40 @@ pub struct FileAudit {
     pub findings: Vec<Finding>,
     /// One key per report with parameters and a usable period, for [`CrossFile`].
     pub keys: Vec<ReportKey>,
+    /// The findings grouped per report: one entry per report of a license report export,
+    /// in file order (none for site usage or a file that did not load).
+    pub reports: Vec<ReportFindings>,
+    /// Positions in [`FileAudit::findings`] of the findings of no report: load problems,
+    /// the page's `meta`, the API's `errors`, and every finding of site usage. They
+    /// concern every report of the file.
+    pub outside: Vec<usize>,
     /// Findings dropped by `--allow`.
     pub allowed: usize,
+}
+
+/// The findings of one report, as the checks of that report made them (no pointer is
+/// matched to find them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFindings {
+    /// Position of the report in its file.
+    pub index: usize,
+    /// The report's identity (owner, period, report id), when it has parameters and a
+    /// usable period.
+    pub key: Option<ReportKey>,
+    /// Positions in [`FileAudit::findings`], ascending.
+    pub findings: Vec<usize>,
+}
+
+impl FileAudit {
+    /// The findings that concern report `index` of the file: its own and those of no
+    /// report ([`FileAudit::outside`]), in the order of [`FileAudit::findings`].
+    #[must_use]
+    pub fn findings_of_report(&self, index: usize) -> Vec<&Finding> {
+        let own = self.reports.get(index).map_or(&[][..], |r| &r.findings[..]);
+        let mut at: Vec<usize> = own.iter().chain(&self.outside).copied().collect();
+        at.sort_unstable();
+        at.into_iter().map(|i| &self.findings[i]).collect()
+    }
 }
 
 /// Runs every check on one loaded file. A file that failed to load yields its load
@@ -216,20 +249,57 @@ pub struct FileAudit {
 #[must_use]
 pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
     let mut ctx = Ctx::new(&file.name, opts, file.split);
-    let mut keys = Vec::new();
-    match &file.document {
-        None => {}
-        Some(Document::Reports(doc)) => keys = reports::check(&mut ctx, doc),
-        Some(Document::SiteUsage(doc)) => site::check(&mut ctx, doc),
-    }
+    let (mut keys, report_of, count) = match &file.document {
+        None => (Vec::new(), Vec::new(), 0),
+        Some(Document::Reports(doc)) => {
+            let (keys, report_of) = reports::check(&mut ctx, doc);
+            (keys, report_of, doc.reports.len())
+        }
+        Some(Document::SiteUsage(doc)) => {
+            site::check(&mut ctx, doc);
+            (Vec::new(), Vec::new(), 0)
+        }
+    };
     let mut findings = file.problems.clone();
+    let mut report_of: Vec<Option<usize>> = std::iter::repeat_n(None, findings.len())
+        .chain(report_of)
+        .collect();
     findings.append(&mut ctx.out);
+    report_of.resize(findings.len(), None);
     locate(&file.text, &mut findings, &mut keys);
-    let allowed = opts.policy.apply(&mut findings);
-    sort_findings(&mut findings);
+    // Policy and order, each finding keeping its report.
+    let mut tagged: Vec<(Finding, Option<usize>)> = findings.into_iter().zip(report_of).collect();
+    let before = tagged.len();
+    tagged.retain_mut(|(f, _)| opts.policy.keep(f));
+    let allowed = before - tagged.len();
+    tagged.sort_by(|(a, _), (b, _)| finding_order(a, b));
+    let mut reports: Vec<ReportFindings> = (0..count)
+        .map(|index| ReportFindings {
+            index,
+            key: None,
+            findings: Vec::new(),
+        })
+        .collect();
+    for k in &keys {
+        reports[k.index].key = Some(k.clone());
+    }
+    let mut outside = Vec::new();
+    let findings = tagged
+        .into_iter()
+        .enumerate()
+        .map(|(at, (f, report))| {
+            match report.and_then(|r| reports.get_mut(r)) {
+                Some(r) => r.findings.push(at),
+                None => outside.push(at),
+            }
+            f
+        })
+        .collect();
     FileAudit {
         findings,
         keys,
+        reports,
+        outside,
         allowed,
     }
 }
@@ -366,7 +436,7 @@ impl CrossFile {
 
     fn gaps(&self, out: &mut Vec<Finding>) {
         // Per owner, the months seen with their first report.
-        let mut months: BTreeMap<&str, BTreeMap<weights::Month, usize>> = BTreeMap::new();
+        let mut months: BTreeMap<&str, BTreeMap<Month, usize>> = BTreeMap::new();
         for (n, (_, k)) in self.keys.iter().enumerate() {
             months
                 .entry(k.owner_uid.as_str())
@@ -375,18 +445,18 @@ impl CrossFile {
                 .or_insert(n);
         }
         for seen in months.values() {
-            let mut prev: Option<(weights::Month, usize)> = None;
+            let mut prev: Option<(Month, usize)> = None;
             for (&m, &n) in seen {
                 if let Some((pm, pn)) = prev {
-                    let first_missing = next_month(pm);
+                    let first_missing = pm.next();
                     if first_missing < m {
-                        let last_missing = prev_month(m);
+                        let last_missing = m.previous();
                         let (f, k) = &self.keys[n];
                         let (pf, pk) = &self.keys[pn];
                         let missing = if first_missing == last_missing {
-                            ym(first_missing)
+                            first_missing.to_string()
                         } else {
-                            format!("{} to {}", ym(first_missing), ym(last_missing))
+                            format!("{first_missing} to {last_missing}")
                         };
                         out.push(
                             Finding::of(crate::codes::Code::MissingMonth,
@@ -396,9 +466,9 @@ impl CrossFile {
                                     "no report of {:?} ({}) for {missing}: the inputs have {} ({}) and then {} (here)",
                                     k.owner_name,
                                     k.owner_uid,
-                                    ym(pm),
+                                    pm,
                                     pk.place(&self.files[*pf]),
-                                    ym(m),
+                                    m,
                                 ),
                             )
                             .at_opt(k.line, k.column),
@@ -428,14 +498,6 @@ pub(crate) fn duplicate_message(k: &ReportKey, first: &ReportKey, there: &str) -
             first.report_id
         )
     }
-}
-
-const fn next_month((y, m): weights::Month) -> weights::Month {
-    if m >= 12 { (y + 1, 1) } else { (y, m + 1) }
-}
-
-const fn prev_month((y, m): weights::Month) -> weights::Month {
-    if m <= 1 { (y - 1, 12) } else { (y, m - 1) }
 }
 
 trait AtOpt {
@@ -858,11 +920,5 @@ mod tests {
         assert!(Policy::new(&["invalid-json"], &[] as &[&str]).is_err());
         let e = Policy::new(&["points-mismach"], &[] as &[&str]).unwrap_err();
         assert!(e.contains("did you mean points-mismatch"), "{e}");
-    }
-
-    #[test]
-    fn months_wrap_around_the_year() {
-        assert_eq!(next_month((2025, 12)), (2026, 1));
-        assert_eq!(prev_month((2026, 1)), (2025, 12));
     }
 }

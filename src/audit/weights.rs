@@ -18,14 +18,12 @@
 //! are used; when none matches, the built-in rules are. Several matching rules mean
 //! several accepted weights.
 
+use crate::date::Month;
 use crate::enums::WorkloadType;
 use crate::locate::LineIndex;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::path::Path;
-
-/// A report month, `(year, month)`.
-pub type Month = (i32, u32);
 
 /// One expected weight.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,16 +247,6 @@ struct Entry {
     until: Option<toml::Spanned<String>>,
 }
 
-fn parse_month(s: &str) -> Option<Month> {
-    let (y, m) = s.split_once('-')?;
-    if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let y: i32 = y.parse().ok()?;
-    let m: u32 = m.parse().ok()?;
-    (1..=12).contains(&m).then_some((y, m))
-}
-
 fn parse_rules(name: &str, text: &str) -> Result<Vec<WeightRule>, String> {
     let file: RulesFile = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or(String::new(), |s| {
@@ -297,7 +285,7 @@ fn parse_rules(name: &str, text: &str) -> Result<Vec<WeightRule>, String> {
             |m: &Option<toml::Spanned<String>>, what: &str| -> Result<Option<Month>, String> {
                 m.as_ref()
                     .map(|m| {
-                        parse_month(m.get_ref()).ok_or_else(|| {
+                        Month::parse(m.get_ref()).ok_or_else(|| {
                             format!(
                                 "{}: {what} {:?} is not a month: expected YYYY-MM",
                                 at(m.span().start),
@@ -391,16 +379,16 @@ mod tests {
         assert_eq!(w.user_rules()[0].source, "w.toml:2:12");
         let replica = WorkloadType::CcVmReplica;
         assert!(
-            w.unexpected(&replica, None, Some((2025, 3)), d("12"))
+            w.unexpected(&replica, None, Some(Month::new(2025, 3)), d("12"))
                 .is_none()
         );
         assert!(
-            w.unexpected(&replica, None, Some((2025, 3)), d("10"))
+            w.unexpected(&replica, None, Some(Month::new(2025, 3)), d("10"))
                 .is_some()
         );
         // Before the user's rule, the published weight applies.
         assert!(
-            w.unexpected(&replica, None, Some((2024, 12)), d("10"))
+            w.unexpected(&replica, None, Some(Month::new(2024, 12)), d("10"))
                 .is_none()
         );
         assert!(w.unexpected(&replica, None, None, d("10")).is_none());

@@ -27,26 +27,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A billing month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Period {
-    /// Year.
-    pub year: i32,
-    /// Month, 1 to 12.
-    pub month: u32,
-}
-
-impl fmt::Display for Period {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-impl Serialize for Period {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+/// A billing month: the month a report's interval starts in (a real one), `YYYY-MM`.
+pub type Period = crate::date::Month;
 
 /// Which report an invoice or a summary comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

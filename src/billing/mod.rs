@@ -34,6 +34,7 @@ pub use summary::{
     TenantRow,
 };
 
+use crate::audit::FileAudit;
 use crate::diag::{Finding, Severity};
 use crate::enums::{OrganizationType, ReportStatus};
 use crate::load::{Document, LoadedFile, Shape};
@@ -66,8 +67,9 @@ pub struct BillOptions {
 pub struct FileInput<'a> {
     /// The file.
     pub file: &'a LoadedFile,
-    /// Findings of the audit (only errors matter here).
-    pub findings: &'a [Finding],
+    /// The audit of the file ([`crate::audit::check_file`]): its error findings, report by
+    /// report ([`FileAudit::findings_of_report`]), decide what is refused.
+    pub audit: &'a FileAudit,
 }
 
 /// A finding, as quoted in a refusal.
@@ -323,7 +325,12 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
                 )
             )),
         }
-        let errors = report_errors(input.findings, reports.shape, reports.reports.len(), i);
+        let errors: Vec<&Finding> = input
+            .audit
+            .findings_of_report(i)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
         if !errors.is_empty() {
             let codes: BTreeSet<&str> = errors.iter().map(|f| f.code.as_str()).collect();
             let codes: Vec<&str> = codes.into_iter().collect();
@@ -388,29 +395,11 @@ fn not_approved(status: Option<&ReportStatus>) -> Reason {
     }
 }
 
-/// The error findings that concern report `i`: those in it ([`Shape::item_of`]), and those
-/// of the file outside any report (they concern every report).
-fn report_errors(findings: &[Finding], shape: Shape, n: usize, i: usize) -> Vec<&Finding> {
-    findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .filter(|f| match shape.item_of(&f.pointer) {
-            Some(j) if j < n => j == i,
-            _ => true,
-        })
-        .collect()
-}
-
 fn report_ref(file: &str, shape: Shape, i: usize, r: &SingleLicenseReport) -> ReportRef {
     let p = r.parameters();
     let start = p.map(|p| p.report_interval.start_of_interval.parts);
     let end = p.map(|p| p.report_interval.end_of_interval.parts);
-    let period = start
-        .filter(|s| (1..=12).contains(&s.month))
-        .map(|s| Period {
-            year: s.year,
-            month: s.month,
-        });
+    let period = start.map(|s| Period::of(&s)).filter(|m| m.is_real());
     ReportRef {
         file: file.to_owned(),
         index: i,
@@ -526,14 +515,14 @@ fn bill_report(
     let (card, opts) = (ctx.card, ctx.opts);
     // Default issue date: the report's generation date (VSPC builds it on the 1st of the
     // next month); the 1st of the next month when that date is unusable.
+    let next = period.next();
     let issue = match opts.issue_date.or_else(|| {
         r.parameters()
             .and_then(|p| p.generation_date.parts.clamped_to_month())
             .map(|d| (d.year, d.month, d.day))
     }) {
         Some(d) => d,
-        None if period.month < 12 => (period.year, period.month + 1, 1),
-        None if period.year < invoice::LAST_YEAR => (period.year + 1, 1, 1),
+        None if next.year <= invoice::LAST_YEAR => (next.year, next.month, 1),
         None => {
             return Err(BillError::Date(format!(
                 "the report's period {period} has no next month to issue its invoices in (dates end with {}); pass --issue-date",

@@ -83,11 +83,11 @@ pub fn run(
         // several threads (one month of two consoles on many cores, one large file).
         let files: Vec<Source> = group.iter().map(|&i| sources[i].clone()).collect();
         let billed: Vec<(FileBill, bool)> = each_file(&files, &opts.load, observer, |file| {
-            // Located, sorted, with the --allow'ed codes dropped.
-            let findings = check_file(file, opts.audit).findings;
+            // Located, sorted, with the --allow'ed codes dropped, grouped per report.
+            let audit = check_file(file, opts.audit);
             let bill = biller.file(&FileInput {
                 file,
-                findings: &findings,
+                audit: &audit,
             });
             (bill, file.is_io_error())
         });
@@ -155,13 +155,8 @@ fn plan(
         .map(|s| {
             let (path, _) = regular(s, max)?;
             let text = std::fs::read(path).ok()?;
-            report_months(&text, opts.load.kind).map(|months| {
-                months
-                    .into_iter()
-                    .filter(|(_, m)| (1..=12).contains(m))
-                    .map(|(year, month)| Period { year, month })
-                    .collect()
-            })
+            report_months(&text, opts.load.kind)
+                .map(|months| months.into_iter().filter(|m| m.is_real()).collect())
         })
         .collect();
     let mut by_month: BTreeMap<Option<Period>, Vec<usize>> = BTreeMap::new();

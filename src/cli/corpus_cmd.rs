@@ -3,6 +3,7 @@
 use super::Status;
 use std::path::PathBuf;
 use vspc_billing::corpus::{Spec, write};
+use vspc_billing::date::Month;
 
 /// Write a deterministic synthetic corpus of license usage reports (for benchmarks and tests).
 ///
@@ -36,21 +37,14 @@ pub(super) struct Args {
     inject: usize,
     /// First month of the series, YYYY-MM
     #[arg(long, default_value = "2025-01", value_parser = parse_month)]
-    first_month: (i32, u32),
+    first_month: Month,
     /// Indent the JSON
     #[arg(long)]
     pretty: bool,
 }
 
-fn parse_month(s: &str) -> Result<(i32, u32), String> {
-    let (y, m) = s.split_once('-').ok_or("expected YYYY-MM")?;
-    let y: i32 = y.parse().map_err(|_| "expected YYYY-MM")?;
-    let m: u32 = m.parse().map_err(|_| "expected YYYY-MM")?;
-    if (1..=12).contains(&m) {
-        Ok((y, m))
-    } else {
-        Err("month must be 01 to 12".to_owned())
-    }
+fn parse_month(s: &str) -> Result<Month, String> {
+    Month::parse(s).ok_or_else(|| "expected YYYY-MM, a month 01 to 12".to_owned())
 }
 
 pub(super) fn run(a: &Args) -> Status {
