@@ -104,15 +104,19 @@ pub enum Code {
     NoPeriod,
     /// `unbillable-data`
     UnbillableData,
+    /// `buyer-address-missing`
+    BuyerAddressMissing,
     /// `amount-overflow`
     AmountOverflow,
     /// `rate-card-invalid`
     RateCardInvalid,
+    /// `unknown-tenant`
+    UnknownTenant,
 }
 
 impl Code {
     /// Every code, in the order of [`CODES`].
-    pub const ALL: [Self; 48] = [
+    pub const ALL: [Self; 50] = [
         Self::IoError,
         Self::InputTooLarge,
         Self::NotARegularFile,
@@ -159,8 +163,10 @@ impl Code {
         Self::ErrorFindings,
         Self::NoPeriod,
         Self::UnbillableData,
+        Self::BuyerAddressMissing,
         Self::AmountOverflow,
         Self::RateCardInvalid,
+        Self::UnknownTenant,
     ];
 
     /// The stable kebab-case name.
@@ -213,8 +219,10 @@ impl Code {
             Self::ErrorFindings => "error-findings",
             Self::NoPeriod => "no-period",
             Self::UnbillableData => "unbillable-data",
+            Self::BuyerAddressMissing => "buyer-address-missing",
             Self::AmountOverflow => "amount-overflow",
             Self::RateCardInvalid => "rate-card-invalid",
+            Self::UnknownTenant => "unknown-tenant",
         }
     }
 
@@ -615,6 +623,13 @@ pub const CODES: &[CodeDoc] = &[
         fix: "Check the rate card's prices and the report's figures named in the message.",
     },
     CodeDoc {
+        code: Code::BuyerAddressMissing,
+        severity: Severity::Error,
+        summary: "A tenant has no billing address (address in its [tenants.\"UID\"]) and the rate card says require_buyer_address = true: it is not invoiced.",
+        why: "An invoice without the buyer's address is not a valid invoice in many jurisdictions (the EU VAT Directive, art. 226(5)).",
+        fix: "Add address = [\"line 1\", \"line 2\"] to the tenant's [tenants.\"UID\"] in the rate card, then run again.",
+    },
+    CodeDoc {
         code: Code::AmountOverflow,
         severity: Severity::Error,
         summary: "A total over every billed report (revenue, tax, points) cannot be computed exactly: the run stops and writes nothing.",
@@ -627,6 +642,13 @@ pub const CODES: &[CodeDoc] = &[
         summary: "The rate card has a problem: TOML syntax, an unknown or misspelt key, a value of the wrong type or out of range, a currency that is not ISO 4217. Nothing is written.",
         why: "Every invoice is priced from the card; a typo would misprice every tenant.",
         fix: "Fix the key or value at the line and column given (the message names the key path, and suggests the nearest key).",
+    },
+    CodeDoc {
+        code: Code::UnknownTenant,
+        severity: Severity::Error,
+        summary: "A [tenants.\"UID\"] of the rate card matches no organization of the reports read: the run stops and writes nothing, unless --allow unknown-tenant.",
+        why: "A mistyped UID leaves the tenant's terms unused: it would be billed without its minimum, discount, address or tax ID.",
+        fix: "Correct the UID (the organizationUid of the report), or pass --allow unknown-tenant when the tenant is billed from another console's reports.",
     },
 ];
 

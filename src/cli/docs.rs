@@ -50,9 +50,11 @@ pub(super) const INVOICE_AFTER_HELP: &str = after_help!(
   vspc-billing invoice exports/ --rates rates.toml --out out/ --allow-unapproved --force
   vspc-billing invoice exports/2026-11/        (rates and out from vspc-billing.toml)
 ",
-    "0 everything billed; 1 some file or report refused (the others are written); 2 usage or \
-I/O error, invalid rate card or template, existing files without --force, or another run \
-writing into --out (nothing written)."
+    "0 everything billed; 1 some file, report or tenant refused (the others are written), or \
+a [tenants.\"UID\"] of the rate card matches no organization (unknown-tenant: nothing \
+written; --allow unknown-tenant bills anyway); 2 usage or I/O error, invalid rate card or \
+template, existing files without --force, or another run writing into --out (nothing \
+written)."
 );
 
 /// Under `explain --help`.

@@ -7,10 +7,12 @@ use super::style::Style;
 use super::{AuditArgs, InputArgs, Status, printable};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use vspc_billing::audit::AuditOptions;
 use vspc_billing::billing::BillOptions;
 use vspc_billing::billing::Summary;
 use vspc_billing::billing::rates::{CardError, RateCard};
 use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions, run as billing_run};
+use vspc_billing::codes::Code;
 use vspc_billing::date::DateParts;
 use vspc_billing::diag::Finding;
 use vspc_billing::documents::DocumentSink;
@@ -42,8 +44,8 @@ pub(super) struct Args {
     templates: Option<PathBuf>,
     /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
     /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: all]
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
-    outputs: Vec<OutputArg>,
+    #[arg(long, value_name = "LIST")]
+    outputs: Vec<String>,
     /// Also write the exact JSON handed to the templates to FILE
     #[arg(long, value_name = "FILE")]
     context: Option<PathBuf>,
@@ -105,7 +107,7 @@ fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
 }
 
 /// Prints each rate card error with the line it points at and a caret under the place.
-fn card_errors(errors: &[CardError], card: &Path) -> Status {
+fn print_card_errors(errors: &[CardError], card: &Path) {
     let text = std::fs::read_to_string(card).unwrap_or_default();
     for e in errors {
         eprintln!(
@@ -125,6 +127,11 @@ fn card_errors(errors: &[CardError], card: &Path) -> Status {
             eprintln!("{:width$} | {caret}^", "");
         }
     }
+}
+
+/// An invalid rate card: its errors, and nothing written.
+fn card_errors(errors: &[CardError], card: &Path) -> Status {
+    print_card_errors(errors, card);
     eprintln!(
         "vspc-billing: error: the rate card is invalid ({} problem{}); nothing was written",
         errors.len(),
@@ -152,25 +159,27 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
             )
         })
     };
-    let outputs = if args.outputs.is_empty() {
-        match &file.outputs {
-            None => vec![
-                OutputArg::Html,
-                OutputArg::Md,
-                OutputArg::Txt,
-                OutputArg::Csv,
-                OutputArg::Summary,
-            ],
-            Some(list) => list
-                .iter()
-                .map(|o| {
-                    <OutputArg as clap::ValueEnum>::from_str(o, true)
-                        .map_err(|_| format!("outputs in the config file: unknown output {o:?}"))
-                })
-                .collect::<Result<_, _>>()?,
-        }
+    let (given, source) = if args.outputs.is_empty() {
+        (file.outputs.as_deref(), "outputs in the config file")
     } else {
-        args.outputs.clone()
+        (Some(args.outputs.as_slice()), "--outputs")
+    };
+    let outputs = match given {
+        None => vec![
+            OutputArg::Html,
+            OutputArg::Md,
+            OutputArg::Txt,
+            OutputArg::Csv,
+            OutputArg::Summary,
+        ],
+        Some(values) => super::list(values)
+            .iter()
+            .map(|o| {
+                <OutputArg as clap::ValueEnum>::from_str(o, true).map_err(|_| {
+                    format!("{source}: unknown output {o:?} (html, md, txt, csv or summary)")
+                })
+            })
+            .collect::<Result<_, _>>()?,
     };
     Ok(Settings {
         rates: required(args.rates.as_ref(), file.rates.as_ref(), "--rates")?,
@@ -283,6 +292,17 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
             return super::usage_error(&format!("{e}; nothing was written"));
         }
     };
+    if unknown_tenants(&run.summary, &settings.rates, &audit_opts) {
+        drop(staging);
+        out.discard();
+        // What else is wrong, so that one run shows it all.
+        super::emit(problems(&run.summary, &inputs.problems, Style::stdout()));
+        return if run.io_error || !inputs.problems.is_empty() {
+            Status::Usage
+        } else {
+            Status::Invalid
+        };
+    }
     let written = match staging.commit() {
         Ok(n) => n - usize::from(context.is_some()),
         Err(e) => {
@@ -310,6 +330,34 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     }
 }
 
+/// Whether rate card tenants that match no organization of the reports read stop the run
+/// (`unknown-tenant`, exit 1): unless allowed. Each is printed where the card names it.
+fn unknown_tenants(s: &Summary, card: &Path, audit: &AuditOptions) -> bool {
+    if s.unmatched_tenants.is_empty() || audit.policy.allows(Code::UnknownTenant) {
+        return false;
+    }
+    let text = std::fs::read_to_string(card).unwrap_or_default();
+    let errors = RateCard::tenant_errors(
+        &card.display().to_string(),
+        &text,
+        &s.unmatched_tenants,
+        Code::UnknownTenant,
+        |uid| {
+            format!(
+                "\"{uid}\" matches no organization of the reports read (a mistyped UID?): its terms would be left unused"
+            )
+        },
+    );
+    print_card_errors(&errors, card);
+    let n = errors.len();
+    eprintln!(
+        "vspc-billing: error: {n} rate card tenant{} match{} no organization; nothing was written (correct the UID, or pass --allow unknown-tenant when the tenant is billed from other reports)",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "es" } else { "" }
+    );
+    true
+}
+
 /// Says what an interrupted earlier run had left in the output folder, now removed.
 fn warn_cleaned(c: Cleanup, out: &Path) {
     if c == Cleanup::default() {
@@ -333,9 +381,8 @@ fn warn_cleaned(c: Cleanup, out: &Path) {
     ));
 }
 
-/// What the run did: paths that could not be read and refusals (errors), then with
-/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
-fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
+/// Paths that could not be read and refusals: the errors of a run.
+fn problems(s: &Summary, path_problems: &[Finding], st: Style) -> String {
     let mut o = String::new();
     for p in path_problems {
         let _ = writeln!(
@@ -369,6 +416,13 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
             }
         }
     }
+    o
+}
+
+/// What the run did: paths that could not be read and refusals (errors), then with
+/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
+fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
+    let mut o = problems(s, path_problems, st);
     if super::quiet() {
         return o;
     }

@@ -59,12 +59,20 @@ pub struct RateCard {
     #[serde(default)]
     #[schemars(schema_with = "workloads_schema")]
     pub workloads: BTreeMap<String, WorkloadPrice>,
-    /// Terms of single tenants, keyed by the organization UID of the reports.
+    /// Terms of single tenants, keyed by the organization UID of the reports (a UUID,
+    /// matched ignoring case). A UID that matches no organization of the reports stops
+    /// the `invoice` run (`unknown-tenant`) unless allowed.
     #[serde(default)]
+    #[schemars(schema_with = "tenants_schema")]
     pub tenants: BTreeMap<String, TenantTerms>,
     /// What the provider pays Veeam for the points of a report.
     #[serde(default)]
     pub cost: Option<Cost>,
+    /// Refuse to invoice a tenant without a billing address (`address` in its
+    /// `[tenants."UID"]`): the tenant is refused with `buyer-address-missing` and the run
+    /// exits 1. Default: false (an invoice without an address is issued).
+    #[serde(default)]
+    pub require_buyer_address: bool,
 }
 
 const fn default_due_days() -> u32 {
@@ -102,6 +110,10 @@ pub struct Tax {
     pub name: String,
     /// Rate in percent of the amount after discount.
     pub percent: Percent,
+    /// How halves of the tax are rounded (`half-up` or `half-even`), at the card's decimals.
+    /// Default: the card's `rounding`.
+    #[serde(default)]
+    pub rounding: Option<RoundingMode>,
 }
 
 /// Defaults for every tenant.
@@ -117,6 +129,42 @@ pub struct Defaults {
     /// Monthly minimum: an invoice whose subtotal is below it gets a top-up line.
     #[serde(default)]
     pub minimum: Option<Amount>,
+    /// When the minimum applies: `before-discount` (default: the minimum tops up the
+    /// subtotal, then the discount comes off it) or `after-discount` (the discount comes
+    /// off the lines, then the minimum tops up what is left).
+    #[serde(default)]
+    pub minimum_applies: MinimumApplies,
+    /// Charge workloads activated this month (`newCount`) with the others. Default: false,
+    /// as VSPC counts them from the next month: the charged quantity is `reportedCount`,
+    /// and the invoice says how many new workloads it leaves out.
+    #[serde(default)]
+    pub charge_new: bool,
+}
+
+/// When the monthly minimum applies, relative to the discount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MinimumApplies {
+    /// The minimum tops up the subtotal; the discount is then taken off the subtotal.
+    #[default]
+    BeforeDiscount,
+    /// The discount is taken off the lines; the minimum then tops up the amount after
+    /// discount (the discount is not taken off the top-up).
+    AfterDiscount,
+}
+
+/// How the cost owed to Veeam is shown per tenant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Allocate {
+    /// Each organization carries its points × `per_point`; what the commitment and the
+    /// round-up add stays unallocated, on a line of its own.
+    #[default]
+    None,
+    /// The commitment and round-up are spread over the organizations by points (whole
+    /// cents, the remainder by largest remainder, then points, then UID), so that the
+    /// shares add up to the cost owed to Veeam.
+    ProRata,
 }
 
 /// The price of one workload type. Exactly one charge model: `per_unit` and/or
@@ -206,6 +254,12 @@ pub struct TenantTerms {
     /// Monthly minimum.
     #[serde(default)]
     pub minimum: Option<Amount>,
+    /// When the minimum applies (default: the card's `[default] minimum_applies`).
+    #[serde(default)]
+    pub minimum_applies: Option<MinimumApplies>,
+    /// Charge workloads activated this month (default: the card's `[default] charge_new`).
+    #[serde(default)]
+    pub charge_new: Option<bool>,
     /// Prices of this tenant; each entry replaces the card's entry for that workload type.
     #[serde(default)]
     #[schemars(schema_with = "workloads_schema")]
@@ -224,6 +278,11 @@ pub struct Cost {
     /// Round a report's non-integer point total up, as Veeam's portal does.
     #[serde(default)]
     pub round_up_points: bool,
+    /// How the cost is shown per organization in the summary: `none` (default: points ×
+    /// `per_point` each; the commitment and round-up unallocated) or `pro-rata` (spread
+    /// over the organizations by points).
+    #[serde(default)]
+    pub allocate: Allocate,
 }
 
 fn workloads_schema(g: &mut SchemaGenerator) -> Schema {
@@ -233,6 +292,20 @@ fn workloads_schema(g: &mut SchemaGenerator) -> Schema {
         "description": "Keyed by workload type in the spec's spelling.",
         "propertyNames": { "enum": WorkloadType::KNOWN },
         "additionalProperties": price,
+    })
+}
+
+/// A UUID as VSPC writes organization UIDs, any case (what [`super::check`] accepts).
+const UUID_PATTERN: &str =
+    "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+
+fn tenants_schema(g: &mut SchemaGenerator) -> Schema {
+    let terms = g.subschema_for::<TenantTerms>();
+    json_schema!({
+        "type": "object",
+        "description": "Keyed by organization UID (organizationUid in the reports).",
+        "propertyNames": { "pattern": UUID_PATTERN },
+        "additionalProperties": terms,
     })
 }
 
@@ -304,6 +377,37 @@ impl RateCard {
             decimals: self.decimals(),
             mode: self.rounding,
         }
+    }
+
+    /// The precision and rounding of the tax: the card's decimals, with `[tax] rounding`
+    /// when given, else the card's mode.
+    #[must_use]
+    pub fn tax_rounding(&self) -> Rounding {
+        Rounding {
+            mode: self
+                .tax
+                .as_ref()
+                .and_then(|t| t.rounding)
+                .unwrap_or(self.rounding),
+            ..self.rounding()
+        }
+    }
+
+    /// Whether the workloads activated this month are charged for a tenant: its own
+    /// `charge_new`, else the card's.
+    #[must_use]
+    pub fn charge_new(&self, terms: Option<&TenantTerms>) -> bool {
+        terms
+            .and_then(|t| t.charge_new)
+            .unwrap_or(self.default.charge_new)
+    }
+
+    /// When the monthly minimum applies for a tenant: its own choice, else the card's.
+    #[must_use]
+    pub fn minimum_applies(&self, terms: Option<&TenantTerms>) -> MinimumApplies {
+        terms
+            .and_then(|t| t.minimum_applies)
+            .unwrap_or(self.default.minimum_applies)
     }
 
     /// The terms of a tenant, matched case-insensitively on the organization UID.

@@ -62,8 +62,14 @@ impl RateCard {
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for (uid, t) in &self.tenants {
             let base = [Seg::Key("tenants".into()), Seg::Key(uid.clone())];
-            if uid.trim().is_empty() {
-                p.push(&base, true, "empty organization UID");
+            if !is_uuid(uid) {
+                p.push(
+                    &base,
+                    true,
+                    format!(
+                        "\"{uid}\" is not an organization UID: write the organizationUid of the report, a UUID (8-4-4-4-12 hexadecimal digits, e.g. c1a2b3c4-0002-4000-8000-000000000002)"
+                    ),
+                );
             }
             if let Some(first) = seen.insert(uid.to_ascii_lowercase(), uid) {
                 p.push(
@@ -156,6 +162,17 @@ fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
             ),
         ),
     }
+    if price.free_units > 0
+        && price.per_unit.is_none()
+        && !price.editions.is_empty()
+        && models.len() == 1
+    {
+        p.push(
+            &with("free_units"),
+            false,
+            "an edition not listed in editions is priced by points, where units cannot be free: add per_unit (the price of the other editions) so that free_units always apply",
+        );
+    }
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for e in price.editions.keys() {
         let mut path = with("editions");
@@ -217,4 +234,16 @@ fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
         path.push(Seg::Key("size".into()));
         p.push(&path, false, "a pack holds at least 1 unit");
     }
+}
+
+/// Whether `s` is a UUID as VSPC writes organization UIDs: 8-4-4-4-12 hexadecimal digits
+/// (any case), nothing around them.
+#[must_use]
+pub(super) fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }

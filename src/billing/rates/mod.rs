@@ -29,8 +29,8 @@ mod parse;
 
 pub use amount::{Amount, Percent};
 pub use card::{
-    Cost, Defaults, MAX_DUE_DAYS, Model, Package, Party, RateCard, Tax, TenantTerms, Tier,
-    WorkloadPrice,
+    Allocate, Cost, Defaults, MAX_DUE_DAYS, MinimumApplies, Model, Package, Party, RateCard, Tax,
+    TenantTerms, Tier, WorkloadPrice,
 };
 pub use currency::currency_decimals;
 pub use number::{DEFAULT_INVOICE_NUMBER, NumberPart, parse_number_pattern, render_number};

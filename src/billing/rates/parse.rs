@@ -239,6 +239,28 @@ fn check_floats(value: &DeValue<'_>, path: &mut Vec<Seg>, p: &mut Problems<'_>) 
 }
 
 impl RateCard {
+    /// Located problems with the `[tenants."UID"]` entries `uids` of the card `text`, each
+    /// with `code` and the message `message(uid)`: the place of the entry's key.
+    #[must_use]
+    pub fn tenant_errors(
+        file: &str,
+        text: &str,
+        uids: &[String],
+        code: crate::codes::Code,
+        message: impl Fn(&str) -> String,
+    ) -> Vec<CardError> {
+        let root = DeTable::parse(text).ok();
+        let mut p = Problems::new(file, text, root.as_ref().map(toml::Spanned::get_ref));
+        for uid in uids {
+            p.push(
+                &[Seg::Key("tenants".into()), Seg::Key(uid.clone())],
+                true,
+                message(uid),
+            );
+        }
+        p.out.into_iter().map(|e| CardError { code, ..e }).collect()
+    }
+
     /// Reads a rate card from a file.
     ///
     /// # Errors

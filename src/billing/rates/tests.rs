@@ -167,14 +167,14 @@ fn tenants_and_editions_match_ignoring_case() {
 per_unit = 4
 editions = {{ Enterprise = 5, enterpriseplus = 6 }}
 
-[tenants.\"ABC-1\"]
+[tenants.\"ABCDEF01-0000-4000-8000-00000000000A\"]
 discount_percent = 10
-[tenants.\"ABC-1\".workloads.VBR_VM]
+[tenants.\"ABCDEF01-0000-4000-8000-00000000000A\".workloads.VBR_VM]
 per_unit = 3
 "
     );
     let c = RateCard::parse("r.toml", &text).unwrap();
-    let t = c.tenant("abc-1").unwrap();
+    let t = c.tenant("abcdef01-0000-4000-8000-00000000000a").unwrap();
     assert_eq!(t.discount_percent.unwrap().0, Decimal::TEN);
     let vm = WorkloadType::VbrVm;
     assert_eq!(
@@ -284,4 +284,44 @@ fn the_currency_is_an_iso_4217_code_and_gives_the_decimals() {
             "{code}"
         );
     }
+}
+
+#[test]
+fn a_tenant_key_is_an_organization_uid() {
+    let card = |uid: &str| format!("{MINIMAL}\n[tenants.\"{uid}\"]\nminimum = 10\n");
+    assert!(RateCard::parse("r.toml", &card("c1a2b3c4-0002-4000-8000-000000000002")).is_ok());
+    // One character short, a name instead of the UID, braces, empty: each located at its key.
+    for bad in [
+        "c1a2b3c4-0002-4000-8000-00000000002",
+        "Fabrikam, Inc.",
+        "{c1a2b3c4-0002-4000-8000-000000000002}",
+        "c1a2b3c4-0002-4000-8000-00000000000g",
+        "",
+    ] {
+        let e = errors(&card(bad));
+        assert_eq!(e.len(), 1, "{bad}: {e:?}");
+        assert!(
+            e[0].starts_with("r.toml:11:10: tenants.")
+                && e[0].contains(&format!("\"{bad}\" is not an organization UID")),
+            "{bad}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn free_units_that_points_would_drop_are_refused() {
+    // Editions without per_unit: another edition is priced by points, where free units
+    // were silently dropped.
+    let text = format!(
+        "{MINIMAL}\n[workloads.CC_VM_Replica]\neditions = {{ EnterprisePlus = 25 }}\nfree_units = 1\n"
+    );
+    let e = errors(&text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("r.toml:13:14: workloads.CC_VM_Replica.free_units: an edition not listed in editions is priced by points"),
+        "{e:?}"
+    );
+    // With per_unit every edition has a unit price: accepted.
+    let ok = text.replace("free_units = 1", "per_unit = 20\nfree_units = 1");
+    assert!(RateCard::parse("r.toml", &ok).is_ok());
 }
