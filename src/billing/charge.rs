@@ -225,7 +225,14 @@ fn volume(tiers: &[Tier], quantity: u64, billable: u64, r: Rounding) -> Result<P
         Decimal::from(billable),
         PartUnit::Workload,
         t.per_unit.0,
-        Some(format!("volume price for {}", range_text(from, to))),
+        Some(if billable == quantity {
+            format!("volume price for {}", range_text(from, to))
+        } else {
+            format!(
+                "volume price for {}, the tier of all {quantity} units",
+                range_text(from, to)
+            )
+        }),
         r,
     )
 }
@@ -531,7 +538,12 @@ mod tests {
             rows(&charge_units(&price, None, 11, R).unwrap().unwrap()),
             [
                 row("1", "0", "0.00", "included free (first 1 each month)"),
-                row("10", "12.00", "120.00", "volume price for units 11 and up")
+                row(
+                    "10",
+                    "12.00",
+                    "120.00",
+                    "volume price for units 11 and up, the tier of all 11 units"
+                )
             ]
         );
     }
