@@ -86,16 +86,16 @@ for data in corpus single month; do
 done
 for data in month; do
   p="$OUT/$data"
-  PREPARE="rm -rf $INV/invoices-$data" measure invoice "$data" 1 "$BIN invoice -q -j1 --allow-findings --rates $rates --out $INV/invoices-$data $p"
-  PREPARE="rm -rf $INV/invoices-$data" measure invoice "$data" "$CORES" "$BIN invoice -q --allow-findings --rates $rates --out $INV/invoices-$data $p"
-  PREPARE="rm -rf $INV/invoices-csv-$data" measure invoice-csv "$data" 1 "$BIN invoice -q -j1 --allow-findings --outputs csv,summary --rates $rates --out $INV/invoices-csv-$data $p"
+  PREPARE="rm -rf $INV/invoices-$data" measure invoice "$data" 1 "$BIN invoice -q -j1 --allow-findings --allow unknown-tenant --rates $rates --out $INV/invoices-$data $p"
+  PREPARE="rm -rf $INV/invoices-$data" measure invoice "$data" "$CORES" "$BIN invoice -q --allow-findings --allow unknown-tenant --rates $rates --out $INV/invoices-$data $p"
+  PREPARE="rm -rf $INV/invoices-csv-$data" measure invoice-csv "$data" 1 "$BIN invoice -q -j1 --allow-findings --allow unknown-tenant --outputs csv,summary --rates $rates --out $INV/invoices-csv-$data $p"
   SLOW=1 measure python-peer "$data" 1 "python3 bench/peer.py --schema schemas/license-reports.schema.json --out $INV/peer-$data $p"
   rm -rf "$INV/invoices-$data" "$INV/invoices-csv-$data" "$INV/peer-$data"
 done
 # The whole corpus: invoices written per second (file creation dominates).
 rm -rf "$INV/invoices-corpus"
 start=$(date +%s.%N)
-/usr/bin/time -f '%M' -o "$OUT/corpus-rss" $BIN invoice -q --allow-findings --force --rates $rates --out "$INV/invoices-corpus" "$OUT/corpus" >/dev/null 2>&1 || true
+/usr/bin/time -f '%M' -o "$OUT/corpus-rss" $BIN invoice -q --allow-findings --allow unknown-tenant --force --rates $rates --out "$INV/invoices-corpus" "$OUT/corpus" >/dev/null 2>&1 || true
 corpus_rss=$(tail -1 "$OUT/corpus-rss")
 end=$(date +%s.%N)
 written=$(find "$INV/invoices-corpus" -name '*.html' | wc -l)

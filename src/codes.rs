@@ -104,17 +104,21 @@ pub enum Code {
     NoPeriod,
     /// `unbillable-data`
     UnbillableData,
+    /// `buyer-address-missing`
+    BuyerAddressMissing,
     /// `amount-overflow`
     AmountOverflow,
     /// `rate-card-invalid`
     RateCardInvalid,
     /// `invoice-changed`
     InvoiceChanged,
+    /// `unknown-tenant`
+    UnknownTenant,
 }
 
 impl Code {
     /// Every code, in the order of [`CODES`].
-    pub const ALL: [Self; 49] = [
+    pub const ALL: [Self; 51] = [
         Self::IoError,
         Self::InputTooLarge,
         Self::NotARegularFile,
@@ -161,9 +165,11 @@ impl Code {
         Self::ErrorFindings,
         Self::NoPeriod,
         Self::UnbillableData,
+        Self::BuyerAddressMissing,
         Self::AmountOverflow,
         Self::RateCardInvalid,
         Self::InvoiceChanged,
+        Self::UnknownTenant,
     ];
 
     /// The stable kebab-case name.
@@ -216,9 +222,11 @@ impl Code {
             Self::ErrorFindings => "error-findings",
             Self::NoPeriod => "no-period",
             Self::UnbillableData => "unbillable-data",
+            Self::BuyerAddressMissing => "buyer-address-missing",
             Self::AmountOverflow => "amount-overflow",
             Self::RateCardInvalid => "rate-card-invalid",
             Self::InvoiceChanged => "invoice-changed",
+            Self::UnknownTenant => "unknown-tenant",
         }
     }
 
@@ -619,6 +627,13 @@ pub const CODES: &[CodeDoc] = &[
         fix: "Check the rate card's prices and the report's figures named in the message.",
     },
     CodeDoc {
+        code: Code::BuyerAddressMissing,
+        severity: Severity::Error,
+        summary: "A tenant has no billing address (address in its [tenants.\"UID\"]) and the rate card says require_buyer_address = true: it is not invoiced.",
+        why: "An invoice without the buyer's address is not a valid invoice in many jurisdictions (the EU VAT Directive, art. 226(5)).",
+        fix: "Add address = [\"line 1\", \"line 2\"] to the tenant's [tenants.\"UID\"] in the rate card, then run again.",
+    },
+    CodeDoc {
         code: Code::AmountOverflow,
         severity: Severity::Error,
         summary: "A total over every billed report (revenue, tax, points) cannot be computed exactly: the run stops and writes nothing.",
@@ -638,6 +653,13 @@ pub const CODES: &[CodeDoc] = &[
         summary: "With a register, an invoice already issued would now be different (another rate card, a corrected report, another address): nothing is issued or written, and the differences are listed.",
         why: "An issued invoice must never change: the customer has it, and tax law requires a correction to be a document of its own.",
         fix: "If the new figures are right, run again with --correct: a credit note cancels the issued invoice and a new invoice with a new number replaces it. Otherwise bill with the card and reports used before.",
+    },
+    CodeDoc {
+        code: Code::UnknownTenant,
+        severity: Severity::Error,
+        summary: "A [tenants.\"UID\"] of the rate card matches no organization of the reports read: the run stops and writes nothing, unless --allow unknown-tenant.",
+        why: "A mistyped UID leaves the tenant's terms unused: it would be billed without its minimum, discount, address or tax ID.",
+        fix: "Correct the UID (the organizationUid of the report), or pass --allow unknown-tenant when the tenant is billed from another console's reports.",
     },
 ];
 

@@ -32,6 +32,9 @@ pub struct Job<'a> {
     pub context: Option<&'a Path>,
     /// Overwrite files that exist with other content.
     pub force: bool,
+    /// Bill although rate card tenants match no organization of the reports read (else
+    /// [`JobError::UnknownTenants`]).
+    pub allow_unknown_tenants: bool,
     /// Loading, audit and billing choices.
     pub run: RunOptions<'a>,
     /// The register that numbers the invoices, if any.
@@ -81,6 +84,10 @@ pub enum JobError {
     /// Invoices already issued would now be different: nothing is issued or written
     /// (exit status 1). Pass `--correct` to issue credit notes and new invoices.
     Changed(Vec<Change>),
+    /// Rate card tenants match no organization of the reports read (`unknown-tenant`, a
+    /// mistyped UID would bill its tenant without its terms): nothing is issued or written
+    /// (exit status 1). The run, for what else it found.
+    UnknownTenants(Box<BillingRun>),
     /// Anything else that stops the run (exit status 2).
     Failed(String),
 }
@@ -95,6 +102,12 @@ impl std::fmt::Display for JobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Failed(m) => f.write_str(m),
+            Self::UnknownTenants(run) => write!(
+                f,
+                "{}: rate card tenants match no organization of the reports read: {}",
+                crate::codes::Code::UnknownTenant,
+                run.summary.unmatched_tenants.join(", ")
+            ),
             Self::Changed(c) => write!(
                 f,
                 "{}: {} issued invoice{} would change; nothing was issued or written. Pass --correct to cancel {} with credit notes and issue new invoices",
@@ -239,6 +252,9 @@ fn stage(
         }
         None => bill(&mut Ranks::new(job.card))?,
     };
+    if !billing.summary.unmatched_tenants.is_empty() && !job.allow_unknown_tenants {
+        return Err(JobError::UnknownTenants(Box::new(billing)));
+    }
     staging.refuse_existing(job.out, job.force)?;
     Ok(billing)
 }

@@ -847,7 +847,11 @@ pub fn summary_csv(s: &Summary) -> Vec<u8> {
                 .opt_num(none)
                 .end();
         }
-        for (kind, list) in [("provider-own", &r.provider_own), ("no-usage", &r.no_usage)] {
+        for (kind, list) in [
+            ("provider-own", &r.provider_own),
+            ("no-usage", &r.no_usage),
+            ("refused", &r.refused_tenants),
+        ] {
             for o in list {
                 start(&mut c, kind);
                 c.text("")
@@ -1309,7 +1313,7 @@ mod tests {
             t.render("x.txt.tera", &ctx, String::new).unwrap(),
             "CC_Server_Backup=1;CC_VM_Replica=1;VAC_Server_Agent=1;VAC_Workstation_Agent=1;VBR_VM=1;\
              charge=6;free-units=1;minimum=1;new=1;\
-             activated this month, not charged;included free (first 1 each month);\
+             activated this month: not in the charged quantity, not charged;included free (first 1 each month);\
              minimum 150.00 EUR, usage 125.50;units 1–2;units 3–10;volume price for units 1–10;"
         );
         let e = t

@@ -165,7 +165,7 @@ fn unapproved_reports_and_error_findings_are_refused_with_reasons() {
         "samples/rates.toml",
         "--allow-unapproved",
         "--allow",
-        "invalid-date",
+        "invalid-date,unknown-tenant",
     ]);
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert!(run.files.contains_key("2020-02-0001-beta-c576523a.txt"));
@@ -913,8 +913,8 @@ fn one_tenant_report(workloads: Value) -> Value {
             "reportInterval": {"startOfInterval": "2026-03-01", "endOfInterval": "2026-03-31"}
         },
         "reportSummary": {"totalPoints": 400, "productsUsage": []},
-        "organizationsUsage": [{"organizationType": "Company", "organizationName": "T", "organizationUid": "t", "usedPoints": 400}],
-        "usageDetails": [{"organizationName": "T", "organizationUid": "t", "usageByLicenseAndProduct": [
+        "organizationsUsage": [{"organizationType": "Company", "organizationName": "T", "organizationUid": "0000000a-0000-4000-8000-000000000001", "usedPoints": 400}],
+        "usageDetails": [{"organizationName": "T", "organizationUid": "0000000a-0000-4000-8000-000000000001", "usageByLicenseAndProduct": [
             {"productType": "BackupAndReplication", "licenseEdition": "Standard", "usedPoints": 400, "workloadUsage": workloads}
         ]}]
     }})
@@ -1121,11 +1121,11 @@ name = "P"
 per_point = 1
 [workloads.VBR_VM]
 per_unit = 5
-[tenants."T"]
+[tenants."0000000A-0000-4000-8000-000000000001"]
 name = "T Holding AG"
 tax_percent = 7.7
 minimum = 20
-[tenants."T".workloads.VBR_VM]
+[tenants."0000000A-0000-4000-8000-000000000001".workloads.VBR_VM]
 per_unit = 4.5
 "#;
     let b = bill_text(&report, card, &BillOptions::default());
@@ -1379,12 +1379,12 @@ graduated = [{ up_to = 2, per_unit = 5 }, { per_unit = 3 }]
 volume = [{ up_to = 10, per_unit = 14 }, { per_unit = 10 }]
 [workloads.VB365_User]
 package = { size = 10, price = 15 }
-[tenants.t]
+[tenants.c1a2b3c4-0002-4000-8000-000000000002]
 per_point = 1
 discount_percent = 0
 tax_percent = 0
 minimum = 10
-[tenants.t.workloads.VBR_VM]
+[tenants.c1a2b3c4-0002-4000-8000-000000000002.workloads.VBR_VM]
 per_unit = 5
 free_units = 0
 [cost]
@@ -1488,17 +1488,17 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
         "workloads.VAC_Workstation_Agent.graduated.0.per_unit",
         "workloads.VAC_Server_Agent.volume.1.per_unit",
         "workloads.VB365_User.package.price",
-        "tenants.t.per_point",
-        "tenants.t.minimum",
-        "tenants.t.workloads.VBR_VM.per_unit",
+        "tenants.c1a2b3c4-0002-4000-8000-000000000002.per_point",
+        "tenants.c1a2b3c4-0002-4000-8000-000000000002.minimum",
+        "tenants.c1a2b3c4-0002-4000-8000-000000000002.workloads.VBR_VM.per_unit",
         "cost.per_point",
         "cost.minimum_points",
     ];
     let percents: &[&str] = &[
         "tax.percent",
         "default.discount_percent",
-        "tenants.t.discount_percent",
-        "tenants.t.tax_percent",
+        "tenants.c1a2b3c4-0002-4000-8000-000000000002.discount_percent",
+        "tenants.c1a2b3c4-0002-4000-8000-000000000002.tax_percent",
     ];
     // Where each bound applies; for strings, the values at and outside it.
     let places: BTreeMap<&str, &[&str]> = [
@@ -1522,14 +1522,37 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
             "/$defs/WorkloadPrice/properties/free_units/minimum",
             &[
                 "workloads.VBR_VM.free_units",
-                "tenants.t.workloads.VBR_VM.free_units",
+                "tenants.c1a2b3c4-0002-4000-8000-000000000002.workloads.VBR_VM.free_units",
             ],
         ),
-        ("/$defs/RoundingMode/oneOf/0/const", &["rounding"]),
-        ("/$defs/RoundingMode/oneOf/1/const", &["rounding"]),
+        (
+            "/$defs/RoundingMode/oneOf/0/const",
+            &["rounding", "tax.rounding"],
+        ),
+        (
+            "/$defs/RoundingMode/oneOf/1/const",
+            &["rounding", "tax.rounding"],
+        ),
+        (
+            "/$defs/MinimumApplies/oneOf/0/const",
+            &[
+                "default.minimum_applies",
+                "tenants.c1a2b3c4-0002-4000-8000-000000000002.minimum_applies",
+            ],
+        ),
+        (
+            "/$defs/MinimumApplies/oneOf/1/const",
+            &[
+                "default.minimum_applies",
+                "tenants.c1a2b3c4-0002-4000-8000-000000000002.minimum_applies",
+            ],
+        ),
+        ("/$defs/Allocate/oneOf/0/const", &["cost.allocate"]),
+        ("/$defs/Allocate/oneOf/1/const", &["cost.allocate"]),
+        ("/properties/tenants/propertyNames/pattern", &["tenants"]),
         (
             "/$defs/TenantTerms/properties/workloads/propertyNames/enum",
-            &["tenants.t.workloads"],
+            &["tenants.c1a2b3c4-0002-4000-8000-000000000002.workloads"],
         ),
         ("/properties/workloads/propertyNames/enum", &["workloads"]),
         ("/properties/currency/enum", &["currency"]),
@@ -1613,6 +1636,22 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
                     false,
                 )
             }
+            "pattern" if pointer.ends_with("propertyNames/pattern") => (
+                vec![
+                    "c1a2b3c4-0002-4000-8000-000000000099".into(),
+                    "ABCDEF01-abcd-4000-8000-00000000000A".into(),
+                ],
+                vec![
+                    "t".into(),
+                    "c1a2b3c4-0002-4000-8000-00000000009".into(),
+                    "c1a2b3c4-0002-4000-8000-0000000000999".into(),
+                    "c1a2b3c4_0002-4000-8000-000000000099".into(),
+                    "{c1a2b3c4-0002-4000-8000-000000000099}".into(),
+                    "g1a2b3c4-0002-4000-8000-000000000099".into(),
+                    String::new(),
+                ],
+                true,
+            ),
             "pattern" if pointer.contains("Percent") => (
                 [
                     "0",
@@ -1647,7 +1686,13 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
                 for lit in literals {
                     let mut card = base.clone();
                     if key {
-                        set_path(&mut card, path, Some(lit), toml_value("{ per_unit = 1 }"));
+                        // A tenant's terms, or a workload's price.
+                        let value = if *path == "tenants" {
+                            "{ minimum = 1 }"
+                        } else {
+                            "{ per_unit = 1 }"
+                        };
+                        set_path(&mut card, path, Some(lit), toml_value(value));
                     } else {
                         set_path(&mut card, path, None, toml_value(lit));
                     }
@@ -1719,4 +1764,348 @@ fn amounts_in_yen_have_no_decimals_by_default() {
         ["506", "506", "51", "557"]
     );
     assert_eq!(i.lines[0].unit_price.to_string(), "6.33");
+}
+
+/// The sample card with `from` replaced by `to`, written to a temporary file.
+fn sample_card_with(from: &str, to: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rates.toml");
+    let text = std::fs::read_to_string(root().join("samples/rates.toml")).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    (dir, path.to_str().unwrap().to_owned())
+}
+
+/// A `[tenants."UID"]` with one mistyped character matches nobody: Fabrikam would be
+/// billed without its minimum, address and tax ID (178.50 became 149.35) and the run
+/// exited 0 with a warning. Now it stops before anything is written, at the key's place.
+#[test]
+fn a_card_tenant_that_matches_no_organization_stops_the_run() {
+    let (_dir, card) = sample_card_with(
+        "[tenants.\"c1a2b3c4-0002-4000-8000-000000000002\"]",
+        "[tenants.\"c1a2b3c4-0002-4000-8000-00000000002b\"]",
+    );
+    let line = 1 + std::fs::read_to_string(&card)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("00000000002b"))
+        .unwrap();
+    let run = invoice(&["samples/reports-api-3.6-approved.json", "--rates", &card]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.files.is_empty(), "{:?}", run.files.keys());
+    assert!(
+        run.stderr.contains(
+            "error[unknown-tenant]: /tmp/" // the card's path, then its place
+        ) && run.stderr.contains(&format!(
+            "/rates.toml:{line}:10: tenants.c1a2b3c4-0002-4000-8000-00000000002b: \"c1a2b3c4-0002-4000-8000-00000000002b\" matches no organization of the reports read"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    // Allowed (in a comma list with an audit code), it bills as before, with a warning:
+    // Fabrikam without its terms: 125.50 + 19 % VAT (23.845, half-even as the sample's
+    // [tax] rounding says: 23.84) = 149.34.
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        &card,
+        "--allow",
+        "weight-unexpected, unknown-tenant",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "rate card tenant \"c1a2b3c4-0002-4000-8000-00000000002b\" matches no organization"
+        ),
+        "{}",
+        run.stderr
+    );
+    let fabrikam = text(&run.files["2026-10-0002-fabrikam-inc-00000002.txt"]);
+    assert!(
+        fabrikam.contains("TOTAL DUE EUR       149.34"),
+        "{fabrikam}"
+    );
+    let summary = text(&run.files["summary.md"]);
+    assert!(
+        summary.contains("## Rate card tenants not found"),
+        "{summary}"
+    );
+}
+
+/// `require_buyer_address = true` refuses the tenants without an address, with a code, and
+/// invoices the others; the refused tenant's points are accounted for.
+#[test]
+fn tenants_without_an_address_are_refused_when_the_card_requires_one() {
+    let (_dir, card) = sample_card_with(
+        "# require_buyer_address = true",
+        "require_buyer_address = true",
+    );
+    let (_dir2, card2) = {
+        let text = std::fs::read_to_string(&card).unwrap().replacen(
+            "address = [\"Hafenweg 3\", \"20457 Hamburg\", \"Germany\"]\n",
+            "",
+            1,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rates.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path.to_str().unwrap().to_owned())
+    };
+    let run = invoice(&["samples/reports-api-3.6-approved.json", "--rates", &card2]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("refused samples/reports-api-3.6-approved.json report 0")
+            && run.stdout.contains(
+                "buyer-address-missing: \"Northwind Traders GmbH\" (c1a2b3c4-0003-4000-8000-000000000003) has no billing address"
+            ),
+        "{}",
+        run.stdout
+    );
+    let names: Vec<&str> = run.files.keys().map(String::as_str).collect();
+    assert!(
+        names.contains(&"2026-10-0001-contoso-ltd-00000001.txt"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"2026-10-0002-fabrikam-inc-00000002.txt"),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|n| !n.contains("northwind")), "{names:?}");
+    let summary = text(&run.files["summary.md"]);
+    assert!(
+        summary.contains("| (refused, see above) | Northwind Traders (reseller) | 15 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| − tenants refused, not invoiced | 15 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Balanced: every point of the report is accounted for."),
+        "{summary}"
+    );
+    // Every tenant with an address: billed as without the option.
+    let run = invoice(&["samples/reports-api-3.6-approved.json", "--rates", &card]);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(
+        run.files
+            .contains_key("2026-10-0003-northwind-traders-gmbh-00000003.txt")
+    );
+}
+
+/// Comma lists are read the same everywhere: `--outputs`, `--allow` and `--deny` take
+/// repeated values or comma lists with spaces, on the command line and in the config file.
+#[test]
+fn every_list_option_takes_comma_lists() {
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--outputs",
+        "txt, csv",
+        "--outputs",
+        "summary",
+        "--allow",
+        "weight-unexpected,missing-month",
+        "--deny",
+        " paging-incomplete , api-error",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let names: Vec<&str> = run.files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "2026-10-0001-contoso-ltd-00000001.txt",
+            "2026-10-0002-fabrikam-inc-00000002.txt",
+            "2026-10-0003-northwind-traders-gmbh-00000003.txt",
+            "invoices.csv",
+            "lines.csv",
+            "summary.csv",
+            "summary.md"
+        ]
+    );
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--outputs",
+        "txt,pdf",
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("--outputs: unknown output \"pdf\""),
+        "{}",
+        run.stderr
+    );
+    // The config file's lists: entries, and comma lists in an entry.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("vspc-billing.toml");
+    std::fs::write(
+        &config,
+        "[audit]\nallow = [\"weight-unexpected, missing-month\"]\n[invoice]\noutputs = [\"md,csv\"]\n",
+    )
+    .unwrap();
+    let run = invoice(&[
+        "--config",
+        config.to_str().unwrap(),
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.files.len(), 5, "{:?}", run.files.keys());
+    let audit = bin()
+        .args([
+            "audit",
+            "samples/seed-license-reports.json",
+            "--allow",
+            "invalid-date, report-not-approved",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(audit.status.code(), Some(0));
+}
+
+/// A tenant with nothing to bill gets no invoice when there is no minimum or the minimum
+/// is 0 (it got a numbered 0.00 invoice): it is listed in the summary instead.
+#[test]
+fn no_invoice_for_a_tenant_with_nothing_to_bill() {
+    // One replica, free; one new VM, not charged: the lines come to 0.00.
+    let report = one_tenant_report(json!([
+        {"workloadType": "CC_VM_Replica", "initialCount": 1, "reportedCount": 1, "newCount": 0, "weight": 10, "usedPoints": 10},
+        {"workloadType": "VBR_VM", "initialCount": 1, "reportedCount": 0, "newCount": 1, "weight": 5, "usedPoints": 0}
+    ]));
+    let mut report = report;
+    report["data"]["reportSummary"]["totalPoints"] = json!(10);
+    report["data"]["organizationsUsage"][0]["usedPoints"] = json!(10);
+    for minimum in ["", "minimum = 0\n"] {
+        let card = card_with(&format!(
+            "[default]\nper_point = 1\n{minimum}[workloads.CC_VM_Replica]\nper_unit = 25\nfree_units = 1\n[workloads.VBR_VM]\nper_unit = 6\n"
+        ));
+        let b = bill_text(&report, &card, &BillOptions::default());
+        assert!(b.invoices.is_empty(), "{minimum}: {:?}", b.invoices);
+        let r = &b.summary.reports[0];
+        assert_eq!(r.no_usage.len(), 1);
+        assert_eq!(r.reconciliation.not_invoiced.to_string(), "10");
+        assert!(r.reconciliation.balanced);
+    }
+    // A minimum above 0 still invoices the top-up.
+    let card = card_with(
+        "[default]\nper_point = 1\nminimum = 5\n[workloads.CC_VM_Replica]\nper_unit = 25\nfree_units = 1\n[workloads.VBR_VM]\nper_unit = 6\n",
+    );
+    let b = bill_text(&report, &card, &BillOptions::default());
+    assert_eq!(b.invoices.len(), 1);
+    assert_eq!(b.invoices[0].total.to_string(), "5.00");
+}
+
+/// The charged quantity leaves out the workloads activated this month, and the invoice
+/// says so; `charge_new = true` (on the card, or for one tenant) charges them.
+#[test]
+fn new_workloads_are_left_out_unless_the_card_charges_them() {
+    let report = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 5, "reportedCount": 3, "newCount": 2, "weight": 5, "usedPoints": 15}
+    ]));
+    let lines = |card: &str| -> Vec<(String, String, String)> {
+        bill_text(&report, card, &BillOptions::default()).invoices[0]
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    l.quantity.to_string(),
+                    l.amount.to_string(),
+                    l.detail.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let row = |q: &str, a: &str, d: &str| (q.to_owned(), a.to_owned(), d.to_owned());
+    let prices = "[workloads.VBR_VM]\nper_unit = 6\n";
+    assert_eq!(
+        lines(&card_with(&format!("[default]\nper_point = 1\n{prices}"))),
+        [
+            row("3", "18.00", ""),
+            row(
+                "2",
+                "0.00",
+                "activated this month: not in the charged quantity, not charged"
+            )
+        ]
+    );
+    let charged = [
+        row("5", "30.00", ""),
+        row(
+            "2",
+            "0.00",
+            "activated this month: included in the charged quantity",
+        ),
+    ];
+    assert_eq!(
+        lines(&card_with(&format!(
+            "[default]\nper_point = 1\ncharge_new = true\n{prices}"
+        ))),
+        charged
+    );
+    // Per tenant, both ways.
+    let tenant = "[tenants.\"0000000A-0000-4000-8000-000000000001\"]";
+    assert_eq!(
+        lines(&card_with(&format!(
+            "[default]\nper_point = 1\n{prices}{tenant}\ncharge_new = true\n"
+        ))),
+        charged
+    );
+    assert_eq!(
+        lines(&card_with(&format!(
+            "[default]\nper_point = 1\ncharge_new = true\n{prices}{tenant}\ncharge_new = false\n"
+        )))[0],
+        row("3", "18.00", "")
+    );
+}
+
+/// `minimum_applies` and `[tax] rounding`, end to end through a card.
+#[test]
+fn minimum_after_discount_and_tax_rounding_from_the_card() {
+    // 3 VMs × 20.83 = 62.49; 10 % discount; minimum 100; tax 8 %.
+    let report = one_tenant_report(json!([
+        {"workloadType": "VBR_VM", "initialCount": 3, "reportedCount": 3, "newCount": 0, "weight": 5, "usedPoints": 15}
+    ]));
+    let card = |applies: &str, tax_rounding: &str| {
+        card_with(&format!(
+            "[tax]\nname = \"VAT\"\npercent = 8\n{tax_rounding}[default]\nper_point = 1\ndiscount_percent = 10\nminimum = 100\n{applies}[workloads.VBR_VM]\nper_unit = 20.83\n"
+        ))
+    };
+    let totals = |card: &str| {
+        let i = &bill_text(&report, card, &BillOptions::default()).invoices[0];
+        [i.subtotal, i.discount, i.net, i.tax, i.total].map(|m| m.to_string())
+    };
+    // Before the discount (the default): top-up 37.51 to 100.00, then 10 % off: 90.00.
+    assert_eq!(
+        totals(&card("", "")),
+        ["100.00", "10.00", "90.00", "7.20", "97.20"]
+    );
+    // After it: 62.49 − 6.25 = 56.24, topped up by 43.76 to 100.00.
+    let after = card("minimum_applies = \"after-discount\"\n", "");
+    assert_eq!(
+        totals(&after),
+        ["106.25", "6.25", "100.00", "8.00", "108.00"]
+    );
+    let i = &bill_text(&report, &after, &BillOptions::default()).invoices[0];
+    assert_eq!(
+        i.lines.last().unwrap().detail.as_deref(),
+        Some("minimum 100.00 EUR after discount, usage 62.49 less discount 6.25")
+    );
+    // Tax of its own mode: 3 × 18.80 = 56.40, 6.25 % tax = 3.525: half-up (the card's
+    // rounding) 3.53, half-even 3.52.
+    let tax_card = |rounding: &str| {
+        card_with(&format!(
+            "[tax]\nname = \"VAT\"\npercent = 6.25\n{rounding}[default]\nper_point = 1\n[workloads.VBR_VM]\nper_unit = 18.80\n"
+        ))
+    };
+    let tax = |card: &str| {
+        bill_text(&report, card, &BillOptions::default()).invoices[0]
+            .tax
+            .to_string()
+    };
+    assert_eq!(tax(&tax_card("")), "3.53");
+    assert_eq!(tax(&tax_card("rounding = \"half-even\"\n")), "3.52");
 }

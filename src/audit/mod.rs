@@ -127,6 +127,13 @@ impl Policy {
         Ok(p)
     }
 
+    /// Whether `code` was allowed (`--allow CODE`): also how `invoice` is told to go on past
+    /// a check of its own (`unknown-tenant`).
+    #[must_use]
+    pub fn allows(&self, code: Code) -> bool {
+        self.allow.contains(&code)
+    }
+
     /// Drops allowed findings and raises denied ones to errors; returns how many were dropped.
     pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
         if self.allow.is_empty() && self.deny.is_empty() && !self.deny_warnings {

@@ -1,10 +1,13 @@
 //! Charge models: a quantity and a price become priced parts, each rounded once.
 //!
-//! Free units come off the quantity first; the model prices the rest:
+//! Free units are the first units of the month (units 1 to `free_units`); the model prices
+//! the rest:
 //! - per unit (optionally per license edition): `quantity × price`;
 //! - graduated tiers: each unit at the price of the tier it falls in, one part per tier
-//!   touched (so every part reads `quantity × price = amount`);
-//! - volume tiers: every unit at the price of the tier the whole quantity reaches;
+//!   touched (so every part reads `quantity × price = amount`); the free units are the
+//!   first units of the ladder, so the charged units start after them;
+//! - volume tiers: every charged unit at the price of the tier the whole quantity reaches
+//!   (free units included), so a free unit never raises a bill;
 //! - package: `⌈quantity ÷ size⌉ × price per pack`;
 //! - per point (anything without a unit price): `points × price per point`.
 //!
@@ -100,8 +103,15 @@ fn part(
 
 /// Prices `quantity` units of a workload of license `edition`.
 ///
+/// Free units are the first units of the month: units 1 to `free_units` of the quantity.
+/// With graduated tiers they are the first units of the ladder (the charged units start
+/// at unit `free_units + 1`, in whatever tier that is); with volume tiers the tier is the
+/// one the whole quantity reaches, and the free units then come off its count. A free
+/// unit therefore never raises a bill.
+///
 /// Returns `Ok(None)` when the price has no unit price for this edition (per-unit model
-/// without `per_unit` and without this edition): the caller prices it by points.
+/// without `per_unit` and without this edition): the caller prices it by points (a
+/// checked card has no `free_units` on such a price).
 /// A quantity of 0 gives no part.
 ///
 /// # Errors
@@ -122,15 +132,19 @@ pub fn charge_units(
         return Ok(None);
     }
     if free > 0 {
+        let detail = match model {
+            Model::Graduated(_) => format!(
+                "included free ({} of the tiers, each month)",
+                range_text(1, Some(free))
+            ),
+            _ => format!("included free (first {} each month)", price.free_units),
+        };
         parts.push(part(
             PartKind::FreeUnits,
             Decimal::from(free),
             PartUnit::Workload,
             Decimal::ZERO,
-            Some(format!(
-                "included free (first {} each month)",
-                price.free_units
-            )),
+            Some(detail),
             r,
         )?);
     }
@@ -149,8 +163,8 @@ pub fn charge_units(
                 r,
             )?);
         }
-        Model::Graduated(tiers) => parts.extend(graduated(tiers, billable, r)?),
-        Model::Volume(tiers) => parts.push(volume(tiers, billable, r)?),
+        Model::Graduated(tiers) => parts.extend(graduated(tiers, free + 1, quantity, r)?),
+        Model::Volume(tiers) => parts.push(volume(tiers, quantity, billable, r)?),
         Model::Package(pk) => parts.push(package(pk, billable, r)?),
     }
     Ok(Some(parts))
@@ -177,14 +191,19 @@ fn range_text(from: u64, to: Option<u64>) -> String {
     }
 }
 
-/// Graduated: one part per tier that holds some of the `quantity` units.
-fn graduated(tiers: &[Tier], quantity: u64, r: Rounding) -> Result<Vec<Part>, Overflow> {
+/// Graduated: units `first..=last` of the ladder, one part per tier that holds some of
+/// them (labelled with the tier's units, from `first` in the tier it falls in).
+fn graduated(tiers: &[Tier], first: u64, last: u64, r: Rounding) -> Result<Vec<Part>, Overflow> {
     let mut parts = Vec::new();
     for (from, to, t) in tier_bounds(tiers) {
-        if quantity < from {
+        if last < from {
             break;
         }
-        let last_unit = to.map_or(quantity, |to| to.min(quantity));
+        if to.is_some_and(|to| to < first) {
+            continue;
+        }
+        let from = from.max(first);
+        let last_unit = to.map_or(last, |to| to.min(last));
         let n = last_unit - from + 1;
         parts.push(part(
             PartKind::Charge,
@@ -198,18 +217,25 @@ fn graduated(tiers: &[Tier], quantity: u64, r: Rounding) -> Result<Vec<Part>, Ov
     Ok(parts)
 }
 
-/// Volume: every unit at the price of the tier `quantity` falls in.
-fn volume(tiers: &[Tier], quantity: u64, r: Rounding) -> Result<Part, Overflow> {
+/// Volume: `billable` units at the price of the tier the whole `quantity` falls in.
+fn volume(tiers: &[Tier], quantity: u64, billable: u64, r: Rounding) -> Result<Part, Overflow> {
     let (from, to, t) = tier_bounds(tiers)
         .find(|(_, to, _)| to.is_none_or(|to| quantity <= to))
         .or_else(|| tier_bounds(tiers).last())
         .ok_or(Overflow("a volume price without tiers"))?;
     part(
         PartKind::Charge,
-        Decimal::from(quantity),
+        Decimal::from(billable),
         PartUnit::Workload,
         t.per_unit.0,
-        Some(format!("volume price for {}", range_text(from, to))),
+        Some(if billable == quantity {
+            format!("volume price for {}", range_text(from, to))
+        } else {
+            format!(
+                "volume price for {}, the tier of all {quantity} units",
+                range_text(from, to)
+            )
+        }),
         r,
     )
 }
@@ -247,17 +273,24 @@ pub fn charge_points(points: Decimal, per_point: Decimal, r: Rounding) -> Result
     )
 }
 
-/// A part for workloads activated this month: shown, not charged.
+/// A part for workloads activated this month, at 0.00: it says whether the charged
+/// quantity above it includes them (`charged`, the card's `charge_new`) or leaves them
+/// out (VSPC counts them from the next month).
 ///
 /// # Errors
 /// Never in practice (0 × anything).
-pub fn new_workloads(count: u64, r: Rounding) -> Result<Part, Overflow> {
+pub fn new_workloads(count: u64, charged: bool, r: Rounding) -> Result<Part, Overflow> {
+    let detail = if charged {
+        "activated this month: included in the charged quantity"
+    } else {
+        "activated this month: not in the charged quantity, not charged"
+    };
     part(
         PartKind::New,
         Decimal::from(count),
         PartUnit::Workload,
         Decimal::ZERO,
-        Some("activated this month, not charged".to_owned()),
+        Some(detail.to_owned()),
         r,
     )
 }
@@ -434,22 +467,141 @@ mod tests {
     }
 
     #[test]
-    fn graduated_after_free_units() {
+    fn graduated_free_units_are_the_first_units_of_the_ladder() {
         let price = WorkloadPrice {
             graduated: Some(tiers()),
             free_units: 5,
             ..WorkloadPrice::default()
         };
-        // 17 units: 5 free, the remaining 12 are units 1–12 of the tiers.
+        // 17 units: units 1–5 free, 6–10 at 3.00, 11–17 at 2.50 (the tiers do not restart
+        // at unit 1 after the free units: that charged 10 × 3.00 + 2 × 2.50 = 35.00).
         let parts = charge_units(&price, None, 17, R).unwrap().unwrap();
         assert_eq!(
             rows(&parts),
             [
-                row("5", "0", "0.00", "included free (first 5 each month)"),
-                row("10", "3.00", "30.00", "units 1–10"),
-                row("2", "2.50", "5.00", "units 11–50")
+                row(
+                    "5",
+                    "0",
+                    "0.00",
+                    "included free (units 1–5 of the tiers, each month)"
+                ),
+                row("5", "3.00", "15.00", "units 6–10"),
+                row("7", "2.50", "17.50", "units 11–50")
             ]
         );
+        // Free units past the first tier: units 1–12 free, 13–20 at 2.50.
+        let past = WorkloadPrice {
+            free_units: 12,
+            ..price.clone()
+        };
+        assert_eq!(
+            rows(&charge_units(&past, None, 20, R).unwrap().unwrap()),
+            [
+                row(
+                    "12",
+                    "0",
+                    "0.00",
+                    "included free (units 1–12 of the tiers, each month)"
+                ),
+                row("8", "2.50", "20.00", "units 13–50")
+            ]
+        );
+        // Fewer units than free: all free, the label names the units used.
+        assert_eq!(
+            rows(&charge_units(&price, None, 1, R).unwrap().unwrap()),
+            [row(
+                "1",
+                "0",
+                "0.00",
+                "included free (unit 1 of the tiers, each month)"
+            )]
+        );
+    }
+
+    #[test]
+    fn volume_tier_is_chosen_by_the_whole_quantity_then_free_units_come_off() {
+        // 11 agents, up to 10 at 14.00, more at 12.00, 1 free: the 11 units reach the
+        // 12.00 tier and 10 are charged, 120.00 (it was 10 units at the 14.00 tier: 140.00,
+        // more than the 132.00 without the free unit).
+        let price = WorkloadPrice {
+            volume: Some(vec![
+                Tier {
+                    up_to: Some(10),
+                    per_unit: a("14.00"),
+                },
+                Tier {
+                    up_to: None,
+                    per_unit: a("12.00"),
+                },
+            ]),
+            free_units: 1,
+            ..WorkloadPrice::default()
+        };
+        assert_eq!(
+            rows(&charge_units(&price, None, 11, R).unwrap().unwrap()),
+            [
+                row("1", "0", "0.00", "included free (first 1 each month)"),
+                row(
+                    "10",
+                    "12.00",
+                    "120.00",
+                    "volume price for units 11 and up, the tier of all 11 units"
+                )
+            ]
+        );
+    }
+
+    /// Σ of the charged amounts of `quantity` units.
+    fn charged(price: &WorkloadPrice, quantity: u64) -> Decimal {
+        charge_units(price, None, quantity, R)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|p| p.amount.value())
+            .sum()
+    }
+
+    #[test]
+    fn a_free_unit_never_raises_a_bill() {
+        let pk = Package {
+            size: 3,
+            price: a("10.00"),
+        };
+        for model in [
+            WorkloadPrice {
+                graduated: Some(tiers()),
+                ..WorkloadPrice::default()
+            },
+            WorkloadPrice {
+                volume: Some(tiers()),
+                ..WorkloadPrice::default()
+            },
+            WorkloadPrice {
+                package: Some(pk),
+                ..WorkloadPrice::default()
+            },
+            WorkloadPrice {
+                per_unit: Some(a("4")),
+                ..WorkloadPrice::default()
+            },
+        ] {
+            for q in 0..=60 {
+                let mut previous = charged(&model, q);
+                for free in 1..=q + 1 {
+                    let p = WorkloadPrice {
+                        free_units: free,
+                        ..model.clone()
+                    };
+                    let now = charged(&p, q);
+                    assert!(
+                        now <= previous,
+                        "{model:?}: {q} units, {free} free: {now} > {previous}"
+                    );
+                    previous = now;
+                }
+                assert_eq!(previous, Decimal::ZERO);
+            }
+        }
     }
 
     #[test]
@@ -559,7 +711,7 @@ mod tests {
                 .to_string(),
             "0.00"
         );
-        let n = new_workloads(3, R).unwrap();
+        let n = new_workloads(3, false, R).unwrap();
         assert_eq!(
             (n.kind, n.amount.to_string()),
             (PartKind::New, "0.00".into())

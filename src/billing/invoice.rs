@@ -17,7 +17,7 @@
 
 use crate::billing::charge::{self, Part, PartKind, PartUnit};
 use crate::billing::money::{self, Exact, Money, Overflow, Rounding, round};
-use crate::billing::rates::{Cost, RateCard, TenantTerms};
+use crate::billing::rates::{Cost, MinimumApplies, RateCard, TenantTerms};
 use crate::enums::WorkloadType;
 use crate::model::{
     OrganizationLicenseUsage, OrganizationUsageOfLicensesWithSameSupportId, WorkloadLicenseUsage,
@@ -244,44 +244,89 @@ pub struct Totals {
     pub total: Money,
 }
 
+/// What the totals of one tenant's invoice depend on besides its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TotalsTerms {
+    /// The monthly minimum, when any.
+    pub minimum: Option<Decimal>,
+    /// Whether the minimum tops up the subtotal before the discount, or the amount after it.
+    pub minimum_applies: MinimumApplies,
+    /// Discount rate.
+    pub discount_percent: Decimal,
+    /// Tax rate.
+    pub tax_percent: Decimal,
+    /// Precision and mode of the tax (the card's, unless `[tax] rounding` says otherwise).
+    pub tax_rounding: Rounding,
+}
+
 /// subtotal, discount, tax and total from the sum of the lines.
 ///
-/// Discount and tax are each rounded once, by the card's mode: the discount on the
-/// subtotal, the tax on the subtotal after discount. The total adds rounded amounts, so
-/// it needs no rounding of its own.
+/// With the minimum before the discount (the default), the top-up brings the subtotal to
+/// the minimum and the discount is taken off the subtotal; after the discount, the
+/// discount is taken off the lines and the top-up brings what is left to the minimum.
+/// Discount and tax are each rounded once: the discount by the card's mode, the tax by
+/// `tax_rounding`, on the subtotal after discount. The total adds rounded amounts, so it
+/// needs no rounding of its own.
 ///
 /// # Errors
 /// [`Overflow`] for amounts beyond an exact decimal.
-pub fn totals(
-    lines: Money,
-    minimum: Option<Decimal>,
-    discount_percent: Decimal,
-    tax_percent: Decimal,
-    r: Rounding,
-) -> Result<Totals, Overflow> {
-    let minimum_top_up = match minimum {
-        Some(m) if lines.value() < m => Some(round(
-            money::sub(m, lines.value(), "the top-up to the monthly minimum")?,
+pub fn totals(lines: Money, terms: &TotalsTerms, r: Rounding) -> Result<Totals, Overflow> {
+    let top_up = |amount: Money| -> Result<Option<Money>, Overflow> {
+        match terms.minimum {
+            Some(m) if amount.value() < m => Some(round(
+                money::sub(m, amount.value(), "the top-up to the monthly minimum")?,
+                r,
+                "the top-up to the monthly minimum",
+            ))
+            .transpose(),
+            _ => Ok(None),
+        }
+    };
+    let plus = |a: Money, b: Option<Money>, what| match b {
+        Some(b) => a.checked_add(b).ok_or(Overflow(what)),
+        None => Ok(a),
+    };
+    let discount_of = |amount: Money| {
+        round(
+            Exact::percent(amount.value(), terms.discount_percent),
             r,
-            "the top-up to the monthly minimum",
-        )?),
-        _ => None,
+            "the discount",
+        )
     };
-    let subtotal = match minimum_top_up {
-        Some(t) => lines
-            .checked_add(t)
-            .ok_or(Overflow("the subtotal with the minimum top-up"))?,
-        None => lines,
+    let (minimum_top_up, subtotal, discount, net) = match terms.minimum_applies {
+        MinimumApplies::BeforeDiscount => {
+            let minimum_top_up = top_up(lines)?;
+            let subtotal = plus(
+                lines,
+                minimum_top_up,
+                "the subtotal with the minimum top-up",
+            )?;
+            let discount = discount_of(subtotal)?;
+            let net = subtotal
+                .checked_sub(discount)
+                .ok_or(Overflow("the subtotal after discount"))?;
+            (minimum_top_up, subtotal, discount, net)
+        }
+        MinimumApplies::AfterDiscount => {
+            let discount = discount_of(lines)?;
+            let after = lines
+                .checked_sub(discount)
+                .ok_or(Overflow("the subtotal after discount"))?;
+            let minimum_top_up = top_up(after)?;
+            let subtotal = plus(
+                lines,
+                minimum_top_up,
+                "the subtotal with the minimum top-up",
+            )?;
+            let net = plus(after, minimum_top_up, "the subtotal after discount")?;
+            (minimum_top_up, subtotal, discount, net)
+        }
     };
-    let discount = round(
-        Exact::percent(subtotal.value(), discount_percent),
-        r,
-        "the discount",
+    let tax = round(
+        Exact::percent(net.value(), terms.tax_percent),
+        terms.tax_rounding,
+        "the tax",
     )?;
-    let net = subtotal
-        .checked_sub(discount)
-        .ok_or(Overflow("the subtotal after discount"))?;
-    let tax = round(Exact::percent(net.value(), tax_percent), r, "the tax")?;
     let total = net.checked_add(tax).ok_or(Overflow("the invoice total"))?;
     Ok(Totals {
         minimum_top_up,
@@ -593,6 +638,7 @@ pub fn bill_tenant(
         .and_then(|t| t.per_point)
         .unwrap_or(card.default.per_point)
         .0;
+    let charge_new = card.charge_new(terms);
     let (source, usage) = match usage_items(t)? {
         Some(items) => (LineSource::UsageDetails, items),
         None => match t.org {
@@ -635,8 +681,16 @@ pub fn bill_tenant(
         let wt = WorkloadType::parse(workload_name);
         let price = card.workload_price(terms, &wt);
         // Never negative: add_row refuses negative counts.
-        let quantity = u64::try_from(item.reported)
-            .map_err(|_| overflow(Overflow("a negative reportedCount")))?;
+        let count = |n: i64, what| u64::try_from(n).map_err(|_| overflow(Overflow(what)));
+        let reported = count(item.reported, "a negative reportedCount")?;
+        let new = count(item.new, "a negative newCount")?;
+        let quantity = if charge_new {
+            reported
+                .checked_add(new)
+                .ok_or_else(|| overflow(Overflow("reportedCount + newCount")))?
+        } else {
+            reported
+        };
         let parts = match price {
             Some(p) => {
                 charge::charge_units(p, item.edition.as_deref(), quantity, r).map_err(overflow)?
@@ -647,6 +701,9 @@ pub fn bill_tenant(
             .and_then(|p| p.unit.as_deref())
             .unwrap_or_else(|| default_unit(workload_name));
         let label = price.and_then(|p| p.label.as_deref());
+        // New workloads are in the charged quantity only when priced by unit: points
+        // count them from the next month.
+        let new_charged = charge_new && parts.is_some();
         match parts {
             Some(parts) => {
                 for p in parts {
@@ -659,10 +716,8 @@ pub fn bill_tenant(
             }
             None => {}
         }
-        if item.new > 0 {
-            let n =
-                u64::try_from(item.new).map_err(|_| overflow(Overflow("a negative newCount")))?;
-            let p = charge::new_workloads(n, r).map_err(overflow)?;
+        if new > 0 {
+            let p = charge::new_workloads(new, new_charged, r).map_err(overflow)?;
             lines.push(make_line(item, label, p, unit, card));
         }
     }
@@ -670,32 +725,44 @@ pub fn bill_tenant(
         .and_then(|t| t.minimum)
         .or(card.default.minimum)
         .map(|m| m.0);
-    if lines.is_empty() && minimum.is_none() {
-        return Ok(None);
-    }
     let sum =
         money::sum(r, lines.iter().map(|l| l.amount), "the sum of the lines").map_err(overflow)?;
-    let discount_percent = terms
-        .and_then(|t| t.discount_percent)
-        .or(card.default.discount_percent)
-        .map_or(Decimal::ZERO, |p| p.0);
-    let tax_percent = terms
-        .and_then(|t| t.tax_percent)
-        .or(card.tax.as_ref().map(|t| t.percent))
-        .map_or(Decimal::ZERO, |p| p.0);
-    let tot = totals(sum, minimum, discount_percent, tax_percent, r).map_err(overflow)?;
+    // Nothing to bill and no minimum: no invoice (the summary lists the tenant).
+    if sum.is_zero() && minimum.is_none_or(|m| m.is_zero()) {
+        return Ok(None);
+    }
+    let total_terms = TotalsTerms {
+        minimum,
+        minimum_applies: card.minimum_applies(terms),
+        discount_percent: terms
+            .and_then(|t| t.discount_percent)
+            .or(card.default.discount_percent)
+            .map_or(Decimal::ZERO, |p| p.0),
+        tax_percent: terms
+            .and_then(|t| t.tax_percent)
+            .or(card.tax.as_ref().map(|t| t.percent))
+            .map_or(Decimal::ZERO, |p| p.0),
+        tax_rounding: card.tax_rounding(),
+    };
+    let (discount_percent, tax_percent) = (total_terms.discount_percent, total_terms.tax_percent);
+    let tot = totals(sum, &total_terms, r).map_err(overflow)?;
     if let (Some(top_up), Some(minimum)) = (tot.minimum_top_up, minimum) {
+        let minimum = round(minimum, r, "the monthly minimum").map_err(overflow)?;
+        let detail = match total_terms.minimum_applies {
+            MinimumApplies::BeforeDiscount => {
+                format!("minimum {minimum} {}, usage {sum}", card.currency)
+            }
+            MinimumApplies::AfterDiscount => format!(
+                "minimum {minimum} {} after discount, usage {sum} less discount {}",
+                card.currency, tot.discount
+            ),
+        };
         lines.push(Line {
             kind: PartKind::Minimum,
             workload: None,
             edition: None,
             description: "Monthly minimum".to_owned(),
-            detail: Some(format!(
-                "minimum {} {}, usage {}",
-                round(minimum, r, "the monthly minimum").map_err(overflow)?,
-                card.currency,
-                sum
-            )),
+            detail: Some(detail),
             quantity: Decimal::ONE,
             unit: "month".to_owned(),
             unit_price: top_up.value(),
@@ -861,7 +928,25 @@ pub fn add_days(year: i32, month: u32, day: u32, days: i64) -> Option<(i32, u32,
 mod tests {
     use super::*;
     use crate::billing::money::tests::{EVEN, UP, d, money};
-    use crate::billing::rates::Amount;
+    use crate::billing::rates::{Allocate, Amount};
+
+    /// The totals with the minimum before the discount and the tax rounded like the lines.
+    fn tot(
+        lines: Money,
+        minimum: Option<Decimal>,
+        discount_percent: Decimal,
+        tax_percent: Decimal,
+        r: Rounding,
+    ) -> Result<Totals, Overflow> {
+        let terms = TotalsTerms {
+            minimum,
+            minimum_applies: MinimumApplies::BeforeDiscount,
+            discount_percent,
+            tax_percent,
+            tax_rounding: r,
+        };
+        totals(lines, &terms, r)
+    }
 
     fn show(t: &Totals) -> [String; 5] {
         [
@@ -876,45 +961,91 @@ mod tests {
     #[test]
     fn vspc_worked_example() {
         // Gross 400, discount 15 % = 60 → 340, tax 10 % = 34 → 374.00.
-        let t = totals(money("400", UP), None, d("15"), d("10"), UP).unwrap();
+        let t = tot(money("400", UP), None, d("15"), d("10"), UP).unwrap();
         assert_eq!(show(&t), ["400.00", "60.00", "340.00", "34.00", "374.00"]);
         assert_eq!(t.minimum_top_up, None);
     }
 
     #[test]
     fn zero_and_full_discount() {
-        let t = totals(money("123.45", UP), None, d("0"), d("19"), UP).unwrap();
+        let t = tot(money("123.45", UP), None, d("0"), d("19"), UP).unwrap();
         // 123.45 × 19 % = 23.4555 → 23.46
         assert_eq!(show(&t), ["123.45", "0.00", "123.45", "23.46", "146.91"]);
-        let t = totals(money("123.45", UP), None, d("100"), d("19"), UP).unwrap();
+        let t = tot(money("123.45", UP), None, d("100"), d("19"), UP).unwrap();
         assert_eq!(show(&t), ["123.45", "123.45", "0.00", "0.00", "0.00"]);
     }
 
     #[test]
     fn discount_and_tax_halves_follow_the_mode() {
         // 10.10 × 5 % = 0.505: half-up 0.51, half-even 0.50.
-        let up = totals(money("10.10", UP), None, d("5"), d("0"), UP).unwrap();
+        let up = tot(money("10.10", UP), None, d("5"), d("0"), UP).unwrap();
         assert_eq!(show(&up), ["10.10", "0.51", "9.59", "0.00", "9.59"]);
-        let even = totals(money("10.10", EVEN), None, d("5"), d("0"), EVEN).unwrap();
+        let even = tot(money("10.10", EVEN), None, d("5"), d("0"), EVEN).unwrap();
         assert_eq!(show(&even), ["10.10", "0.50", "9.60", "0.00", "9.60"]);
         // Tax on 0.50 at 1 % = 0.005: half-up 0.01, half-even 0.00.
-        let up = totals(money("0.50", UP), None, d("0"), d("1"), UP).unwrap();
+        let up = tot(money("0.50", UP), None, d("0"), d("1"), UP).unwrap();
         assert_eq!(show(&up), ["0.50", "0.00", "0.50", "0.01", "0.51"]);
-        let even = totals(money("0.50", EVEN), None, d("0"), d("1"), EVEN).unwrap();
+        let even = tot(money("0.50", EVEN), None, d("0"), d("1"), EVEN).unwrap();
         assert_eq!(show(&even), ["0.50", "0.00", "0.50", "0.00", "0.50"]);
     }
 
     #[test]
     fn minimum_tops_up_before_discount() {
         // Lines 62.50 below a minimum of 100: top-up 37.50, then 10 % off and 20 % tax.
-        let t = totals(money("62.50", UP), Some(d("100")), d("10"), d("20"), UP).unwrap();
+        let t = tot(money("62.50", UP), Some(d("100")), d("10"), d("20"), UP).unwrap();
         assert_eq!(t.minimum_top_up.unwrap().to_string(), "37.50");
         assert_eq!(show(&t), ["100.00", "10.00", "90.00", "18.00", "108.00"]);
         // At or above the minimum: no top-up.
-        let t = totals(money("100", UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
+        let t = tot(money("100", UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
         assert_eq!(t.minimum_top_up, None);
-        let t = totals(money("100.01", UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
+        let t = tot(money("100.01", UP), Some(d("100")), d("0"), d("0"), UP).unwrap();
         assert_eq!(t.minimum_top_up, None);
+    }
+
+    #[test]
+    fn the_minimum_can_apply_after_the_discount() {
+        // Lines 62.50, minimum 100, 10 % off, 20 % tax. After the discount: 62.50 − 6.25 =
+        // 56.25, topped up by 43.75 to 100.00 (before it, the discount took 10.00 off the
+        // minimum: 90.00).
+        let terms = TotalsTerms {
+            minimum: Some(d("100")),
+            minimum_applies: MinimumApplies::AfterDiscount,
+            discount_percent: d("10"),
+            tax_percent: d("20"),
+            tax_rounding: UP,
+        };
+        let t = totals(money("62.50", UP), &terms, UP).unwrap();
+        assert_eq!(t.minimum_top_up.unwrap().to_string(), "43.75");
+        assert_eq!(show(&t), ["106.25", "6.25", "100.00", "20.00", "120.00"]);
+        // Above the minimum after the discount: no top-up, the same as before it.
+        let t = totals(money("200", UP), &terms, UP).unwrap();
+        assert_eq!(t.minimum_top_up, None);
+        assert_eq!(show(&t), ["200.00", "20.00", "180.00", "36.00", "216.00"]);
+        // 105 − 10 % = 94.50: below 100 after the discount, above it before.
+        let t = totals(money("105", UP), &terms, UP).unwrap();
+        assert_eq!(show(&t), ["110.50", "10.50", "100.00", "20.00", "120.00"]);
+    }
+
+    #[test]
+    fn tax_can_have_its_own_rounding_mode() {
+        // Tax on 0.50 at 1 % = 0.005: lines half-up, tax half-even → 0.00.
+        let terms = TotalsTerms {
+            minimum: None,
+            minimum_applies: MinimumApplies::BeforeDiscount,
+            discount_percent: d("0"),
+            tax_percent: d("1"),
+            tax_rounding: EVEN,
+        };
+        let t = totals(money("0.50", UP), &terms, UP).unwrap();
+        assert_eq!(show(&t), ["0.50", "0.00", "0.50", "0.00", "0.50"]);
+        // The discount keeps the card's mode: 10.10 × 5 % = 0.505 → 0.51 half-up.
+        let terms = TotalsTerms {
+            discount_percent: d("5"),
+            tax_percent: d("0"),
+            ..terms
+        };
+        let t = totals(money("10.10", UP), &terms, UP).unwrap();
+        assert_eq!(show(&t), ["10.10", "0.51", "9.59", "0.00", "9.59"]);
     }
 
     #[test]
@@ -923,6 +1054,7 @@ mod tests {
             per_point: Amount(d("0.80")),
             minimum_points: Some(Amount(d("100"))),
             round_up_points: true,
+            allocate: Allocate::None,
         };
         // 203.5 points → 204 counted → 204 × 0.80 = 163.20
         let c = veeam_cost(d("203.5"), &cost, UP).unwrap();

@@ -33,7 +33,7 @@ pub struct Ledger<'a> {
     skipped: Vec<(usize, Skipped)>,
     /// Duplicate reports refused when their period was taken (in period order).
     duplicates: Vec<Refusal>,
-    /// Lower-case UIDs of every organization of the billed reports.
+    /// Lower-case UIDs of every organization of the reports read.
     seen: BTreeSet<String>,
     totals: Running,
 }
@@ -100,6 +100,7 @@ impl<'a> Ledger<'a> {
             .extend(bill.refused.into_iter().map(|r| (file, r)));
         self.skipped
             .extend(bill.skipped.into_iter().map(|s| (file, s)));
+        self.seen.extend(bill.organizations);
     }
 
     /// The earliest open period.
@@ -152,7 +153,6 @@ impl<'a> Ledger<'a> {
                 .clone_from(&inv.number);
         }
         for (place, mut b) in places.into_iter().zip(bills) {
-            self.seen.extend(organizations(&b.summary));
             b.summary
                 .tenants
                 .sort_by(|x, y| x.invoice_number.cmp(&y.invoice_number));
@@ -327,20 +327,4 @@ fn duplicate_message(bills: &[ReportBill], idx: &[usize], i: usize) -> String {
         "the same owner and period as {}: {consequence}; pass only one of them",
         named.join(", ")
     )
-}
-
-/// Lower-case UIDs of every organization of a billed report (to tell which rate card
-/// tenants matched nothing).
-fn organizations(b: &ReportSummary) -> impl Iterator<Item = String> + '_ {
-    b.tenants
-        .iter()
-        .map(|i| i.uid.as_str())
-        .chain(b.no_usage.iter().map(|o| o.uid.as_str()))
-        .chain(b.provider_own.iter().map(|o| o.uid.as_str()))
-        .chain(
-            b.appendices
-                .iter()
-                .flat_map(|a| a.organizations.iter().map(|o| o.uid.as_str())),
-        )
-        .map(str::to_ascii_lowercase)
 }

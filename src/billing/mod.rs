@@ -156,6 +156,7 @@ struct Billed {
     report: ReportRef,
     invoices: Vec<Invoice>,
     no_usage: Vec<OrgPoints>,
+    refused: Vec<OrgPoints>,
     provider_own: Vec<OrgPoints>,
     appendices: Vec<AppendixRow>,
     report_total: Decimal,
@@ -169,6 +170,9 @@ pub struct FileBill {
     bills: Vec<ReportBill>,
     refused: Vec<Refusal>,
     skipped: Vec<Skipped>,
+    /// Lower-case UIDs of every organization of the file's reports, billed or not (to
+    /// tell which rate card tenants match nothing).
+    organizations: BTreeSet<String>,
 }
 
 /// Bills every report of every file, in memory (for small runs, tests and library users;
@@ -303,6 +307,7 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
         });
     }
     for (i, report) in reports.reports.iter().enumerate() {
+        out.organizations.extend(organizations(report));
         let rref = report_ref(&name, reports.shape, i, report);
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
@@ -359,9 +364,16 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
             continue;
         };
         match bill_report(report, rref.clone(), period, ctx) {
-            Ok(mut b) => {
+            Ok((mut b, tenants_refused)) => {
                 b.summary.warnings = warnings;
                 out.bills.push(b);
+                if !tenants_refused.is_empty() {
+                    out.refused.push(Refusal {
+                        file: name.clone(),
+                        report: Some(rref),
+                        reasons: tenants_refused,
+                    });
+                }
             }
             Err(e) => out.refused.push(Refusal {
                 file: name.clone(),
@@ -375,6 +387,25 @@ fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
         }
     }
     out
+}
+
+/// Lower-case UIDs of every organization of a report, its appendices included.
+fn organizations(r: &SingleLicenseReport) -> impl Iterator<Item = String> + '_ {
+    fn of<'a>(
+        orgs: &'a [crate::model::OrganizationLicenseUsage],
+        details: &'a [crate::model::OrganizationUsageOfLicensesWithSameSupportId],
+    ) -> impl Iterator<Item = &'a String> {
+        orgs.iter()
+            .map(|o| &o.organization_uid)
+            .chain(details.iter().map(|d| &d.organization_uid))
+    }
+    of(r.organizations(), r.details())
+        .chain(
+            r.appendix_list()
+                .iter()
+                .flat_map(|a| of(a.organizations(), a.details())),
+        )
+        .map(|u| u.to_ascii_lowercase())
 }
 
 fn not_approved(status: Option<&ReportStatus>) -> Reason {
@@ -504,14 +535,29 @@ enum TenantOutcome {
     Invoice(Box<Invoice>),
     NoUsage(OrgPoints),
     ProviderOwn(OrgPoints),
+    Refused(OrgPoints, Reason),
 }
 
+/// Why a tenant without a billing address is not invoiced (`require_buyer_address`).
+fn no_address(i: &Invoice) -> Reason {
+    Reason {
+        code: crate::codes::Code::BuyerAddressMissing,
+        message: crate::text::printable(&format!(
+            "\"{}\" ({}) has no billing address and the rate card says require_buyer_address = true: it is not invoiced; add address = [...] to [tenants.\"{}\"]",
+            i.customer.name, i.customer.uid, i.customer.uid
+        ))
+        .into_owned(),
+        findings: Vec::new(),
+    }
+}
+
+/// Bills a report: its bill, and the reasons tenants of it were refused.
 fn bill_report(
     r: &SingleLicenseReport,
     rref: ReportRef,
     period: Period,
     ctx: &Ctx<'_>,
-) -> Result<ReportBill, BillError> {
+) -> Result<(ReportBill, Vec<Reason>), BillError> {
     let (card, opts) = (ctx.card, ctx.opts);
     // Default issue date: the report's generation date (VSPC builds it on the 1st of the
     // next month); the 1st of the next month when that date is unusable.
@@ -565,6 +611,9 @@ fn bill_report(
                 return Ok(TenantOutcome::ProviderOwn(org()?));
             }
             Ok(match bill_tenant(t, card, ctx.terms(t.uid), &header)? {
+                Some(i) if card.require_buyer_address && i.customer.address.is_empty() => {
+                    TenantOutcome::Refused(org()?, no_address(&i))
+                }
                 Some(i) => TenantOutcome::Invoice(Box::new(i)),
                 None => TenantOutcome::NoUsage(org()?),
             })
@@ -574,16 +623,22 @@ fn bill_report(
         report: rref,
         invoices: Vec::new(),
         no_usage: Vec::new(),
+        refused: Vec::new(),
         provider_own: Vec::new(),
         appendices: appendix_rows(r.appendix_list(), opts.include_appendices)?,
         report_total: Decimal::ZERO,
         from_summary: r.report_summary.is_some(),
     };
+    let mut reasons = Vec::new();
     for o in outcomes {
         match o? {
             TenantOutcome::Invoice(i) => bill.invoices.push(*i),
             TenantOutcome::NoUsage(p) => bill.no_usage.push(p),
             TenantOutcome::ProviderOwn(p) => bill.provider_own.push(p),
+            TenantOutcome::Refused(p, reason) => {
+                bill.refused.push(p);
+                reasons.push(reason);
+            }
         }
     }
     bill.report_total = match &r.report_summary {
@@ -594,7 +649,7 @@ fn bill_report(
         )?,
     }
     .normalize();
-    summarize(bill, ctx.card)
+    Ok((summarize(bill, ctx.card)?, reasons))
 }
 
 fn appendix_rows(

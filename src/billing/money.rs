@@ -2,9 +2,10 @@
 //!
 //! Every amount on an invoice is a [`Money`]: a decimal already rounded to the rate card's
 //! number of decimals by [`round`], with the card's [`RoundingMode`]. Nothing else in the
-//! crate rounds money. Sums and differences of `Money` stay exact (they cannot gain
-//! decimals), so totals never need a second rounding; a product (quantity × price,
-//! amount × percent) is held exactly as an [`Exact`] until it goes through [`round`], once.
+//! crate rounds money; [`allocate`] spreads an amount over parties in whole minor units.
+//! Sums and differences of `Money` stay exact (they cannot gain decimals), so totals never
+//! need a second rounding; a product (quantity × price, amount × percent) is held exactly
+//! as an [`Exact`] until it goes through [`round`], once.
 //!
 //! Nothing here rounds or saturates silently: `rust_decimal`'s own `checked_mul` and
 //! `checked_add` round when an exact result needs more than 28 digits, so products, sums
@@ -140,6 +141,71 @@ impl Serialize for Money {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
+}
+
+/// Spreads `total` over parties by weight, in whole minor units of its precision (largest
+/// remainder): each gets ⌊total × weight ÷ Σ weights⌋ units, and the units left go one
+/// each to the largest remainders, then the largest weights, then the smallest keys. The
+/// shares add up to `total` exactly. `Ok(None)` when the weights add up to zero (nothing
+/// to spread by). Weights are not negative.
+///
+/// # Errors
+/// [`Overflow`] (naming `what`) when a product does not fit 128 bits.
+pub fn allocate(
+    total: Money,
+    weights: &[(Decimal, &str)],
+    what: &'static str,
+) -> Result<Option<Vec<Money>>, Overflow> {
+    let scale = weights.iter().map(|(w, _)| w.scale()).max().unwrap_or(0);
+    let ints: Vec<i128> = weights
+        .iter()
+        .map(|(w, _)| {
+            10i128
+                .checked_pow(scale - w.scale())
+                .and_then(|f| w.mantissa().checked_mul(f))
+                .filter(|v| *v >= 0)
+                .ok_or(Overflow(what))
+        })
+        .collect::<Result<_, _>>()?;
+    let sum = ints
+        .iter()
+        .try_fold(0i128, |a, &w| a.checked_add(w))
+        .ok_or(Overflow(what))?;
+    if sum == 0 {
+        return Ok(None);
+    }
+    let units = total.0.mantissa();
+    let magnitude = units.checked_abs().ok_or(Overflow(what))?;
+    let mut shares = Vec::with_capacity(ints.len());
+    let mut remainders = Vec::with_capacity(ints.len());
+    for &w in &ints {
+        let n = magnitude.checked_mul(w).ok_or(Overflow(what))?;
+        shares.push(n / sum);
+        remainders.push(n % sum);
+    }
+    let given: i128 = shares.iter().sum();
+    let mut order: Vec<usize> = (0..ints.len()).collect();
+    order.sort_by(|&a, &b| {
+        remainders[b]
+            .cmp(&remainders[a])
+            .then(ints[b].cmp(&ints[a]))
+            .then_with(|| weights[a].1.cmp(weights[b].1))
+    });
+    // Fewer units are left than parties: each remainder is below one unit.
+    let left = usize::try_from(magnitude - given).map_err(|_| Overflow(what))?;
+    for &i in order.iter().take(left) {
+        shares[i] += 1;
+    }
+    let sign = if units < 0 { -1 } else { 1 };
+    shares
+        .into_iter()
+        .map(|s| {
+            Decimal::try_from_i128_with_scale(sign * s, total.0.scale())
+                .map(Money)
+                .map_err(|_| Overflow(what))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// Exact sum of amounts at precision `r`.
@@ -450,6 +516,49 @@ pub(crate) mod tests {
     /// An amount from its text (test input).
     pub(crate) fn money(s: &str, r: Rounding) -> Money {
         round(d(s), r, "a test amount").unwrap()
+    }
+
+    fn shares(total: &str, weights: &[(&str, &str)]) -> Option<Vec<String>> {
+        let w: Vec<(Decimal, &str)> = weights.iter().map(|(p, k)| (d(p), *k)).collect();
+        allocate(money(total, UP), &w, "a test")
+            .unwrap()
+            .map(|v| v.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn allocation_by_largest_remainder_adds_up_exactly() {
+        // 37.20 over 88.5, 100 and 15 points: 16.1778, 18.2801, 2.7420 → floors 16.17,
+        // 18.28, 2.74 (37.19); the cent left goes to the largest remainder, the first.
+        assert_eq!(
+            shares("37.20", &[("88.5", "a"), ("100", "b"), ("15", "c")]).unwrap(),
+            ["16.18", "18.28", "2.74"]
+        );
+        // Equal remainders: the larger weight, then the smaller key, gets the cent.
+        assert_eq!(
+            shares("0.02", &[("1", "b"), ("1", "a"), ("1", "c")]).unwrap(),
+            ["0.01", "0.01", "0.00"]
+        );
+        assert_eq!(
+            shares("0.01", &[("1", "a"), ("2", "b")]).unwrap(),
+            ["0.00", "0.01"]
+        );
+        // A negative amount is taken off the same way; a zero weight gets nothing.
+        assert_eq!(
+            shares("-0.05", &[("1", "a"), ("0", "z"), ("1", "b")]).unwrap(),
+            ["-0.03", "0.00", "-0.02"]
+        );
+        // Nothing to spread by.
+        assert_eq!(shares("1.00", &[("0", "a")]), None);
+        assert_eq!(shares("1.00", &[]), None);
+        // Weights beyond 128 bits once scaled are an overflow, not a wrong share.
+        let w = [
+            (Decimal::MAX, "a"),
+            (d("0.0000000000000000000000000001"), "b"),
+        ];
+        assert_eq!(
+            allocate(money("1.00", UP), &w, "a test"),
+            Err(Overflow("a test"))
+        );
     }
 
     #[test]

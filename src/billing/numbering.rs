@@ -10,6 +10,9 @@
 use super::invoice::{Invoice, Period};
 use super::rates::RateCard;
 
+/// The default invoice number pattern.
+pub const DEFAULT_INVOICE_NUMBER: &str = "{period}-{seq:04}";
+
 /// Longest invoice number pattern, in characters.
 pub(crate) const MAX_NUMBER_PATTERN: usize = 64;
 
@@ -143,6 +146,15 @@ pub fn render_number(parts: &[NumberPart], period: Period, seq: u64) -> String {
 #[must_use]
 pub fn series_of(parts: &[NumberPart], period: Period) -> String {
     render(parts, period, None)
+}
+
+impl RateCard {
+    /// The invoice number pattern, parsed (checked by [`Self::check`]).
+    #[must_use]
+    pub fn number_parts(&self) -> Vec<NumberPart> {
+        parse_number_pattern(&self.invoice_number)
+            .unwrap_or_else(|_| parse_number_pattern(DEFAULT_INVOICE_NUMBER).unwrap_or_default())
+    }
 }
 
 /// Who numbers a run's invoices.

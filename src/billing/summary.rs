@@ -2,8 +2,8 @@
 //! margin per tenant, and the reconciliation of points; and the run's totals.
 
 use super::invoice::{BillError, Invoice, ReportRef, VeeamCost, cost_share, veeam_cost};
-use super::money::Money;
-use super::rates::RateCard;
+use super::money::{Money, Rounding};
+use super::rates::{Allocate, RateCard};
 use super::{Billed, Refusal, ReportBill, Skipped, money, points_sum, report_overflow};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -81,7 +81,10 @@ pub struct Reconciliation {
     pub provider_own: Decimal,
     /// Points of tenants with nothing to invoice.
     pub not_invoiced: Decimal,
-    /// expected − billed − `provider_own` − `not_invoiced`: 0 when everything is accounted for.
+    /// Points of tenants refused (`buyer-address-missing`): not invoiced this run.
+    pub refused: Decimal,
+    /// expected − billed − `provider_own` − `not_invoiced` − `refused`: 0 when everything
+    /// is accounted for.
     pub difference: Decimal,
     /// Whether the difference is 0.
     pub balanced: bool,
@@ -94,8 +97,11 @@ pub struct ReportSummary {
     pub report: ReportRef,
     /// Invoiced tenants, by invoice number.
     pub tenants: Vec<TenantRow>,
-    /// Tenants with no usage (no invoice).
+    /// Tenants with nothing to invoice: no usage, or usage that costs nothing (free units,
+    /// new workloads) and no minimum.
     pub no_usage: Vec<OrgPoints>,
+    /// Tenants refused (no invoice; the run's refusals say why).
+    pub refused_tenants: Vec<OrgPoints>,
     /// The provider's own organization (not invoiced).
     pub provider_own: Vec<OrgPoints>,
     /// Appendices.
@@ -108,9 +114,10 @@ pub struct ReportSummary {
     pub revenue: Money,
     /// Σ invoice totals (with tax).
     pub invoiced: Money,
-    /// Σ tenant and provider-own cost shares.
+    /// Σ the cost shares of every organization.
     pub allocated_cost: Option<Money>,
-    /// Veeam cost − allocated: commitment top-up and point round-up no tenant carries.
+    /// Veeam cost − allocated: commitment top-up and point round-up no tenant carries (0
+    /// with `[cost] allocate = "pro-rata"`, which spreads them over the organizations).
     pub unallocated_cost: Option<Money>,
     /// revenue − Veeam cost.
     pub margin: Option<Money>,
@@ -156,8 +163,9 @@ pub struct Summary {
     pub refused: Vec<Refusal>,
     /// Files with nothing to bill.
     pub skipped: Vec<Skipped>,
-    /// Rate card tenants that matched no organization of the billed reports (a mistyped
-    /// UID leaves its terms unused).
+    /// Rate card tenants that matched no organization of the reports read (a mistyped
+    /// UID leaves its terms unused): the `invoice` command stops unless `--allow
+    /// unknown-tenant` (`unknown-tenant`).
     pub unmatched_tenants: Vec<String>,
 }
 
@@ -185,12 +193,78 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
             .transpose()
             .map_err(report_overflow)
     };
-    let tenants = b
+    let with_cost = |v: Vec<OrgPoints>| -> Result<Vec<OrgPoints>, BillError> {
+        v.into_iter()
+            .map(|o| {
+                Ok(OrgPoints {
+                    cost: share(o.points)?,
+                    ..o
+                })
+            })
+            .collect()
+    };
+    let mut invoiced = b
         .invoices
         .iter()
         .map(|i| {
-            let cost = share(i.points)?;
-            let margin = cost
+            Ok(OrgPoints {
+                uid: i.customer.uid.clone(),
+                name: i.customer.name.clone(),
+                points: i.points,
+                cost: share(i.points)?,
+            })
+        })
+        .collect::<Result<Vec<OrgPoints>, BillError>>()?;
+    let mut provider_own = with_cost(b.provider_own)?;
+    let mut no_usage = with_cost(b.no_usage)?;
+    let mut refused_tenants = with_cost(b.refused)?;
+    let points_of = |v: &[OrgPoints], what| points_sum(v.iter().map(|o| o.points), what);
+    let billed = points_of(&invoiced, "sum of invoiced points")?;
+    let appendix_points = points_sum(
+        b.appendices.iter().map(|x| x.points),
+        "sum of appendix points",
+    )?;
+    let appendices_billed = b.appendices.iter().any(|a| a.billed);
+    let expected = if appendices_billed {
+        money::add(b.report_total, appendix_points, "points to bill").map_err(report_overflow)?
+    } else {
+        b.report_total
+    };
+    let own = points_of(&provider_own, "points of the provider's own organization")?;
+    let not_invoiced = points_of(&no_usage, "points of tenants without invoice")?;
+    let refused = points_of(&refused_tenants, "points of refused tenants")?;
+    let difference = [billed, own, not_invoiced, refused]
+        .into_iter()
+        .try_fold(expected, |d, v| {
+            money::sub(d, v, "difference of points billed")
+        })
+        .map_err(report_overflow)?;
+    let cost = card
+        .cost
+        .as_ref()
+        .map(|c| veeam_cost(b.report_total, c, r))
+        .transpose()
+        .map_err(report_overflow)?;
+    let mut orgs: Vec<&mut OrgPoints> = invoiced
+        .iter_mut()
+        .chain(&mut provider_own)
+        .chain(&mut no_usage)
+        .chain(&mut refused_tenants)
+        .collect();
+    let (allocated_cost, unallocated_cost) = match (&card.cost, &cost) {
+        (Some(c), Some(veeam)) => {
+            let (allocated, unallocated) = allocate_cost(&mut orgs, veeam.amount, c.allocate, r)?;
+            (Some(allocated), Some(unallocated))
+        }
+        _ => (None, None),
+    };
+    let tenants = b
+        .invoices
+        .iter()
+        .zip(&invoiced)
+        .map(|(i, o)| {
+            let margin = o
+                .cost
                 .map(|c| {
                     i.net
                         .checked_sub(c)
@@ -208,78 +282,14 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
                 revenue: i.net,
                 tax: i.tax,
                 total: i.total,
-                cost,
+                cost: o.cost,
                 margin,
             })
         })
         .collect::<Result<Vec<TenantRow>, BillError>>()?;
-    let with_cost = |v: Vec<OrgPoints>| -> Result<Vec<OrgPoints>, BillError> {
-        v.into_iter()
-            .map(|o| {
-                Ok(OrgPoints {
-                    cost: share(o.points)?,
-                    ..o
-                })
-            })
-            .collect()
-    };
-    let provider_own = with_cost(b.provider_own)?;
-    let no_usage = with_cost(b.no_usage)?;
-    let points_of = |v: &[OrgPoints], what| points_sum(v.iter().map(|o| o.points), what);
-    let billed = points_sum(tenants.iter().map(|t| t.points), "sum of invoiced points")?;
-    let appendix_points = points_sum(
-        b.appendices.iter().map(|x| x.points),
-        "sum of appendix points",
-    )?;
-    let appendices_billed = b.appendices.iter().any(|a| a.billed);
-    let expected = if appendices_billed {
-        money::add(b.report_total, appendix_points, "points to bill").map_err(report_overflow)?
-    } else {
-        b.report_total
-    };
-    let own = points_of(&provider_own, "points of the provider's own organization")?;
-    let not_invoiced = points_of(&no_usage, "points of tenants without invoice")?;
-    let difference = [billed, own, not_invoiced]
-        .into_iter()
-        .try_fold(expected, |d, v| {
-            money::sub(d, v, "difference of points billed")
-        })
-        .map_err(report_overflow)?;
     let revenue =
         money::sum(r, tenants.iter().map(|t| t.revenue), "revenue").map_err(report_overflow)?;
     let invoiced = money::sum(r, tenants.iter().map(|t| t.total), "sum of invoice totals")
-        .map_err(report_overflow)?;
-    let cost = card
-        .cost
-        .as_ref()
-        .map(|c| veeam_cost(b.report_total, c, r))
-        .transpose()
-        .map_err(report_overflow)?;
-    let allocated_cost = card
-        .cost
-        .as_ref()
-        .map(|_| {
-            money::sum(
-                r,
-                tenants
-                    .iter()
-                    .filter_map(|t| t.cost)
-                    .chain(provider_own.iter().filter_map(|o| o.cost))
-                    .chain(no_usage.iter().filter_map(|o| o.cost)),
-                "cost allocated to tenants",
-            )
-        })
-        .transpose()
-        .map_err(report_overflow)?;
-    let unallocated_cost = cost
-        .as_ref()
-        .zip(allocated_cost)
-        .map(|(c, a)| {
-            c.amount
-                .checked_sub(a)
-                .ok_or(money::Overflow("cost no tenant carries"))
-        })
-        .transpose()
         .map_err(report_overflow)?;
     let margin = cost
         .as_ref()
@@ -294,6 +304,7 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
         report: b.report.clone(),
         tenants,
         no_usage,
+        refused_tenants,
         provider_own,
         appendices: b.appendices,
         reconciliation: Reconciliation {
@@ -305,6 +316,7 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
             billed: billed.normalize(),
             provider_own: own.normalize(),
             not_invoiced: not_invoiced.normalize(),
+            refused: refused.normalize(),
             difference: difference.normalize(),
             balanced: difference.is_zero(),
         },
@@ -321,4 +333,39 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
         invoices: b.invoices,
         summary,
     })
+}
+
+/// The cost shares of `orgs` (points × `per_point`, already set) and what no share carries;
+/// with `pro-rata`, that remainder (the commitment top-up and the round-up) is spread over
+/// the organizations by points ([`money::allocate`]), so that the shares add up to the
+/// cost owed to Veeam. Returns (allocated, unallocated).
+fn allocate_cost(
+    orgs: &mut [&mut OrgPoints],
+    cost: Money,
+    how: Allocate,
+    r: Rounding,
+) -> Result<(Money, Money), BillError> {
+    const WHAT: &str = "the cost allocated to tenants";
+    let allocated =
+        money::sum(r, orgs.iter().filter_map(|o| o.cost), WHAT).map_err(report_overflow)?;
+    let unallocated = cost
+        .checked_sub(allocated)
+        .ok_or(money::Overflow("cost no tenant carries"))
+        .map_err(report_overflow)?;
+    if how == Allocate::None || unallocated.is_zero() {
+        return Ok((allocated, unallocated));
+    }
+    let weights: Vec<(Decimal, &str)> = orgs.iter().map(|o| (o.points, o.uid.as_str())).collect();
+    let Some(extra) = money::allocate(unallocated, &weights, WHAT).map_err(report_overflow)? else {
+        // No points to spread by (a commitment over a month without usage).
+        return Ok((allocated, unallocated));
+    };
+    for (o, e) in orgs.iter_mut().zip(extra) {
+        o.cost = o
+            .cost
+            .map(|c| c.checked_add(e).ok_or(money::Overflow(WHAT)))
+            .transpose()
+            .map_err(report_overflow)?;
+    }
+    Ok((cost, Money::zero(r)))
 }

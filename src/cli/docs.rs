@@ -52,10 +52,12 @@ pub(super) const INVOICE_AFTER_HELP: &str = after_help!(
   vspc-billing invoice exports/2026-11/ --rates rates.toml --out invoices/2026-11/ --register
   vspc-billing invoice exports/2026-11/ --rates rates.toml --out invoices/2026-11/ --register --correct --force
 ",
-    "0 everything billed; 1 some file or report refused (the others are written), or an issued \
-invoice would change (invoice-changed: nothing written); 2 usage or I/O error, invalid rate card \
-or template, existing files without --force, another run writing into --out, or a register in use \
-for longer than a minute (nothing written)."
+    "0 everything billed; 1 some file, report or tenant refused (the others are written), a \
+[tenants.\"UID\"] of the rate card matches no organization (unknown-tenant: nothing written; \
+--allow unknown-tenant bills anyway), or an issued invoice would change (invoice-changed: \
+nothing written); 2 usage or I/O error, invalid rate card or template, existing files without \
+--force, another run writing into --out, or a register in use for longer than a minute \
+(nothing written)."
 );
 
 /// Under `register --help`.

@@ -44,8 +44,8 @@ pub(super) struct Args {
     templates: Option<PathBuf>,
     /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
     /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: all]
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
-    outputs: Vec<OutputArg>,
+    #[arg(long, value_name = "LIST")]
+    outputs: Vec<String>,
     /// Also write the exact JSON handed to the templates to FILE
     #[arg(long, value_name = "FILE")]
     context: Option<PathBuf>,
@@ -122,7 +122,7 @@ fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
 }
 
 /// Prints each rate card error with the line it points at and a caret under the place.
-fn card_errors(errors: &[CardError], card: &Path) -> Status {
+fn print_card_errors(errors: &[CardError], card: &Path) {
     let text = std::fs::read_to_string(card).unwrap_or_default();
     for e in errors {
         eprintln!(
@@ -142,6 +142,11 @@ fn card_errors(errors: &[CardError], card: &Path) -> Status {
             eprintln!("{:width$} | {caret}^", "");
         }
     }
+}
+
+/// An invalid rate card: its errors, and nothing written.
+fn card_errors(errors: &[CardError], card: &Path) -> Status {
+    print_card_errors(errors, card);
     eprintln!(
         "vspc-billing: error: the rate card is invalid ({} problem{}); nothing was written",
         errors.len(),
@@ -169,25 +174,27 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
             )
         })
     };
-    let outputs = if args.outputs.is_empty() {
-        match &file.outputs {
-            None => vec![
-                OutputArg::Html,
-                OutputArg::Md,
-                OutputArg::Txt,
-                OutputArg::Csv,
-                OutputArg::Summary,
-            ],
-            Some(list) => list
-                .iter()
-                .map(|o| {
-                    <OutputArg as clap::ValueEnum>::from_str(o, true)
-                        .map_err(|_| format!("outputs in the config file: unknown output {o:?}"))
-                })
-                .collect::<Result<_, _>>()?,
-        }
+    let (given, source) = if args.outputs.is_empty() {
+        (file.outputs.as_deref(), "outputs in the config file")
     } else {
-        args.outputs.clone()
+        (Some(args.outputs.as_slice()), "--outputs")
+    };
+    let outputs = match given {
+        None => vec![
+            OutputArg::Html,
+            OutputArg::Md,
+            OutputArg::Txt,
+            OutputArg::Csv,
+            OutputArg::Summary,
+        ],
+        Some(values) => super::list(values)
+            .iter()
+            .map(|o| {
+                <OutputArg as clap::ValueEnum>::from_str(o, true).map_err(|_| {
+                    format!("{source}: unknown output {o:?} (html, md, txt, csv or summary)")
+                })
+            })
+            .collect::<Result<_, _>>()?,
     };
     Ok(Settings {
         rates: required(args.rates.as_ref(), file.rates.as_ref(), "--rates")?,
@@ -267,6 +274,7 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
         out: &settings.out,
         context,
         force: args.force,
+        allow_unknown_tenants: audit_opts.policy.allows(Code::UnknownTenant),
         run: RunOptions {
             load: load_opts,
             audit: &audit_opts,
@@ -298,6 +306,16 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
             }
             eprintln!("vspc-billing: error: {}", JobError::Changed(changes));
             return Status::Invalid;
+        }
+        Err(JobError::UnknownTenants(run)) => {
+            unknown_tenants(&run.summary, &settings.rates);
+            // What else is wrong, so that one run shows it all.
+            super::emit(problems(&run.summary, &inputs.problems, Style::stdout()));
+            return if run.io_error || !inputs.problems.is_empty() {
+                Status::Usage
+            } else {
+                Status::Invalid
+            };
         }
         Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
     };
@@ -409,6 +427,30 @@ fn registered(r: &Registered) -> String {
     o
 }
 
+/// Rate card tenants that match no organization of the reports read, which stopped the run
+/// (`unknown-tenant`, exit 1), each printed where the card names it.
+fn unknown_tenants(s: &Summary, card: &Path) {
+    let text = std::fs::read_to_string(card).unwrap_or_default();
+    let errors = RateCard::tenant_errors(
+        &card.display().to_string(),
+        &text,
+        &s.unmatched_tenants,
+        Code::UnknownTenant,
+        |uid| {
+            format!(
+                "\"{uid}\" matches no organization of the reports read (a mistyped UID?): its terms would be left unused"
+            )
+        },
+    );
+    print_card_errors(&errors, card);
+    let n = errors.len();
+    eprintln!(
+        "vspc-billing: error: {n} rate card tenant{} match{} no organization; nothing was written (correct the UID, or pass --allow unknown-tenant when the tenant is billed from other reports)",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "es" } else { "" }
+    );
+}
+
 /// Says what an interrupted earlier run had left in the output folder, now removed.
 fn warn_cleaned(c: Cleanup, out: &Path) {
     if c == Cleanup::default() {
@@ -452,9 +494,8 @@ fn warn_cleaned(c: Cleanup, out: &Path) {
     }
 }
 
-/// What the run did: paths that could not be read and refusals (errors), then with
-/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
-fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
+/// Paths that could not be read and refusals: the errors of a run.
+fn problems(s: &Summary, path_problems: &[Finding], st: Style) -> String {
     let mut o = String::new();
     for p in path_problems {
         let _ = writeln!(
@@ -488,6 +529,13 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
             }
         }
     }
+    o
+}
+
+/// What the run did: paths that could not be read and refusals (errors), then with
+/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
+fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
+    let mut o = problems(s, path_problems, st);
     if super::quiet() {
         return o;
     }

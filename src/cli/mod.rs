@@ -186,8 +186,8 @@ impl AuditArgs {
     /// they leave out (lists are joined).
     pub(crate) fn options(&self, config: &Config) -> Result<AuditOptions, String> {
         let file = &config.audit;
-        let allow: Vec<&String> = self.allow.iter().chain(&file.allow).collect();
-        let deny: Vec<&String> = self.deny.iter().chain(&file.deny).collect();
+        let allow = list(self.allow.iter().chain(&file.allow));
+        let deny = list(self.deny.iter().chain(&file.deny));
         let policy = Policy::new(&allow, &deny)?;
         let tolerance = match self.tolerance.as_ref().or(file.tolerance.as_ref()) {
             None => None,
@@ -210,6 +210,19 @@ impl AuditArgs {
             policy,
         })
     }
+}
+
+/// The items of a list option, however given: repeated (`--allow a --allow b`), as a comma
+/// list (`--allow a,b`, `--allow "a, b"`), or as the entries of a list in the config file
+/// (`allow = ["a", "b, c"]`). Items are trimmed; empty items are dropped.
+pub(crate) fn list<'a>(values: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
