@@ -9,7 +9,7 @@ use crate::billing::rates::RateCard;
 use crate::billing::run::{BillingRun, RunOptions, run};
 use crate::documents::DocumentSink;
 use crate::load::Source;
-use crate::output::{Cleanup, OutDir, Staging};
+use crate::output::{Cleanup, OutDir, Staging, check_extra_output};
 use crate::register::{Change, Issuing, Outcome, Recovered, Register};
 use crate::render::{Outputs, Templates};
 use crate::schedule::{Observer, Pool};
@@ -22,6 +22,10 @@ pub struct Job<'a> {
     pub sources: &'a [Source],
     /// The rate card.
     pub card: &'a RateCard,
+    /// Its file (never an output).
+    pub card_path: &'a Path,
+    /// The folder of `--templates` (never an output).
+    pub templates_dir: Option<&'a Path>,
     /// The templates.
     pub templates: &'a Templates,
     /// The files to write.
@@ -127,6 +131,9 @@ impl std::fmt::Display for JobError {
 /// [`JobError::Failed`] for an output folder, a register or a file that cannot be used.
 /// Either way nothing was written and nothing recorded.
 pub fn invoice(job: &Job<'_>, pool: &Pool, observer: &dyn Observer) -> Result<Done, JobError> {
+    if let Some(path) = job.context {
+        check_context(job, path)?;
+    }
     let names = |i: &Invoice| job.outputs.document_names(i);
     let register = job.register.map(|r| Register::open(r.path)).transpose()?;
     let (mut issuing, recovered) = match (register, job.register) {
@@ -212,6 +219,25 @@ pub fn invoice(job: &Job<'_>, pool: &Pool, observer: &dyn Observer) -> Result<Do
             dry_run,
         }),
     })
+}
+
+/// The `--context` file is an output like the others, and never one of the job's inputs
+/// (an export, the rate card, a template).
+fn check_context(job: &Job<'_>, path: &Path) -> Result<(), String> {
+    let templates = job
+        .templates_dir
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok());
+    let reads = job
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => Some(p.clone()),
+            Source::Stdin => None,
+        })
+        .chain([job.card_path.to_owned()])
+        .chain(templates.flatten().filter_map(Result::ok).map(|e| e.path()));
+    check_extra_output("--context", path, reads)
 }
 
 /// Bills and stages every document; refuses changed invoices and files in the way.

@@ -1,23 +1,19 @@
 //! `vspc-billing invoice`: one invoice per tenant, CSV for accounting, and the provider's
 //! summary.
 
+mod print;
+
 use super::config::{self, Config};
 use super::progress::Progress;
-use super::style::Style;
-use super::{AuditArgs, InputArgs, Status, printable};
-use std::fmt::Write as _;
+use super::{AuditArgs, InputArgs, Status};
 use std::path::{Path, PathBuf};
 use vspc_billing::billing::BillOptions;
-use vspc_billing::billing::Summary;
-use vspc_billing::billing::rates::{CardError, RateCard};
+use vspc_billing::billing::rates::RateCard;
 use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions};
 use vspc_billing::codes::Code;
 use vspc_billing::date::DateParts;
-use vspc_billing::diag::Finding;
-use vspc_billing::invoicing::{self, Job, JobError, RegisterUse, Registered};
-use vspc_billing::load::{SchemaCheck, Source, expand};
-use vspc_billing::output::{Cleanup, STATE_DIR, check_extra_output};
-use vspc_billing::register::Outcome;
+use vspc_billing::invoicing::{self, Job, RegisterUse};
+use vspc_billing::load::{SchemaCheck, expand};
 use vspc_billing::render::{Outputs, Templates};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
@@ -121,42 +117,8 @@ fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
     Ok((p.year, p.month, p.day))
 }
 
-/// Prints each rate card error with the line it points at and a caret under the place.
-fn print_card_errors(errors: &[CardError], card: &Path) {
-    let text = std::fs::read_to_string(card).unwrap_or_default();
-    for e in errors {
-        eprintln!(
-            "vspc-billing: error[{}]: {}",
-            e.code,
-            printable(&e.to_string())
-        );
-        if let (Some(line), Some(column), Some(source)) = (
-            e.line,
-            e.column,
-            text.lines().nth(e.line.unwrap_or(1).saturating_sub(1)),
-        ) {
-            let width = line.to_string().len();
-            let caret = " ".repeat(column.saturating_sub(1));
-            eprintln!("{:width$} |", "");
-            eprintln!("{line} | {}", printable(source));
-            eprintln!("{:width$} | {caret}^", "");
-        }
-    }
-}
-
-/// An invalid rate card: its errors, and nothing written.
-fn card_errors(errors: &[CardError], card: &Path) -> Status {
-    print_card_errors(errors, card);
-    eprintln!(
-        "vspc-billing: error: the rate card is invalid ({} problem{}); nothing was written",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    Status::Usage
-}
-
 /// The run's paths and outputs: the command line's, else the config file's.
-struct Settings {
+pub(super) struct Settings {
     rates: PathBuf,
     out: PathBuf,
     templates: Option<PathBuf>,
@@ -211,7 +173,7 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     };
     let card = match RateCard::load(&settings.rates) {
         Ok(c) => c,
-        Err(e) => return card_errors(&e, &settings.rates),
+        Err(e) => return print::card_errors(&e, &settings.rates),
     };
     let templates = match Templates::load(settings.templates.as_deref()) {
         Ok(t) => t,
@@ -244,24 +206,6 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
     let context = args.context.as_deref();
-    if let Some(path) = context {
-        let templates = settings
-            .templates
-            .iter()
-            .filter_map(|d| std::fs::read_dir(d).ok());
-        let reads = inputs
-            .sources
-            .iter()
-            .filter_map(|s| match s {
-                Source::File(p) => Some(p.clone()),
-                Source::Stdin => None,
-            })
-            .chain([settings.rates.clone()])
-            .chain(templates.flatten().filter_map(Result::ok).map(|e| e.path()));
-        if let Err(e) = check_extra_output("--context", path, reads) {
-            return super::usage_error(&e);
-        }
-    }
     let register = match register_path(args, config, &settings.rates, &card) {
         Ok(r) => r,
         Err(e) => return super::usage_error(&e),
@@ -273,6 +217,8 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
         outputs: settings.outputs,
         out: &settings.out,
         context,
+        card_path: &settings.rates,
+        templates_dir: settings.templates.as_deref(),
         force: args.force,
         allow_unknown_tenants: audit_opts.policy.allows(Code::UnknownTenant),
         run: RunOptions {
@@ -290,57 +236,7 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     let progress = Progress::new(&inputs.sources, super::quiet());
     let done = invoicing::invoice(&job, &pool, &progress);
     progress.finish();
-    let done = match done {
-        Ok(d) => d,
-        Err(JobError::Changed(changes)) => {
-            for c in &changes {
-                eprintln!(
-                    "vspc-billing: error[{}]: invoice {} to {} would change:",
-                    Code::InvoiceChanged,
-                    printable(&c.number),
-                    printable(&c.customer)
-                );
-                for d in &c.differences {
-                    eprintln!("    {}", printable(d));
-                }
-            }
-            eprintln!("vspc-billing: error: {}", JobError::Changed(changes));
-            return Status::Invalid;
-        }
-        Err(JobError::UnknownTenants(run)) => {
-            unknown_tenants(&run.summary, &settings.rates);
-            // What else is wrong, so that one run shows it all.
-            super::emit(problems(&run.summary, &inputs.problems, Style::stdout()));
-            return if run.io_error || !inputs.problems.is_empty() {
-                Status::Usage
-            } else {
-                Status::Invalid
-            };
-        }
-        Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
-    };
-    warn_cleaned(done.cleaned, &settings.out);
-    warnings(&done.billing.summary);
-    let mut text = report(
-        &done.billing.summary,
-        &inputs.problems,
-        &settings.out,
-        done.written,
-        Style::stdout(),
-    );
-    if let Some(r) = &done.register
-        && !super::quiet()
-    {
-        text.push_str(&registered(r));
-    }
-    super::emit(text);
-    if done.billing.io_error || !inputs.problems.is_empty() {
-        Status::Usage
-    } else if done.billing.summary.refused.is_empty() {
-        Status::Ok
-    } else {
-        Status::Invalid
-    }
+    print::finish(done, &inputs.problems, &settings)
 }
 
 /// The register to use: `--register FILE`, else `register` in vspc-billing.toml, else
@@ -380,231 +276,3 @@ fn register_path(
 
 /// The register's file name beside the rate card, by default.
 const DEFAULT_REGISTER: &str = "register.sqlite";
-
-/// What the register did: counts, and each correction.
-fn registered(r: &Registered) -> String {
-    let mut o = String::new();
-    let (mut issued, mut unchanged, mut corrected) = (Vec::new(), 0, Vec::new());
-    for outcome in &r.outcomes {
-        match outcome {
-            Outcome::Issued(n) => issued.push(n.as_str()),
-            Outcome::Unchanged(_) => unchanged += 1,
-            Outcome::Corrected(old, note, new) => corrected.push((old, note, new)),
-        }
-    }
-    let range = match (issued.first(), issued.last()) {
-        (Some(a), Some(b)) if a != b => format!(" ({a} to {b})"),
-        (Some(a), _) => format!(" ({a})"),
-        _ => String::new(),
-    };
-    let verb = if r.dry_run { "would issue" } else { "issued" };
-    let _ = writeln!(
-        o,
-        "register {}: {verb} {}{range}, {unchanged} unchanged, {} corrected{}",
-        printable(&r.path.display().to_string()),
-        issued.len(),
-        corrected.len(),
-        if r.dry_run {
-            "; dry run, nothing recorded"
-        } else {
-            ""
-        }
-    );
-    for (old, note, new) in corrected {
-        let _ = writeln!(
-            o,
-            "  {old}: cancelled by credit note {note}, replaced by {new}"
-        );
-    }
-    if r.recovered.runs > 0 {
-        let _ = writeln!(
-            o,
-            "  finished {} interrupted run{} (their documents put in place)",
-            r.recovered.runs,
-            if r.recovered.runs == 1 { "" } else { "s" }
-        );
-    }
-    o
-}
-
-/// Rate card tenants that match no organization of the reports read, which stopped the run
-/// (`unknown-tenant`, exit 1), each printed where the card names it.
-fn unknown_tenants(s: &Summary, card: &Path) {
-    let text = std::fs::read_to_string(card).unwrap_or_default();
-    let errors = RateCard::tenant_errors(
-        &card.display().to_string(),
-        &text,
-        &s.unmatched_tenants,
-        Code::UnknownTenant,
-        |uid| {
-            format!(
-                "\"{uid}\" matches no organization of the reports read (a mistyped UID?): its terms would be left unused"
-            )
-        },
-    );
-    print_card_errors(&errors, card);
-    let n = errors.len();
-    eprintln!(
-        "vspc-billing: error: {n} rate card tenant{} match{} no organization; nothing was written (correct the UID, or pass --allow unknown-tenant when the tenant is billed from other reports)",
-        if n == 1 { "" } else { "s" },
-        if n == 1 { "es" } else { "" }
-    );
-}
-
-/// Says what an interrupted earlier run had left in the output folder, now removed.
-fn warn_cleaned(c: Cleanup, out: &Path) {
-    if c == Cleanup::default() {
-        return;
-    }
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let restored = if c.restored > 0 {
-        format!(
-            ", and put back {} file{} it was replacing",
-            c.restored,
-            plural(c.restored)
-        )
-    } else {
-        String::new()
-    };
-    let state = out.join(STATE_DIR);
-    if c.temporary > 0 || c.restored > 0 {
-        super::warn(&format!(
-            "removed {} unfinished file{} left in {} by an interrupted run{restored}",
-            c.temporary,
-            plural(c.temporary),
-            state.display(),
-        ));
-    }
-    if c.finished > 0 {
-        super::warn(&format!(
-            "put in place {} file{} of an interrupted run that the register had recorded",
-            c.finished,
-            plural(c.finished)
-        ));
-    }
-    if c.waiting > 0 {
-        super::warn(&format!(
-            "{} unfinished run{} in {} recorded {} files in a register: run `invoice` with that register to finish {}",
-            c.waiting,
-            plural(c.waiting),
-            state.display(),
-            if c.waiting == 1 { "its" } else { "their" },
-            if c.waiting == 1 { "it" } else { "them" },
-        ));
-    }
-}
-
-/// Paths that could not be read and refusals: the errors of a run.
-fn problems(s: &Summary, path_problems: &[Finding], st: Style) -> String {
-    let mut o = String::new();
-    for p in path_problems {
-        let _ = writeln!(
-            o,
-            "{} {}: {}",
-            st.severity(vspc_billing::diag::Severity::Error, "error  "),
-            printable(&p.location()),
-            printable(&p.message)
-        );
-    }
-    for r in &s.refused {
-        let _ = writeln!(
-            o,
-            "{} {}",
-            st.severity(vspc_billing::diag::Severity::Error, "refused"),
-            st.bold(&printable(&r.what()))
-        );
-        for reason in &r.reasons {
-            let _ = writeln!(o, "  {}: {}", reason.code, printable(&reason.message));
-            for f in reason.findings.iter().take(10) {
-                let _ = writeln!(
-                    o,
-                    "    {}: error[{}] {}",
-                    printable(&f.location),
-                    f.code,
-                    printable(&f.message)
-                );
-            }
-            if reason.findings.len() > 10 {
-                let _ = writeln!(o, "    ... and {} more", reason.findings.len() - 10);
-            }
-        }
-    }
-    o
-}
-
-/// What the run did: paths that could not be read and refusals (errors), then with
-/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
-fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
-    let mut o = problems(s, path_problems, st);
-    if super::quiet() {
-        return o;
-    }
-    for k in &s.skipped {
-        let _ = writeln!(
-            o,
-            "{} {}: {}",
-            st.dim("skipped"),
-            printable(&k.file),
-            printable(&k.reason)
-        );
-    }
-    for r in &s.reports {
-        let rec = &r.reconciliation;
-        let balance = if rec.balanced {
-            "reconciled".to_owned()
-        } else {
-            format!("DIFFERENCE of {} points", rec.difference)
-        };
-        let cost = r
-            .cost
-            .as_ref()
-            .map(|c| {
-                format!(
-                    ", owed to Veeam {}, margin {}",
-                    c.amount,
-                    r.margin.map(|m| m.to_string()).unwrap_or_default()
-                )
-            })
-            .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "{} {}: {} invoice{}, revenue {} {}{cost}; {} of {} points billed, {balance}",
-            st.good("billed "),
-            st.bold(&printable(&r.report.describe())),
-            r.tenants.len(),
-            if r.tenants.len() == 1 { "" } else { "s" },
-            s.currency,
-            r.revenue,
-            rec.billed,
-            rec.expected,
-        );
-    }
-    let _ = writeln!(
-        o,
-        "{} invoice{}, total {} {} (revenue {}, tax {}); wrote {written} file{} to {}",
-        s.totals.invoices,
-        if s.totals.invoices == 1 { "" } else { "s" },
-        s.currency,
-        s.totals.total,
-        s.totals.revenue,
-        s.totals.tax,
-        if written == 1 { "" } else { "s" },
-        printable(&out.display().to_string())
-    );
-    o
-}
-
-/// Warnings about what was billed, on standard error.
-fn warnings(s: &Summary) {
-    for r in &s.reports {
-        for w in &r.warnings {
-            super::warn(&format!("{}: {w}", printable(&r.report.describe())));
-        }
-    }
-    for t in &s.unmatched_tenants {
-        super::warn(&format!(
-            "rate card tenant \"{}\" matches no organization of the billed reports",
-            printable(t)
-        ));
-    }
-}
