@@ -103,18 +103,18 @@ fn outputs_for_the_samples() {
     assert_eq!(
         names,
         [
-            "2020-02-0001-beta-c576523a.html",
-            "2020-02-0001-beta-c576523a.md",
-            "2020-02-0001-beta-c576523a.txt",
-            "2026-10-0001-contoso-ltd-00000001.html",
-            "2026-10-0001-contoso-ltd-00000001.md",
-            "2026-10-0001-contoso-ltd-00000001.txt",
-            "2026-10-0002-fabrikam-inc-00000002.html",
-            "2026-10-0002-fabrikam-inc-00000002.md",
-            "2026-10-0002-fabrikam-inc-00000002.txt",
-            "2026-10-0003-northwind-traders-gmbh-00000003.html",
-            "2026-10-0003-northwind-traders-gmbh-00000003.md",
-            "2026-10-0003-northwind-traders-gmbh-00000003.txt",
+            "INV-00001-beta-c576523a.html",
+            "INV-00001-beta-c576523a.md",
+            "INV-00001-beta-c576523a.txt",
+            "INV-00002-contoso-ltd-00000001.html",
+            "INV-00002-contoso-ltd-00000001.md",
+            "INV-00002-contoso-ltd-00000001.txt",
+            "INV-00003-fabrikam-inc-00000002.html",
+            "INV-00003-fabrikam-inc-00000002.md",
+            "INV-00003-fabrikam-inc-00000002.txt",
+            "INV-00004-northwind-traders-gmbh-00000003.html",
+            "INV-00004-northwind-traders-gmbh-00000003.md",
+            "INV-00004-northwind-traders-gmbh-00000003.txt",
             "invoices.csv",
             "lines.csv",
             "summary.csv",
@@ -149,7 +149,7 @@ fn unapproved_reports_and_error_findings_are_refused_with_reasons() {
     assert!(run.files.keys().all(|n| !n.starts_with("2020-02")));
     assert!(
         run.files
-            .contains_key("2026-10-0001-contoso-ltd-00000001.html")
+            .contains_key("INV-00001-contoso-ltd-00000001.html")
     );
     let summary = text(&run.files["summary.md"]);
     assert!(summary.contains("`status-missing`"), "{summary}");
@@ -168,7 +168,7 @@ fn unapproved_reports_and_error_findings_are_refused_with_reasons() {
         "invalid-date,unknown-tenant",
     ]);
     assert_eq!(run.code, Some(0), "{}", run.stdout);
-    assert!(run.files.contains_key("2020-02-0001-beta-c576523a.txt"));
+    assert!(run.files.contains_key("INV-00001-beta-c576523a.txt"));
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn appendices_are_billed_only_when_asked() {
         "txt,summary",
     ]);
     assert_eq!(run.code, Some(0));
-    let globex = "2026-10-0004-globex-corporation-00000004.txt";
+    let globex = "INV-00004-globex-corporation-00000004.txt";
     let inv = text(&run.files[globex]);
     // Six Enterprise VMs at the Enterprise edition price 7.50 = 45.00, VAT 19 % = 8.55.
     assert!(
@@ -417,7 +417,9 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
     // The library run, as the command makes it, on a pool of `threads`, closing months
     // early when the input is above `prescan_above` bytes.
     let expanded = vspc_billing::load::expand(std::slice::from_ref(&corpus));
-    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    // Numbers per month (the sample card's series is continuous).
+    let mut card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    card.invoice_number = "{period}-{seq:04}".to_owned();
     let templates = vspc_billing::render::Templates::load(None).unwrap();
     let audit = vspc_billing::audit::AuditOptions::default();
     let run = |threads: usize, prescan_above: u64| {
@@ -536,7 +538,7 @@ fn existing_files_are_not_overwritten_without_force() {
         bin().args(args(&[])).output().unwrap().status.code(),
         Some(0)
     );
-    let victim = out.join("2026-10-0002-fabrikam-inc-00000002.html");
+    let victim = out.join("INV-00002-fabrikam-inc-00000002.html");
     std::fs::write(&victim, "edited by hand").unwrap();
     let ctx = dir.path().join("ctx.json");
     let o = bin()
@@ -636,8 +638,8 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
     ]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(
-        text(&run.files["2026-10-0002-fabrikam-inc-00000002.txt"]),
-        "2026-10-0002 Fabrikam, Inc. EUR 178.50\n"
+        text(&run.files["INV-00002-fabrikam-inc-00000002.txt"]),
+        "INV-00002 Fabrikam, Inc. EUR 178.50\n"
     );
     // A misspelt template name is refused rather than silently ignored.
     let typo = dir.path().join("typo");
@@ -704,7 +706,7 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
     // already rendered are discarded too, and a folder made for the run is removed.
     std::fs::write(
         tpl.join("invoice.html.tera"),
-        "{% if invoice.number == \"2026-10-0003\" %}{{ invoice.no_such_field }}{% endif %}ok",
+        "{% if invoice.number == \"INV-00003\" %}{{ invoice.no_such_field }}{% endif %}ok",
     )
     .unwrap();
     let run = invoice(&[
@@ -722,7 +724,7 @@ fn templates_can_be_replaced_and_a_broken_one_writes_nothing() {
             .starts_with("vspc-billing: error: Field `no_such_field` is not defined")
             && run.stderr.contains(&at)
             && run.stderr.ends_with(
-                "\ntemplate invoice.html.tera fails on invoice 2026-10-0003; nothing was written\n"
+                "\ntemplate invoice.html.tera fails on invoice INV-00003; nothing was written\n"
             ),
         "{}",
         run.stderr
@@ -830,7 +832,7 @@ fn format_picks_outputs_and_context_is_what_templates_get() {
         .map(String::as_str)
         .collect();
     assert_eq!(keys, ["invoice", "provider", "rounding"]);
-    assert_eq!(first["invoice"]["number"], "2026-10-0001");
+    assert_eq!(first["invoice"]["number"], "INV-00001");
     assert_eq!(first["invoice"]["total"], "101.87");
     assert_eq!(first["invoice"]["issue_date"], "2026-11-05");
     assert_eq!(first["invoice"]["due_date"], "2026-12-05");
@@ -1821,7 +1823,7 @@ fn a_card_tenant_that_matches_no_organization_stops_the_run() {
         "{}",
         run.stderr
     );
-    let fabrikam = text(&run.files["2026-10-0002-fabrikam-inc-00000002.txt"]);
+    let fabrikam = text(&run.files["INV-00002-fabrikam-inc-00000002.txt"]);
     assert!(
         fabrikam.contains("TOTAL DUE EUR       149.34"),
         "{fabrikam}"
@@ -1864,11 +1866,11 @@ fn tenants_without_an_address_are_refused_when_the_card_requires_one() {
     );
     let names: Vec<&str> = run.files.keys().map(String::as_str).collect();
     assert!(
-        names.contains(&"2026-10-0001-contoso-ltd-00000001.txt"),
+        names.contains(&"INV-00001-contoso-ltd-00000001.txt"),
         "{names:?}"
     );
     assert!(
-        names.contains(&"2026-10-0002-fabrikam-inc-00000002.txt"),
+        names.contains(&"INV-00002-fabrikam-inc-00000002.txt"),
         "{names:?}"
     );
     assert!(names.iter().all(|n| !n.contains("northwind")), "{names:?}");
@@ -1890,7 +1892,7 @@ fn tenants_without_an_address_are_refused_when_the_card_requires_one() {
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     assert!(
         run.files
-            .contains_key("2026-10-0003-northwind-traders-gmbh-00000003.txt")
+            .contains_key("INV-00003-northwind-traders-gmbh-00000003.txt")
     );
 }
 
@@ -1916,9 +1918,9 @@ fn every_list_option_takes_comma_lists() {
     assert_eq!(
         names,
         [
-            "2026-10-0001-contoso-ltd-00000001.txt",
-            "2026-10-0002-fabrikam-inc-00000002.txt",
-            "2026-10-0003-northwind-traders-gmbh-00000003.txt",
+            "INV-00001-contoso-ltd-00000001.txt",
+            "INV-00002-fabrikam-inc-00000002.txt",
+            "INV-00003-northwind-traders-gmbh-00000003.txt",
             "invoices.csv",
             "lines.csv",
             "summary.csv",
