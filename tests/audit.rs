@@ -1092,6 +1092,30 @@ fn findings_are_grouped_per_report_with_its_identity() {
 }
 
 #[test]
+fn copies_are_reports_of_one_owner_and_month_whatever_their_interval() {
+    let mut d = approved();
+    let mut r = d["data"][0].clone();
+    r["reportParameters"]["reportId"] = json!(4712);
+    r["reportParameters"]["organizationUid"] = json!(" A0C1D2E3-F4A5-4B6C-8D7E-9F0A1B2C3D4E ");
+    r["reportParameters"]["reportInterval"]["endOfInterval"] = json!("2026-10-15");
+    d["data"].as_array_mut().unwrap().push(r);
+    set(
+        &mut d,
+        "/meta/pagingInfo",
+        r#"{"total": 2, "count": 2, "offset": 0}"#,
+    );
+    let f = audit(&d);
+    let x = at(&f, "duplicate-report", "/data/1/reportParameters");
+    assert!(
+        x.message.contains(
+            "report 4712 of \"Acme Cloud Services\" for 2026-10-01 to 2026-10-15 is of the same month, 2026-10, as report 4711 at /data/0/reportParameters in this file (for 2026-10-01 to 2026-10-31)"
+        ),
+        "{}",
+        x.message
+    );
+}
+
+#[test]
 fn duplicate_report_across_files() {
     let owner = "a0c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e";
     let a = file_audit("a.json", &month_report(1, owner, 2026, 9));
