@@ -2254,7 +2254,7 @@ mod reachability {
                 let audit = check_file(&broken, &AuditOptions::default());
                 let card = vspc_billing::billing::rates::RateCard::parse("card.toml", CARD).unwrap();
                 let input = vspc_billing::billing::FileInput { file: &broken, audit: &audit };
-                let b = vspc_billing::billing::bill(&[input], &card, &Default::default()).unwrap();
+                let b = vspc_billing::billing::bill(&[input], &card, &vspc_billing::billing::BillOptions::default()).unwrap();
                 b.summary.refused.iter().flat_map(|r| r.reasons.iter().map(|x| x.code)).collect()
             })),
             (Code::NotApproved, Run(|| {
