@@ -2,20 +2,17 @@
 //! summary.
 
 use super::config::{self, Config};
+use super::invoice_print::{card_errors, report, warn_cleaned, warnings};
 use super::progress::Progress;
 use super::style::Style;
-use super::{AuditArgs, InputArgs, Status, printable};
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use super::{AuditArgs, InputArgs, Status};
+use std::path::PathBuf;
 use vspc_billing::billing::BillOptions;
-use vspc_billing::billing::Summary;
-use vspc_billing::billing::rates::{CardError, RateCard};
-use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions, run as billing_run};
+use vspc_billing::billing::rates::RateCard;
+use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions};
 use vspc_billing::date::DateParts;
-use vspc_billing::diag::Finding;
-use vspc_billing::documents::DocumentSink;
-use vspc_billing::load::{SchemaCheck, Source, expand};
-use vspc_billing::output::{Cleanup, OutDir, STATE_DIR, check_extra_output};
+use vspc_billing::documents::{DocumentOptions, Written};
+use vspc_billing::load::{SchemaCheck, expand};
 use vspc_billing::render::{Outputs, Templates};
 
 /// Bill tenants: turn approved license usage reports into one invoice per tenant
@@ -104,35 +101,6 @@ fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
     Ok((p.year, p.month, p.day))
 }
 
-/// Prints each rate card error with the line it points at and a caret under the place.
-fn card_errors(errors: &[CardError], card: &Path) -> Status {
-    let text = std::fs::read_to_string(card).unwrap_or_default();
-    for e in errors {
-        eprintln!(
-            "vspc-billing: error[{}]: {}",
-            e.code,
-            printable(&e.to_string())
-        );
-        if let (Some(line), Some(column), Some(source)) = (
-            e.line,
-            e.column,
-            text.lines().nth(e.line.unwrap_or(1).saturating_sub(1)),
-        ) {
-            let width = line.to_string().len();
-            let caret = " ".repeat(column.saturating_sub(1));
-            eprintln!("{:width$} |", "");
-            eprintln!("{line} | {}", printable(source));
-            eprintln!("{:width$} | {caret}^", "");
-        }
-    }
-    eprintln!(
-        "vspc-billing: error: the rate card is invalid ({} problem{}); nothing was written",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    Status::Usage
-}
-
 /// The run's paths and outputs: the command line's, else the config file's.
 struct Settings {
     rates: PathBuf,
@@ -191,113 +159,63 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     };
     let templates = match Templates::load(settings.templates.as_deref()) {
         Ok(t) => t,
-        Err(e) => {
-            return super::usage_error(&format!("{e}; nothing was written"));
-        }
+        Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
     };
-    let issue_date = match args.issue_date.as_deref().map(parse_date).transpose() {
-        Ok(d) => d,
-        Err(e) => return super::usage_error(&e),
+    let options = || -> Result<_, String> {
+        let issue_date = args.issue_date.as_deref().map(parse_date).transpose()?;
+        let audit = args.audit.options(config)?;
+        let load = args.input.load_options(SchemaCheck::OnFailure, config)?;
+        Ok((issue_date, audit, load, args.input.pool(config)?))
     };
-    let opts = BillOptions {
-        include_appendices: args.include_appendices || config.invoice.include_appendices,
-        allow_unapproved: args.allow_unapproved || config.invoice.allow_unapproved,
-        allow_findings: args.allow_findings || config.invoice.allow_findings,
-        issue_date,
-    };
-    let audit_opts = match args.audit.options(config) {
+    let (issue_date, audit, load, pool) = match options() {
         Ok(o) => o,
-        Err(e) => return super::usage_error(&e),
-    };
-    let load_opts = match args.input.load_options(SchemaCheck::OnFailure, config) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e),
-    };
-    let pool = match args.input.pool(config) {
-        Ok(p) => p,
         Err(e) => return super::usage_error(&e),
     };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
-    let context = args.context.as_deref();
-    if let Some(path) = context {
-        let templates = settings
-            .templates
-            .iter()
-            .filter_map(|d| std::fs::read_dir(d).ok());
-        let reads = inputs
-            .sources
-            .iter()
-            .filter_map(|s| match s {
-                Source::File(p) => Some(p.clone()),
-                Source::Stdin => None,
-            })
-            .chain([settings.rates.clone()])
-            .chain(templates.flatten().filter_map(Result::ok).map(|e| e.path()));
-        if let Err(e) = check_extra_output("--context", path, reads) {
-            return super::usage_error(&e);
-        }
-    }
-    let out = match OutDir::open(&settings.out) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e.to_string()),
+    let docs = DocumentOptions {
+        out: &settings.out,
+        templates: &templates,
+        outputs: settings.outputs,
+        context: args.context.as_deref(),
+        force: args.force,
     };
-    warn_cleaned(out.cleaned(), &settings.out);
-    let staging = match out.staging() {
-        Ok(s) => s,
-        Err(e) => {
-            let dir = settings.out.display();
-            return super::usage_error(&format!(
-                "cannot write into {dir}: {e}; nothing was written"
-            ));
-        }
+    let folder = docs
+        .check_context(
+            &inputs.sources,
+            &settings.rates,
+            settings.templates.as_deref(),
+        )
+        .and_then(|()| docs.open());
+    let folder = match folder {
+        Ok(f) => f,
+        Err(e) => return super::usage_error(&e),
     };
+    warn_cleaned(folder.cleaned(), &settings.out);
     let run_opts = RunOptions {
-        load: load_opts,
-        audit: &audit_opts,
-        bill: opts,
+        load,
+        audit: &audit,
+        bill: BillOptions {
+            include_appendices: args.include_appendices || config.invoice.include_appendices,
+            allow_unapproved: args.allow_unapproved || config.invoice.allow_unapproved,
+            allow_findings: args.allow_findings || config.invoice.allow_findings,
+            issue_date,
+        },
         prescan_above: PRESCAN_ABOVE,
     };
     let progress = Progress::new(&inputs.sources, super::quiet());
-    let run = DocumentSink::new(
-        &settings.out,
-        &card,
-        &templates,
-        settings.outputs,
-        context,
-        &staging,
-    )
-    .and_then(|mut sink| {
-        pool.install(|| billing_run(&inputs.sources, &card, &run_opts, &mut sink, &progress))
-    })
-    .and_then(|run| {
-        staging.refuse_existing(&settings.out, args.force)?;
-        Ok(run)
-    });
+    let written = pool.install(|| folder.write(&inputs.sources, &card, &run_opts, &progress));
     progress.finish();
-    let run = match run {
-        Ok(r) => r,
-        Err(e) => {
-            drop(staging);
-            out.discard();
-            return super::usage_error(&format!("{e}; nothing was written"));
-        }
-    };
-    let written = match staging.commit() {
-        Ok(n) => n - usize::from(context.is_some()),
-        Err(e) => {
-            if e.left.is_empty() {
-                out.discard();
-            }
-            return super::usage_error(&e.to_string());
-        }
+    let Written { run, files } = match written {
+        Ok(w) => w,
+        Err(e) => return super::usage_error(&e),
     };
     warnings(&run.summary);
     let text = report(
         &run.summary,
         &inputs.problems,
         &settings.out,
-        written,
+        files,
         Style::stdout(),
     );
     super::emit(text);
@@ -307,137 +225,5 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
         Status::Ok
     } else {
         Status::Invalid
-    }
-}
-
-/// Says what an interrupted earlier run had left in the output folder, now removed.
-fn warn_cleaned(c: Cleanup, out: &Path) {
-    if c == Cleanup::default() {
-        return;
-    }
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let restored = if c.restored > 0 {
-        format!(
-            ", and put back {} file{} it was replacing",
-            c.restored,
-            plural(c.restored)
-        )
-    } else {
-        String::new()
-    };
-    super::warn(&format!(
-        "removed {} unfinished file{} left in {} by an interrupted run{restored}",
-        c.temporary,
-        plural(c.temporary),
-        out.join(STATE_DIR).display(),
-    ));
-}
-
-/// What the run did: paths that could not be read and refusals (errors), then with
-/// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
-fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
-    let mut o = String::new();
-    for p in path_problems {
-        let _ = writeln!(
-            o,
-            "{} {}: {}",
-            st.severity(vspc_billing::diag::Severity::Error, "error  "),
-            printable(&p.location()),
-            printable(&p.message)
-        );
-    }
-    for r in &s.refused {
-        let _ = writeln!(
-            o,
-            "{} {}",
-            st.severity(vspc_billing::diag::Severity::Error, "refused"),
-            st.bold(&printable(&r.what()))
-        );
-        for reason in &r.reasons {
-            let _ = writeln!(o, "  {}: {}", reason.code, printable(&reason.message));
-            for f in reason.findings.iter().take(10) {
-                let _ = writeln!(
-                    o,
-                    "    {}: error[{}] {}",
-                    printable(&f.location),
-                    f.code,
-                    printable(&f.message)
-                );
-            }
-            if reason.findings.len() > 10 {
-                let _ = writeln!(o, "    ... and {} more", reason.findings.len() - 10);
-            }
-        }
-    }
-    if super::quiet() {
-        return o;
-    }
-    for k in &s.skipped {
-        let _ = writeln!(
-            o,
-            "{} {}: {}",
-            st.dim("skipped"),
-            printable(&k.file),
-            printable(&k.reason)
-        );
-    }
-    for r in &s.reports {
-        let rec = &r.reconciliation;
-        let balance = if rec.balanced {
-            "reconciled".to_owned()
-        } else {
-            format!("DIFFERENCE of {} points", rec.difference)
-        };
-        let cost = r
-            .cost
-            .as_ref()
-            .map(|c| {
-                format!(
-                    ", owed to Veeam {}, margin {}",
-                    c.amount,
-                    r.margin.map(|m| m.to_string()).unwrap_or_default()
-                )
-            })
-            .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "{} {}: {} invoice{}, revenue {} {}{cost}; {} of {} points billed, {balance}",
-            st.good("billed "),
-            st.bold(&printable(&r.report.describe())),
-            r.tenants.len(),
-            if r.tenants.len() == 1 { "" } else { "s" },
-            s.currency,
-            r.revenue,
-            rec.billed,
-            rec.expected,
-        );
-    }
-    let _ = writeln!(
-        o,
-        "{} invoice{}, total {} {} (revenue {}, tax {}); wrote {written} file{} to {}",
-        s.totals.invoices,
-        if s.totals.invoices == 1 { "" } else { "s" },
-        s.currency,
-        s.totals.total,
-        s.totals.revenue,
-        s.totals.tax,
-        if written == 1 { "" } else { "s" },
-        printable(&out.display().to_string())
-    );
-    o
-}
-
-/// Warnings about what was billed, on standard error.
-fn warnings(s: &Summary) {
-    for r in &s.reports {
-        for w in &r.warnings {
-            super::warn(&format!("{}: {w}", printable(&r.report.describe())));
-        }
-    }
-    for t in &s.unmatched_tenants {
-        super::warn(&format!(
-            "rate card tenant \"{}\" matches no organization of the billed reports",
-            printable(t)
-        ));
     }
 }

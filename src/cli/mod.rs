@@ -7,6 +7,7 @@ mod corpus_cmd;
 mod docs;
 mod explain;
 mod invoice;
+mod invoice_print;
 mod progress;
 mod schema_cmd;
 mod style;
