@@ -286,7 +286,7 @@ pub fn too_deep(text: &[u8], max: usize) -> Option<(String, usize)> {
                 } else {
                     open.push((open_char == b'[').then_some(0));
                     lengths.push(pointer.len());
-                    i = enter_item(text, i, &mut pointer, open.last_mut()?)?;
+                    i = enter_item(text, i, &mut pointer, *open.last()?)?;
                     continue;
                 }
             }
@@ -302,7 +302,7 @@ pub fn too_deep(text: &[u8], max: usize) -> Option<(String, usize)> {
                     if let Some(index) = top {
                         *index += 1;
                     }
-                    i = enter_item(text, skip_ws(text, i + 1), &mut pointer, top)?;
+                    i = enter_item(text, skip_ws(text, i + 1), &mut pointer, *top)?;
                     break;
                 }
                 b']' if top.is_some() => {}
@@ -321,7 +321,7 @@ pub fn too_deep(text: &[u8], max: usize) -> Option<(String, usize)> {
 
 /// Adds the token of the item at `i` of a container (`Some(index)` in an array, `None` in
 /// an object, whose key is read) to `pointer`; returns where the item's value starts.
-fn enter_item(text: &[u8], i: usize, pointer: &mut String, index: &Option<usize>) -> Scan<usize> {
+fn enter_item(text: &[u8], i: usize, pointer: &mut String, index: Option<usize>) -> Scan<usize> {
     pointer.push('/');
     if let Some(index) = index {
         pointer.push_str(&index.to_string());

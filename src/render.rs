@@ -1252,7 +1252,8 @@ mod tests {
             file: &file,
             audit: &audit,
         };
-        let billing = crate::billing::bill(&[input], &card, &Default::default()).unwrap();
+        let billing =
+            crate::billing::bill(&[input], &card, &crate::billing::BillOptions::default()).unwrap();
         (billing, card)
     }
 

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use vspc_billing::audit::weights::Weights;
 use vspc_billing::audit::{AuditOptions, CrossFile, FileAudit, check_file};
+use vspc_billing::codes::Code;
 use vspc_billing::diag::{Finding, Severity};
 use vspc_billing::load::{LoadOptions, SchemaCheck, Source, Split, load_bytes, load_source};
 
@@ -1092,6 +1093,30 @@ fn findings_are_grouped_per_report_with_its_identity() {
 }
 
 #[test]
+fn copies_are_reports_of_one_owner_and_month_whatever_their_interval() {
+    let mut d = approved();
+    let mut r = d["data"][0].clone();
+    r["reportParameters"]["reportId"] = json!(4712);
+    r["reportParameters"]["organizationUid"] = json!(" A0C1D2E3-F4A5-4B6C-8D7E-9F0A1B2C3D4E ");
+    r["reportParameters"]["reportInterval"]["endOfInterval"] = json!("2026-10-15");
+    d["data"].as_array_mut().unwrap().push(r);
+    set(
+        &mut d,
+        "/meta/pagingInfo",
+        r#"{"total": 2, "count": 2, "offset": 0}"#,
+    );
+    let f = audit(&d);
+    let x = at(&f, "duplicate-report", "/data/1/reportParameters");
+    assert!(
+        x.message.contains(
+            "report 4712 of \"Acme Cloud Services\" for 2026-10-01 to 2026-10-15 is of the same month, 2026-10, as report 4711 at /data/0/reportParameters in this file (for 2026-10-01 to 2026-10-31)"
+        ),
+        "{}",
+        x.message
+    );
+}
+
+#[test]
 fn duplicate_report_across_files() {
     let owner = "a0c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e";
     let a = file_audit("a.json", &month_report(1, owner, 2026, 9));
@@ -2056,35 +2081,328 @@ mod cli {
     }
 }
 
-/// Every documented code is one the sources use (every code used is documented by
-/// construction: `Code` and `CODES`), so `explain` and the README document nothing that
-/// cannot happen.
-#[test]
-fn every_documented_code_is_emitted_somewhere() {
-    fn sources(dir: &Path, out: &mut String) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                sources(&p, out);
-            } else if !p.ends_with("codes.rs") {
-                out.push_str(&std::fs::read_to_string(&p).unwrap());
-            }
+/// Every code is reachable: a table of runs, one a code (a pipe and a link loop need Unix).
+#[cfg(unix)]
+mod reachability {
+    use super::*;
+
+    /// How a code is produced through the library: a document audited, a run billed, inputs
+    /// expanded. Each entry of [`code_triggers`] gives the codes one such run reports.
+    enum Trigger {
+        /// The approved sample, changed, audited.
+        Report(fn(&mut Value)),
+        /// The site usage sample, changed, audited.
+        Site(fn(&mut Value)),
+        /// A file's bytes, loaded and audited.
+        Bytes(&'static [u8]),
+        /// Any other run of the library; returns the codes it reported.
+        Run(fn() -> Vec<Code>),
+    }
+
+    /// One tenant with 80 VMs of weight 5 (400 points) in `month` of 2026.
+    fn four_hundred_points(month: u32) -> Value {
+        json!({"data": {
+            "reportStatus": "Approved",
+            "reportParameters": {
+                "reportId": month, "organizationName": "P", "organizationUid": "p",
+                "licenseCompanyName": "P", "generationDate": format!("2026-{:02}-01", month + 1),
+                "reportInterval": {"startOfInterval": format!("2026-{month:02}-01"), "endOfInterval": format!("{}-{:02}", vspc_billing::date::Month::new(2026, month), vspc_billing::date::Month::new(2026, month).days())}
+            },
+            "reportSummary": {"totalPoints": 400, "productsUsage": []},
+            "organizationsUsage": [{"organizationType": "Company", "organizationName": "T", "organizationUid": "t", "usedPoints": 400}],
+            "usageDetails": [{"organizationName": "T", "organizationUid": "t", "usageByLicenseAndProduct": [
+                {"productType": "BackupAndReplication", "licenseEdition": "Standard", "usedPoints": 400, "workloadUsage": [
+                    {"workloadType": "VBR_VM", "initialCount": 80, "reportedCount": 80, "newCount": 0, "weight": 5, "usedPoints": 400}
+                ]}
+            ]}]
+        }})
+    }
+
+    /// Bills documents (one file each, audited) on a card; the codes of the refusals, or of
+    /// the error that refused the run. `allow_findings`: bill despite error findings.
+    fn billing_codes(docs: &[Value], card: &str, allow_findings: bool) -> Vec<Code> {
+        use vspc_billing::billing::rates::RateCard;
+        use vspc_billing::billing::{BillOptions, FileInput, bill};
+        let files: Vec<_> = docs
+            .iter()
+            .enumerate()
+            .map(|(k, d)| {
+                let f = load_bytes(&format!("r{k}.json"), text(d).into_bytes(), &LOAD);
+                let a = check_file(&f, &AuditOptions::default());
+                (f, a)
+            })
+            .collect();
+        let inputs: Vec<FileInput<'_>> = files
+            .iter()
+            .map(|(file, audit)| FileInput { file, audit })
+            .collect();
+        let card = RateCard::parse("card.toml", card).unwrap();
+        let opts = BillOptions {
+            allow_findings,
+            ..BillOptions::default()
+        };
+        match bill(&inputs, &card, &opts) {
+            Ok(b) => b
+                .summary
+                .refused
+                .iter()
+                .flat_map(|r| r.reasons.iter().map(|x| x.code))
+                .collect(),
+            Err(e) => Code::parse(e.to_string().split(':').next().unwrap())
+                .into_iter()
+                .collect(),
         }
     }
-    let mut text = String::new();
-    sources(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut text,
-    );
-    for c in vspc_billing::codes::Code::ALL {
-        let variant = format!("Code::{c:?}");
-        assert!(
-            text.match_indices(&variant).any(|(i, _)| {
-                // The whole name, not the start of a longer one.
-                !text[i + variant.len()..].starts_with(|ch: char| ch.is_ascii_alphanumeric())
+
+    const CARD: &str = "currency = \"EUR\"\nrounding = \"half-up\"\n[provider]\nname = \"P\"\n[default]\nper_point = 1\n";
+
+    /// Runs the `invoice` job on one document with `card`, into a fresh folder, with a
+    /// register when given; the code of the error that stopped it, if any.
+    fn job_code(doc: &Value, card: &str, register: Option<&Path>) -> Option<Code> {
+        use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions};
+        use vspc_billing::billing::{BillOptions, rates::RateCard};
+        use vspc_billing::invoicing::{Job, JobError, RegisterUse, invoice};
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("r.json");
+        std::fs::write(&input, text(doc)).unwrap();
+        let card_path = dir.path().join("card.toml");
+        let card = RateCard::parse("card.toml", card).unwrap();
+        let templates = vspc_billing::render::Templates::load(None).unwrap();
+        let sources = [Source::File(input)];
+        let audit = AuditOptions::default();
+        let job = Job {
+            sources: &sources,
+            card: &card,
+            card_path: &card_path,
+            templates_dir: None,
+            templates: &templates,
+            outputs: vspc_billing::render::Outputs {
+                html: false,
+                md: false,
+                txt: true,
+                csv: false,
+                summary: false,
+            },
+            out: &dir.path().join("out"),
+            context: None,
+            force: false,
+            allow_unknown_tenants: false,
+            run: RunOptions {
+                load: LOAD,
+                audit: &audit,
+                bill: BillOptions::default(),
+                prescan_above: PRESCAN_ABOVE,
+            },
+            register: register.map(|path| RegisterUse {
+                path,
+                correct: false,
+                dry_run: false,
             }),
-            "{c} is documented but never used"
-        );
+        };
+        let pool = vspc_billing::schedule::Pool::new(Some(1)).unwrap();
+        match invoice(&job, &pool, &vspc_billing::schedule::Unobserved) {
+            Ok(_) => None,
+            Err(JobError::Changed(_)) => Some(Code::InvoiceChanged),
+            Err(JobError::UnknownTenants(_)) => Some(Code::UnknownTenant),
+            Err(JobError::Failed(m)) => panic!("{m}"),
+        }
+    }
+
+    /// For every code, a run of the library that reports it.
+    #[allow(clippy::too_many_lines)] // one line a code
+    fn code_triggers() -> Vec<(Code, Trigger)> {
+        use Trigger::{Bytes, Report, Run, Site};
+        const ROW: &str = "/data/0/reportSummary/productsUsage/1/workloadUsage/0";
+        const FABRIKAM_VM: &str =
+            "/data/0/usageDetails/1/usageByLicenseAndProduct/0/workloadUsage/0";
+        vec![
+            (Code::IoError, Run(|| {
+                let f = load_source(&Source::File("no/such/file.json".into()), &LOAD);
+                f.problems.iter().map(|p| p.code).collect()
+            })),
+            (Code::InputTooLarge, Run(|| {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/reports-api-3.6-approved.json");
+                let f = load_source(&Source::File(path), &LoadOptions { max_input: 10, ..LOAD });
+                f.problems.iter().map(|p| p.code).collect()
+            })),
+            (Code::NotARegularFile, Run(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let made = std::process::Command::new("mkfifo").arg(dir.path().join("pipe.json")).status();
+                assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+                let inputs = vspc_billing::load::expand(&[dir.path().to_owned()]);
+                inputs.warnings.iter().map(|w| w.code).collect()
+            })),
+            (Code::SymlinkLoop, Run(|| {
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::write(dir.path().join("a.json"), "{}").unwrap();
+                std::os::unix::fs::symlink(dir.path(), dir.path().join("up")).unwrap();
+                let inputs = vspc_billing::load::expand(&[dir.path().to_owned()]);
+                inputs.warnings.iter().map(|w| w.code).collect()
+            })),
+            (Code::EmptyFile, Bytes(b" \n")),
+            (Code::ByteOrderMark, Bytes(b"\xEF\xBB\xBF{}")),
+            (Code::InvalidUtf8, Bytes(b"{\"a\": \"\xff\"}")),
+            (Code::InvalidJson, Bytes(b"{\"data\": [")),
+            (Code::UnknownDocument, Bytes(b"{\"hello\": 1}")),
+            (Code::SchemaViolation, Bytes(br#"{"data": {"siteUid": "s", "counters": [{"type": "CC_VM_Backup", "rentalUnits": "1"}]}}"#)),
+            (Code::TypeError, Bytes(br#"{"data": {"counters": [{"type": "CC_VM_Backup", "rentalUnits": 1e40, "newUnits": 0, "usedUnits": 0, "rentalCount": 1, "newCount": 0, "usedCount": 0}]}}"#)),
+            (Code::InvalidDate, Report(|d| set(d, &format!("{PARAMS}/generationDate"), "\"2026-11-31\""))),
+            (Code::IntervalReversed, Report(|d| set(d, &format!("{PARAMS}/reportInterval/startOfInterval"), "\"2026-11-01\""))),
+            (Code::IntervalNotCalendarMonth, Report(|d| set(d, &format!("{PARAMS}/reportInterval/endOfInterval"), "\"2026-10-15\""))),
+            (Code::GeneratedBeforeIntervalEnd, Report(|d| set(d, &format!("{PARAMS}/generationDate"), "\"2026-10-15\""))),
+            (Code::MissingParameters, Report(|d| remove(d, PARAMS))),
+            (Code::ConflictingFields, Report(|d| d["data"][0]["reportParemeters"] = d["data"][0]["reportParameters"].clone())),
+            (Code::PointsMismatch, Report(|d| set(d, &format!("{VBR_VM}/usedPoints"), "90.0"))),
+            (Code::PlatformCountMismatch, Report(|d| set(d, &format!("{CLOUD_VM}/reportedCount"), "5"))),
+            (Code::ProductTotalMismatch, Report(|d| set(d, "/data/0/reportSummary/productsUsage/0/totalPoints", "99.5"))),
+            (Code::SummaryTotalMismatch, Report(|d| set(d, "/data/0/reportSummary/totalPoints", "204"))),
+            (Code::OrganizationsTotalMismatch, Report(|d| set(d, "/data/0/organizationsUsage/2/usedPoints", "16.0"))),
+            (Code::DetailsTotalMismatch, Report(|d| remove(d, "/data/0/organizationsUsage/2"))),
+            (Code::DetailsSummaryMismatch, Report(|d| {
+                let n = "/data/0/usageDetails/2/usageByLicenseAndProduct/0";
+                set(d, &format!("{n}/workloadUsage/0/initialCount"), "4");
+                set(d, &format!("{n}/workloadUsage/0/reportedCount"), "4");
+                set(d, &format!("{n}/workloadUsage/0/usedPoints"), "20.0");
+                set(d, &format!("{n}/usedPoints"), "20.0");
+                set(d, "/data/0/organizationsUsage/2/usedPoints", "20.0");
+            })),
+            (Code::ReportedExceedsInitial, Report(|d| set(d, &format!("{ROW}/initialCount"), "24"))),
+            (Code::NegativeValue, Report(|d| set(d, &format!("{VBR_VM}/newCount"), "-1"))),
+            (Code::NumberOutOfRange, Report(|d| set(d, &format!("{VBR_VM}/weight"), "79228162514264337593543950335"))),
+            (Code::ReportNotApproved, Report(|d| set(d, "/data/0/reportStatus", "\"ApprovalRequired\""))),
+            (Code::ServersNotCollected, Report(|d| set(d, "/data/0/notCollectedCloudServers", r#"["cc-01"]"#))),
+            (Code::ServersCloned, Report(|d| set(d, "/data/0/clonedCloudServers", r#"["cc-03"]"#))),
+            (Code::ServersUnsupported, Report(|d| set(d, "/data/0/unsupportedCloudServers", r#"["cc-04"]"#))),
+            (Code::PagingIncomplete, Report(|d| set(d, "/meta/pagingInfo/total", "150"))),
+            (Code::ApiError, Report(|d| d["errors"] = json!([{"message": "Collection failed", "type": "warning", "code": 1001}]))),
+            (Code::DuplicateOrganization, Report(|d| {
+                let org = d["data"][0]["organizationsUsage"][0].clone();
+                d["data"][0]["organizationsUsage"].as_array_mut().unwrap().push(org);
+            })),
+            (Code::DuplicateReport, Report(|d| {
+                let r = d["data"][0].clone();
+                d["data"].as_array_mut().unwrap().push(r);
+            })),
+            (Code::MissingMonth, Run(|| {
+                let owner = "a0c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e";
+                let mut cross = CrossFile::default();
+                for (name, month) in [("a.json", 9), ("b.json", 11)] {
+                    cross.add(name, &file_audit(name, &month_report(1, owner, 2026, month)).keys);
+                }
+                cross.finish().iter().map(|f| f.code).collect()
+            })),
+            (Code::WeightInconsistent, Report(|d| {
+                set(d, &format!("{FABRIKAM_VM}/weight"), "4.0");
+                set(d, &format!("{FABRIKAM_VM}/usedPoints"), "16.0");
+            })),
+            (Code::WeightUnexpected, Report(|d| {
+                let replica = "/data/0/reportSummary/productsUsage/3/workloadUsage/0";
+                set(d, &format!("{replica}/weight"), "9.0");
+            })),
+            (Code::UnknownEnumValue, Report(|d| set(d, &format!("{VBR_VM}/workloadType"), "\"VBR_Quantum_VM\""))),
+            (Code::CounterWeightInconsistent, Site(|d| set(d, "/data/0/counters/1/newUnits", "0.68"))),
+            (Code::InvalidFile, Run(|| {
+                let broken = load_bytes("r.json", b"{".to_vec(), &LOAD);
+                let audit = check_file(&broken, &AuditOptions::default());
+                let card = vspc_billing::billing::rates::RateCard::parse("card.toml", CARD).unwrap();
+                let input = vspc_billing::billing::FileInput { file: &broken, audit: &audit };
+                let b = vspc_billing::billing::bill(&[input], &card, &vspc_billing::billing::BillOptions::default()).unwrap();
+                b.summary.refused.iter().flat_map(|r| r.reasons.iter().map(|x| x.code)).collect()
+            })),
+            (Code::NotApproved, Run(|| {
+                let mut d = approved();
+                set(&mut d, "/data/0/reportStatus", "\"ApprovalRequired\"");
+                billing_codes(&[d], CARD, false)
+            })),
+            (Code::StatusMissing, Run(|| {
+                let mut d = approved();
+                remove(&mut d, "/data/0/reportStatus");
+                billing_codes(&[d], CARD, false)
+            })),
+            (Code::ErrorFindings, Run(|| {
+                let mut d = approved();
+                set(&mut d, &format!("{VBR_VM}/usedPoints"), "90.0");
+                billing_codes(&[d], CARD, false)
+            })),
+            (Code::NoPeriod, Run(|| {
+                let mut d = approved();
+                set(&mut d, &format!("{PARAMS}/reportInterval/startOfInterval"), "\"2026-13-01\"");
+                billing_codes(&[d], CARD, false)
+            })),
+            (Code::UnbillableData, Run(|| {
+                // 400 points owed at 7 × 10^27 each.
+                let card = CARD.replace("per_point = 1", "per_point = 1\n[cost]\nper_point = 7000000000000000000000000000");
+                billing_codes(&[four_hundred_points(3)], &card, true)
+            })),
+            (Code::AmountOverflow, Run(|| {
+                // Each month's revenue holds with its cents; their sum does not.
+                let card = CARD.replace("per_point = 1", "per_point = 1250000000000000000000000");
+                billing_codes(&[four_hundred_points(3), four_hundred_points(4)], &card, true)
+            })),
+            (Code::BuyerAddressMissing, Run(|| {
+                billing_codes(&[approved()], &CARD.replace("[provider]", "require_buyer_address = true\n[provider]"), false)
+            })),
+            (Code::UnknownTenant, Run(|| {
+                let card = format!("{CARD}[tenants.\"c1a2b3c4-0009-4000-8000-000000000009\"]\nminimum = 1\n");
+                job_code(&approved(), &card, None).into_iter().collect()
+            })),
+            (Code::InvoiceChanged, Run(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let register = dir.path().join("register.sqlite");
+                assert_eq!(job_code(&approved(), CARD, Some(&register)), None);
+                let dearer = CARD.replace("per_point = 1", "per_point = 2");
+                job_code(&approved(), &dearer, Some(&register)).into_iter().collect()
+            })),
+            (Code::RateCardInvalid, Run(|| {
+                let e = vspc_billing::billing::rates::RateCard::parse("card.toml", "currency = 1").unwrap_err();
+                e.iter().map(|x| x.code).collect()
+            })),
+        ]
+    }
+
+    /// Every code a user can see is reported by some run of the library: a table gives, for
+    /// each code, a run that reports it (a code without an entry fails), so that `explain` and
+    /// the README document nothing that cannot happen.
+    #[test]
+    fn every_documented_code_is_reported_by_some_run() {
+        let table = code_triggers();
+        for code in Code::ALL {
+            let runs: Vec<&Trigger> = table
+                .iter()
+                .filter(|(c, _)| *c == code)
+                .map(|(_, t)| t)
+                .collect();
+            let [trigger] = runs.as_slice() else {
+                panic!(
+                    "{code}: {} entries in code_triggers, expected one: add a run that reports it",
+                    runs.len()
+                );
+            };
+            let seen: Vec<Code> = match trigger {
+                Trigger::Report(change) | Trigger::Site(change) => {
+                    let mut d = if matches!(trigger, Trigger::Report(_)) {
+                        approved()
+                    } else {
+                        site()
+                    };
+                    change(&mut d);
+                    audit(&d).iter().map(|f| f.code).collect()
+                }
+                Trigger::Bytes(bytes) => {
+                    let f = load_bytes("t.json", bytes.to_vec(), &LOAD);
+                    check_file(&f, &AuditOptions::default())
+                        .findings
+                        .iter()
+                        .map(|f| f.code)
+                        .collect()
+                }
+                Trigger::Run(run) => run(),
+            };
+            assert!(
+                seen.contains(&code),
+                "{code} is not reported by its run, which reports {seen:?}"
+            );
+        }
     }
 }
 

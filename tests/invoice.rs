@@ -1058,6 +1058,94 @@ fn the_same_report_twice_is_refused() {
     assert_eq!(text(&run.files["invoices.csv"]).lines().count(), 1);
 }
 
+/// The audit and billing share one rule for which reports are copies of each other (same
+/// owner, its uid compared without case and surrounding spaces, and same month): billing
+/// refuses every copy of a group, the audit flags the later ones, and nothing else.
+#[test]
+fn billing_refuses_exactly_the_copies_the_audit_finds() {
+    let sample: Value = serde_json::from_slice(
+        &std::fs::read(root().join("samples/reports-api-3.6-approved.json")).unwrap(),
+    )
+    .unwrap();
+    let uid = sample["data"][0]["reportParameters"]["organizationUid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with = |id: i64, uid: &str, start: &str, end: &str| {
+        let mut d = sample.clone();
+        let p = &mut d["data"][0]["reportParameters"];
+        p["reportId"] = json!(id);
+        p["organizationUid"] = json!(uid);
+        p["reportInterval"] = json!({"startOfInterval": start, "endOfInterval": end});
+        d
+    };
+    let reports = [
+        with(1, &uid, "2026-10-01", "2026-10-31"),
+        // The same owner: letter case and spaces aside.
+        with(
+            2,
+            &format!(" {} ", uid.to_uppercase()),
+            "2026-10-01",
+            "2026-10-31",
+        ),
+        // The same month, another interval.
+        with(3, &uid, "2026-10-01", "2026-10-15"),
+        with(4, &uid, "2026-11-01", "2026-11-30"),
+        with(5, "another-owner", "2026-10-01", "2026-10-31"),
+    ];
+    let opts = vspc_billing::audit::AuditOptions::default();
+    let files: Vec<_> = reports
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let f = load_bytes(
+                &format!("r{k}.json"),
+                serde_json::to_vec(r).unwrap(),
+                &LoadOptions::default(),
+            );
+            assert!(f.is_valid(), "{:?}", f.problems);
+            let audit = vspc_billing::audit::check_file(&f, &opts);
+            (f, audit)
+        })
+        .collect();
+    let mut cross = vspc_billing::audit::CrossFile::new(&opts);
+    for (f, a) in &files {
+        cross.add(&f.name, &a.keys);
+    }
+    let flagged: Vec<String> = cross
+        .finish()
+        .into_iter()
+        .filter(|f| f.code == "duplicate-report")
+        .map(|f| f.file)
+        .collect();
+    assert_eq!(flagged, ["r1.json", "r2.json"]);
+    let inputs: Vec<FileInput<'_>> = files
+        .iter()
+        .map(|(file, audit)| FileInput { file, audit })
+        .collect();
+    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    let opts = BillOptions {
+        allow_findings: true,
+        ..BillOptions::default()
+    };
+    let billing = bill(&inputs, &card, &opts).unwrap();
+    let refused: Vec<&str> = billing
+        .summary
+        .refused
+        .iter()
+        .filter(|r| r.reasons.iter().any(|x| x.code == "duplicate-report"))
+        .map(|r| r.file.as_str())
+        .collect();
+    assert_eq!(refused, ["r0.json", "r1.json", "r2.json"]);
+    let billed: Vec<&str> = billing
+        .summary
+        .reports
+        .iter()
+        .map(|r| r.report.file.as_str())
+        .collect();
+    assert_eq!(billed, ["r3.json", "r4.json"]);
+}
+
 #[test]
 fn summary_points_balance_for_every_sample_report() {
     let b = {

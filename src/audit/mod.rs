@@ -14,6 +14,7 @@
 //! merged in order into exactly what one pass gives (`reports.rs`, `details_in_chunks`).
 
 pub mod compare;
+pub mod copies;
 mod reports;
 pub mod run;
 mod site;
@@ -159,9 +160,6 @@ impl Policy {
 /// A calendar day, `(year, month, day)`.
 pub type Ymd = (i32, u32, u32);
 
-/// What makes two reports duplicates: the owner's uid and the period.
-pub(crate) type Period<'a> = (&'a str, Ymd, Ymd);
-
 /// A report's identity and period, kept to compare reports across files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportKey {
@@ -190,6 +188,12 @@ impl ReportKey {
     #[must_use]
     pub const fn month(&self) -> Month {
         Month::new(self.start.0, self.start.1)
+    }
+
+    /// What makes reports copies of each other ([`copies`]): owner and month.
+    #[must_use]
+    pub fn identity(&self) -> copies::ReportIdentity {
+        copies::ReportIdentity::new(&self.owner_uid, self.month())
     }
 
     fn period(&self) -> String {
@@ -414,30 +418,28 @@ impl CrossFile {
         (out, allowed)
     }
 
+    /// `duplicate-report` across files: in each later file, its first copy of a report of
+    /// an earlier file (the others of that file, [`check_file`] has reported).
     fn duplicates(&self, out: &mut Vec<Finding>) {
-        // First occurrence of each (owner, period) overall, and within each file.
-        let mut first: BTreeMap<Period<'_>, usize> = BTreeMap::new();
-        let mut first_in_file: BTreeSet<(usize, Period<'_>)> = BTreeSet::new();
-        for (n, (f, k)) in self.keys.iter().enumerate() {
-            let id = (k.owner_uid.as_str(), k.start, k.end);
-            let earliest = *first.entry(id).or_insert(n);
-            let first_here = first_in_file.insert((*f, id));
-            let (ef, ek) = &self.keys[earliest];
-            // Within one file, check_file has reported it already.
-            if ef == f || !first_here {
-                continue;
+        for group in copies::copies(self.keys.iter().map(|(_, k)| Some(k.identity()))) {
+            let (ef, ek) = &self.keys[group[0]];
+            let mut files = BTreeSet::from([*ef]);
+            for &n in &group[1..] {
+                let (f, k) = &self.keys[n];
+                if !files.insert(*f) {
+                    continue;
+                }
+                let there = ek.place(&self.files[*ef]);
+                out.push(
+                    Finding::of(
+                        crate::codes::Code::DuplicateReport,
+                        &self.files[*f],
+                        k.pointer.clone(),
+                        duplicate_message(k, ek, &there),
+                    )
+                    .at_opt(k.line, k.column),
+                );
             }
-            let here = &self.files[*f];
-            let there = ek.place(&self.files[*ef]);
-            out.push(
-                Finding::of(
-                    crate::codes::Code::DuplicateReport,
-                    here,
-                    k.pointer.clone(),
-                    duplicate_message(k, ek, &there),
-                )
-                .at_opt(k.line, k.column),
-            );
         }
     }
 
@@ -489,7 +491,17 @@ impl CrossFile {
 }
 
 pub(crate) fn duplicate_message(k: &ReportKey, first: &ReportKey, there: &str) -> String {
-    if k.report_id == first.report_id {
+    if (k.start, k.end) != (first.start, first.end) {
+        format!(
+            "report {} of {:?} for {} is of the same month, {}, as report {} at {there} (for {}): bill from one of them",
+            k.report_id,
+            k.owner_name,
+            k.period(),
+            k.month(),
+            first.report_id,
+            first.period()
+        )
+    } else if k.report_id == first.report_id {
         format!(
             "report {} of {:?} for {} is also at {there}: counting both would count the month twice",
             k.report_id,

@@ -8,6 +8,7 @@ use super::rates::RateCard;
 use super::{
     FileBill, Reason, Refusal, ReportBill, ReportSummary, Skipped, Summary, SummaryTotals, money,
 };
+use crate::audit::copies::{ReportIdentity, copies};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -259,23 +260,17 @@ pub(super) fn numbering_key(i: &Invoice) -> (Period, String, String, String, usi
     )
 }
 
-/// The same owner and period twice would invoice every tenant twice: refuse them all.
+/// The same owner and period twice would invoice every tenant twice: refuse every copy
+/// ([`crate::audit::copies`], the rule the audit's `duplicate-report` uses). The audit flags
+/// only the later copies; billing cannot know which copy is right, so it bills none.
 /// Returns the positions (in `bills` as given) of the bills kept.
 fn refuse_duplicates(bills: &mut Vec<ReportBill>, refused: &mut Vec<Refusal>) -> Vec<usize> {
-    let mut groups: BTreeMap<(Period, String), Vec<usize>> = BTreeMap::new();
-    for (i, b) in bills.iter().enumerate() {
-        if let Some(p) = b.report.period {
-            let owner = b
-                .report
-                .owner_uid
-                .as_deref()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            groups.entry((p, owner)).or_default().push(i);
-        }
-    }
+    let groups = copies(bills.iter().map(|b| {
+        let owner = b.report.owner_uid.as_deref().unwrap_or("");
+        b.report.period.map(|p| ReportIdentity::new(owner, p))
+    }));
     let mut drop = BTreeSet::new();
-    for idx in groups.values().filter(|v| v.len() > 1) {
+    for idx in &groups {
         for &i in idx {
             let b = &bills[i];
             refused.push(Refusal {

@@ -131,7 +131,6 @@ fn plan(
     sources: &[Source],
     opts: &RunOptions<'_>,
 ) -> (Vec<Vec<usize>>, Vec<Option<BTreeSet<Period>>>) {
-    let all: Vec<usize> = (0..sources.len()).collect();
     fn regular(s: &Source, max: u64) -> Option<(&Path, u64)> {
         match s {
             Source::File(p) => std::fs::metadata(p)
@@ -141,6 +140,7 @@ fn plan(
             Source::Stdin => None,
         }
     }
+    let all: Vec<usize> = (0..sources.len()).collect();
     let max = opts.load.max_input;
     let size: u64 = sources
         .iter()

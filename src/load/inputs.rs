@@ -56,8 +56,8 @@ enum FileId {
 fn file_id(path: &Path, meta: &std::fs::Metadata) -> FileId {
     #[cfg(unix)]
     {
-        let _ = path;
         use std::os::unix::fs::MetadataExt;
+        let _ = path;
         FileId::Inode(meta.dev(), meta.ino())
     }
     #[cfg(not(unix))]

@@ -60,26 +60,21 @@ pub(crate) fn check(
     (keys, report_of)
 }
 
-/// `duplicate-report` within one file.
+/// `duplicate-report` within one file: every copy after the first ([`super::copies`]).
 fn duplicates_within(ctx: &mut Ctx<'_>, keys: &[ReportKey], report_of: &mut Vec<Option<usize>>) {
-    let mut first: BTreeMap<super::Period<'_>, usize> = BTreeMap::new();
-    for (n, k) in keys.iter().enumerate() {
-        match first.entry((k.owner_uid.as_str(), k.start, k.end)) {
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(n);
-            }
-            std::collections::btree_map::Entry::Occupied(o) => {
-                let e = &keys[*o.get()];
-                let there = format!("{} in this file", e.pointer);
-                let f = Finding::of(
-                    crate::codes::Code::DuplicateReport,
-                    ctx.file,
-                    k.pointer.clone(),
-                    super::duplicate_message(k, e, &there),
-                );
-                ctx.emit(f);
-                report_of.push(Some(k.index));
-            }
+    for group in super::copies::copies(keys.iter().map(|k| Some(k.identity()))) {
+        let e = &keys[group[0]];
+        let there = format!("{} in this file", e.pointer);
+        for &n in &group[1..] {
+            let k = &keys[n];
+            let f = Finding::of(
+                crate::codes::Code::DuplicateReport,
+                ctx.file,
+                k.pointer.clone(),
+                super::duplicate_message(k, e, &there),
+            );
+            ctx.emit(f);
+            report_of.push(Some(k.index));
         }
     }
 }
