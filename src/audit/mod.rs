@@ -2,7 +2,9 @@
 //!
 //! [`check_file`] runs every check on one loaded file and returns its findings (located
 //! and sorted) and small per-report keys; [`CrossFile`] takes the keys of every file and
-//! finds what needs several files: `duplicate-report` across files and `missing-month`.
+//! finds what needs several files: `duplicate-report` across files and `missing-month`;
+//! [`trends::History`] compares each owner's consecutive months (`usage-spike` and the
+//! other trend codes) from the small per-report numbers [`check_file`] keeps.
 //! The checks of license reports are in `reports.rs`, those of site usage in `site.rs`;
 //! every comparison of numbers goes through [`compare::Rule`]; expected weights come
 //! from [`weights::Weights`]. Every code is documented in [`crate::codes`].
@@ -17,6 +19,7 @@ pub mod compare;
 mod reports;
 pub mod run;
 mod site;
+pub mod trends;
 pub mod weights;
 
 use crate::codes::Code;
@@ -41,6 +44,8 @@ pub struct AuditOptions {
     pub weights: Weights,
     /// `--allow`, `--deny`: which codes to drop or raise to errors.
     pub policy: Policy,
+    /// Thresholds of the findings across months (`usage-spike`...).
+    pub trends: trends::Thresholds,
 }
 
 impl AuditOptions {
@@ -209,6 +214,8 @@ pub struct FileAudit {
     pub keys: Vec<ReportKey>,
     /// Findings dropped by `--allow`.
     pub allowed: usize,
+    /// What the comparisons across months need of each report with a key (located).
+    pub usage: Vec<trends::ReportUsage>,
 }
 
 /// Runs every check on one loaded file. A file that failed to load yields its load
@@ -217,29 +224,47 @@ pub struct FileAudit {
 pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
     let mut ctx = Ctx::new(&file.name, opts, file.split);
     let mut keys = Vec::new();
+    let mut usage = Vec::new();
     match &file.document {
         None => {}
-        Some(Document::Reports(doc)) => keys = reports::check(&mut ctx, doc),
+        Some(Document::Reports(doc)) => {
+            keys = reports::check(&mut ctx, doc);
+            usage = trends::extract(doc, &keys);
+        }
         Some(Document::SiteUsage(doc)) => site::check(&mut ctx, doc),
     }
     let mut findings = file.problems.clone();
     findings.append(&mut ctx.out);
-    locate(&file.text, &mut findings, &mut keys);
+    locate(&file.text, &mut findings, &mut keys, &mut usage);
+    for u in &mut usage {
+        if let Some(k) = keys.iter().find(|k| k.index == u.key.index) {
+            u.key.clone_from(k);
+        }
+    }
     let allowed = opts.policy.apply(&mut findings);
     sort_findings(&mut findings);
     FileAudit {
         findings,
         keys,
         allowed,
+        usage,
     }
 }
 
-/// Fills line and column of findings and keys in one pass over the text.
-fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
+/// Fills line and column of findings, keys and the places of the usage kept for the
+/// comparisons across months, in one pass over the text.
+fn locate(
+    text: &[u8],
+    findings: &mut [Finding],
+    keys: &mut [ReportKey],
+    usage: &mut [trends::ReportUsage],
+) {
+    let mut places: Vec<&mut trends::Place> =
+        usage.iter_mut().flat_map(trends::ReportUsage::places_mut).collect();
     let pending: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].line.is_none())
         .collect();
-    if pending.is_empty() && keys.is_empty() {
+    if pending.is_empty() && keys.is_empty() && places.is_empty() {
         return;
     }
     let mut pointers: Vec<&str> = pending
@@ -247,7 +272,9 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         .map(|&i| findings[i].pointer.as_str())
         .collect();
     pointers.extend(keys.iter().map(|k| k.pointer.as_str()));
+    pointers.extend(places.iter().map(|p| p.pointer.as_str()));
     let offsets = locate_offsets(text, &pointers);
+    drop(pointers);
     // Lines are counted only up to the last place needed, not through a whole large file.
     let end = offsets
         .iter()
@@ -257,7 +284,8 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
     let index = LineIndex::new(&text[..end]);
     let found: Vec<usize> = offsets.iter().flatten().copied().collect();
     let mut positions = index.positions(&found).into_iter();
-    let (for_findings, for_keys) = offsets.split_at(pending.len());
+    let (for_findings, rest) = offsets.split_at(pending.len());
+    let (for_keys, for_places) = rest.split_at(keys.len());
     for (&i, off) in pending.iter().zip(for_findings) {
         if off.is_some()
             && let Some(p) = positions.next()
@@ -272,6 +300,14 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         {
             k.line = Some(p.line);
             k.column = Some(p.column);
+        }
+    }
+    for (place, off) in places.iter_mut().zip(for_places) {
+        if off.is_some()
+            && let Some(p) = positions.next()
+        {
+            place.line = Some(p.line);
+            place.column = Some(p.column);
         }
     }
 }

@@ -17,6 +17,7 @@ use config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use vspc_billing::audit::trends::Thresholds;
 use vspc_billing::audit::weights::Weights;
 use vspc_billing::audit::{AuditOptions, Policy};
 use vspc_billing::load::{DEFAULT_MAX_INPUT, Kind, LoadOptions, SchemaCheck, Split};
@@ -177,6 +178,58 @@ pub(crate) struct AuditArgs {
     pub weights: Option<PathBuf>,
 }
 
+/// The thresholds of the findings across months (`audit` and `report`); the config file's
+/// `[audit]` gives what they leave out, the documented defaults the rest.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TrendArgs {
+    /// usage-spike / usage-drop: a tenant's points change by more than this percentage of
+    /// the previous month's [default: 50]...
+    #[arg(long, value_name = "PERCENT")]
+    pub change_percent: Option<String>,
+    /// ...and by at least this many points [default: 100]
+    #[arg(long, value_name = "POINTS")]
+    pub change_min_points: Option<String>,
+    /// report-total-jump: a report's totalPoints changes by more than this percentage
+    /// [default: 20]
+    #[arg(long, value_name = "PERCENT")]
+    pub total_change_percent: Option<String>,
+    /// workload-count-doubled: one workload type's count grows at least this many times
+    /// [default: 1.9]...
+    #[arg(long, value_name = "RATIO")]
+    pub doubling_ratio: Option<String>,
+    /// ...from at least this many workloads [default: 5]...
+    #[arg(long, value_name = "N")]
+    pub doubling_min_count: Option<i64>,
+    /// ...while the tenant's other types change by at most this percentage [default: 10]
+    #[arg(long, value_name = "PERCENT")]
+    pub stable_percent: Option<String>,
+}
+
+impl TrendArgs {
+    /// The thresholds: these options, else the config file's, else the defaults.
+    pub(crate) fn thresholds(&self, config: &Config) -> Result<Thresholds, String> {
+        let file = &config.audit;
+        let mut th = Thresholds::default();
+        let decimal = |flag: &str, cli: &Option<String>, file: &Option<config::Number>, into: &mut rust_decimal::Decimal| {
+            if let Some(text) = cli.as_ref().or(file.as_ref().map(|n| &n.0)) {
+                *into = vspc_billing::num::parse_decimal(text.trim())
+                    .map_err(|_| format!("--{flag} {text:?} is not a decimal number"))?;
+            }
+            Ok::<(), String>(())
+        };
+        decimal("change-percent", &self.change_percent, &file.change_percent, &mut th.change_percent)?;
+        decimal("change-min-points", &self.change_min_points, &file.change_min_points, &mut th.change_min_points)?;
+        decimal("total-change-percent", &self.total_change_percent, &file.total_change_percent, &mut th.total_percent)?;
+        decimal("doubling-ratio", &self.doubling_ratio, &file.doubling_ratio, &mut th.doubling_ratio)?;
+        decimal("stable-percent", &self.stable_percent, &file.stable_percent, &mut th.stable_percent)?;
+        if let Some(n) = self.doubling_min_count.or(file.doubling_min_count) {
+            th.doubling_min_count = n;
+        }
+        th.validate()?;
+        Ok(th)
+    }
+}
+
 impl AuditArgs {
     /// The audit options of these arguments, with the config file's `[audit]` for what
     /// they leave out (lists are joined).
@@ -204,6 +257,7 @@ impl AuditArgs {
             tolerance,
             weights,
             policy,
+            trends: Thresholds::default(),
         })
     }
 }
