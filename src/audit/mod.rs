@@ -259,8 +259,10 @@ fn locate(
     keys: &mut [ReportKey],
     usage: &mut [trends::ReportUsage],
 ) {
-    let mut places: Vec<&mut trends::Place> =
-        usage.iter_mut().flat_map(trends::ReportUsage::places_mut).collect();
+    let mut places: Vec<&mut trends::Place> = usage
+        .iter_mut()
+        .flat_map(trends::ReportUsage::places_mut)
+        .collect();
     let pending: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].line.is_none())
         .collect();

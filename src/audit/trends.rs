@@ -456,7 +456,8 @@ impl History {
         }
         let mut tenants: Vec<TenantSeries> = tenants.into_values().collect();
         for t in &mut tenants {
-            t.workloads.sort_by(|a, b| kinds[a.kind].cmp(&kinds[b.kind]));
+            t.workloads
+                .sort_by(|a, b| kinds[a.kind].cmp(&kinds[b.kind]));
         }
         OwnerSeries {
             uid: o.uid.clone(),

@@ -242,6 +242,9 @@ mod tests {
         assert_eq!(c.audit.doubling_min_count, Some(3));
         std::fs::write(&p, "[audit]\nstable_percent = 2.5\n").unwrap();
         let e = Config::load(Some(&p)).unwrap_err();
-        assert!(e.contains("c.toml:2:18") && e.contains("as a string"), "{e}");
+        assert!(
+            e.contains("c.toml:2:18") && e.contains("as a string"),
+            "{e}"
+        );
     }
 }

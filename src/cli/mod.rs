@@ -210,18 +210,46 @@ impl TrendArgs {
     pub(crate) fn thresholds(&self, config: &Config) -> Result<Thresholds, String> {
         let file = &config.audit;
         let mut th = Thresholds::default();
-        let decimal = |flag: &str, cli: &Option<String>, file: &Option<config::Number>, into: &mut rust_decimal::Decimal| {
+        let decimal = |flag: &str,
+                       cli: &Option<String>,
+                       file: &Option<config::Number>,
+                       into: &mut rust_decimal::Decimal| {
             if let Some(text) = cli.as_ref().or(file.as_ref().map(|n| &n.0)) {
                 *into = vspc_billing::num::parse_decimal(text.trim())
                     .map_err(|_| format!("--{flag} {text:?} is not a decimal number"))?;
             }
             Ok::<(), String>(())
         };
-        decimal("change-percent", &self.change_percent, &file.change_percent, &mut th.change_percent)?;
-        decimal("change-min-points", &self.change_min_points, &file.change_min_points, &mut th.change_min_points)?;
-        decimal("total-change-percent", &self.total_change_percent, &file.total_change_percent, &mut th.total_percent)?;
-        decimal("doubling-ratio", &self.doubling_ratio, &file.doubling_ratio, &mut th.doubling_ratio)?;
-        decimal("stable-percent", &self.stable_percent, &file.stable_percent, &mut th.stable_percent)?;
+        decimal(
+            "change-percent",
+            &self.change_percent,
+            &file.change_percent,
+            &mut th.change_percent,
+        )?;
+        decimal(
+            "change-min-points",
+            &self.change_min_points,
+            &file.change_min_points,
+            &mut th.change_min_points,
+        )?;
+        decimal(
+            "total-change-percent",
+            &self.total_change_percent,
+            &file.total_change_percent,
+            &mut th.total_percent,
+        )?;
+        decimal(
+            "doubling-ratio",
+            &self.doubling_ratio,
+            &file.doubling_ratio,
+            &mut th.doubling_ratio,
+        )?;
+        decimal(
+            "stable-percent",
+            &self.stable_percent,
+            &file.stable_percent,
+            &mut th.stable_percent,
+        )?;
         if let Some(n) = self.doubling_min_count.or(file.doubling_min_count) {
             th.doubling_min_count = n;
         }
