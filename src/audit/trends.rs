@@ -380,14 +380,16 @@ impl History {
         (out, allowed)
     }
 
-    /// The monthly series of every owner, by owner uid; tenants by uid within an owner.
+    /// The monthly series of every owner, by owner name (then uid); tenants by uid within
+    /// an owner.
     #[must_use]
     pub fn series(&self) -> Series {
-        let owners = self
+        let mut owners: Vec<OwnerSeries> = self
             .owners()
             .into_iter()
             .map(|o| self.owner_series(&o))
             .collect();
+        owners.sort_by(|a, b| (&a.name, &a.uid).cmp(&(&b.name, &b.uid)));
         Series { owners }
     }
 
@@ -484,7 +486,7 @@ impl History {
 /// The monthly series of every report owner in the inputs.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Series {
-    /// By owner uid.
+    /// By owner name, then uid.
     pub owners: Vec<OwnerSeries>,
 }
 

@@ -55,6 +55,17 @@ I/O error, invalid rate card or template, existing files without --force, or ano
 writing into --out (nothing written)."
 );
 
+/// Under `report --help`.
+pub(super) const REPORT_AFTER_HELP: &str = after_help!(
+    "  vspc-billing report exports/ --out report.html
+  vspc-billing report exports/ --out report.html --change-percent 30 --allow tenant-appeared
+  vspc-billing report exports/ --format csv > series.csv
+  vspc-billing report exports/ --format json --out series.json
+",
+    "0 written, no error finding; 1 written, some error finding (after --allow and --deny); 2 \
+usage error, unreadable path, or --out exists without --force (nothing written)."
+);
+
 /// Under `explain --help`.
 pub(super) const EXPLAIN_AFTER_HELP: &str = after_help!(
     "  vspc-billing explain points-mismatch
@@ -193,6 +204,7 @@ mod tests {
             "validate",
             "audit",
             "invoice",
+            "report",
             "explain",
             "schema",
             "corpus",

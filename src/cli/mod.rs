@@ -8,6 +8,7 @@ mod docs;
 mod explain;
 mod invoice;
 mod progress;
+mod report;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -84,6 +85,9 @@ enum Command {
     /// Bill tenants: one invoice per organization, CSV, and the provider's summary
     #[command(after_help = docs::INVOICE_AFTER_HELP)]
     Invoice(invoice::Args),
+    /// Audit several months and show the trends: one HTML page with charts, or the series
+    #[command(after_help = docs::REPORT_AFTER_HELP)]
+    Report(report::Args),
     /// Explain a finding code: what it means, why it matters, how to fix it
     #[command(after_help = docs::EXPLAIN_AFTER_HELP)]
     Explain(explain::Args),
@@ -355,7 +359,7 @@ pub(crate) fn main() -> ExitCode {
     QUIET.store(cli.quiet, Ordering::Relaxed);
     let reads_config = matches!(
         cli.command,
-        Command::Validate(_) | Command::Audit(_) | Command::Invoice(_)
+        Command::Validate(_) | Command::Audit(_) | Command::Invoice(_) | Command::Report(_)
     );
     let config = if reads_config {
         match Config::load(cli.config.as_deref()) {
@@ -369,6 +373,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a, &config),
         Command::Audit(a) => audit::run(a, &config),
         Command::Invoice(a) => invoice::run(a, &config),
+        Command::Report(a) => report::run(a, &config),
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema_cmd::run(a),
         Command::Corpus(a) => corpus_cmd::run(a),
