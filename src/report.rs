@@ -857,3 +857,201 @@ const SCRIPT: &str = r#"<script>
 })();
 </script>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::trends::{CountSeries, ProductSeries, ReportRef};
+
+    fn d(s: &str) -> Decimal {
+        crate::num::parse_decimal(s).unwrap()
+    }
+
+    fn tenant(name: &str, uid: &str, points: &[Option<&str>]) -> TenantSeries {
+        TenantSeries {
+            uid: uid.to_owned(),
+            name: name.to_owned(),
+            points: points.iter().map(|p| p.map(d)).collect(),
+            workloads: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+
+    fn owner(tenants: Vec<TenantSeries>, product: &[Option<&str>]) -> OwnerSeries {
+        let n = product.len();
+        OwnerSeries {
+            uid: "owner-uid".to_owned(),
+            name: "Acme <Cloud>".to_owned(),
+            months: (1..=n).map(|m| format!("2026-{m:02}")).collect(),
+            reports: (0..n)
+                .map(|m| ReportRef {
+                    file: format!("{m}.json"),
+                    line: Some(1),
+                    report_id: 1,
+                })
+                .collect(),
+            total: product.iter().map(|p| p.map(d)).collect(),
+            products: vec![ProductSeries {
+                product: "BackupAndReplication".to_owned(),
+                points: product.iter().map(|p| p.map(d)).collect(),
+            }],
+            tenants,
+        }
+    }
+
+    #[test]
+    fn text_from_the_input_stays_text_in_the_page() {
+        let evil = "</script><script>alert(1)</script> & 'x' \"y\"";
+        let series = Series {
+            owners: vec![owner(
+                vec![tenant(evil, "t1", &[Some("10"), Some("30")])],
+                &[Some("10"), Some("30")],
+            )],
+        };
+        let page = html(
+            &series,
+            &[],
+            &AuditSummary::default(),
+            &HtmlOptions::default(),
+        )
+        .unwrap();
+        assert!(!page.contains("<script>alert"), "markup from a name");
+        assert!(!page.contains("</script><script>alert"));
+        assert!(page.contains("&lt;/script&gt;&lt;script&gt;alert(1)"));
+        assert!(page.contains("Acme &lt;Cloud&gt;"));
+        assert_eq!(
+            page.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
+        for id in [
+            "chart-products-0",
+            "chart-top-points-0",
+            "chart-top-change-0",
+        ] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+        assert!(
+            !page.contains("http://") && !page.contains("https://"),
+            "no network"
+        );
+    }
+
+    #[test]
+    fn beyond_the_top_tenants_the_others_are_summed_in_one_row() {
+        let tenants: Vec<TenantSeries> = (0..10)
+            .map(|k| {
+                let p = format!("{}", 100 + k);
+                let leaked: &'static str = Box::leak(p.into_boxed_str());
+                tenant(
+                    &format!("T{k}"),
+                    &format!("u{k}"),
+                    &[Some(leaked), Some(leaked)],
+                )
+            })
+            .collect();
+        let series = Series {
+            owners: vec![owner(tenants, &[Some("1045"), Some("1045")])],
+        };
+        let opts = HtmlOptions {
+            top: 3,
+            ..HtmlOptions::default()
+        };
+        let page = html(&series, &[], &AuditSummary::default(), &opts).unwrap();
+        // The top 3 by points (T9, T8, T7) and by change (none changed: the first three,
+        // T0, T1, T2) are listed; the 4 others summed: 103 + 104 + 105 + 106 = 418.
+        for k in [9, 8, 7, 0, 1, 2] {
+            assert!(
+                page.contains(&format!("<td data-v=\"T{k}\">")),
+                "T{k} listed"
+            );
+        }
+        for k in 3..=6 {
+            assert!(
+                !page.contains(&format!("<td data-v=\"T{k}\">")),
+                "T{k} is summed"
+            );
+        }
+        assert!(page.contains("4 other tenants (summed)"), "{page}");
+        assert!(page.contains("data-v=\"418\""));
+    }
+
+    #[test]
+    fn a_sum_beyond_the_exact_range_is_an_error_not_a_zero() {
+        let max = "79228162514264337593543950335";
+        let series = Series {
+            owners: vec![OwnerSeries {
+                products: vec![
+                    ProductSeries {
+                        product: "A".to_owned(),
+                        points: vec![Some(d(max))],
+                    },
+                    ProductSeries {
+                        product: "B".to_owned(),
+                        points: vec![Some(d(max))],
+                    },
+                ],
+                ..owner(Vec::new(), &[Some("1")])
+            }],
+        };
+        let e = html(
+            &series,
+            &[],
+            &AuditSummary::default(),
+            &HtmlOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("a month's points"), "{e}");
+    }
+
+    #[test]
+    fn sparklines_leave_a_gap_where_a_tenant_is_absent() {
+        let s = sparkline(&[Some(d("1")), Some(d("3")), None, Some(d("2"))]);
+        assert_eq!(s.matches("<polyline").count(), 1);
+        assert_eq!(s.matches("<circle").count(), 1);
+        assert_eq!(sparkline(&[None, None]), "");
+    }
+
+    #[test]
+    fn numbers_are_grouped_for_reading_and_kept_exact() {
+        assert_eq!(num(d("1234567.50")), "1,234,567.50");
+        assert_eq!(num(d("-1000")), "-1,000");
+        assert_eq!(num(d("999.125")), "999.125");
+        assert_eq!(scale(d("1"), d("3"), 100), d("33.3"));
+        assert_eq!(scale(d("1"), Decimal::ZERO, 100), Decimal::ZERO);
+        assert_eq!(percent(d("1"), d("3")), Some(d("33.3")));
+    }
+
+    #[test]
+    fn the_csv_has_one_row_per_value_and_neutralises_names() {
+        let mut t = tenant("=cmd()", "u1", &[Some("10.50"), None]);
+        t.workloads.push(CountSeries {
+            kind: 0,
+            workload: "VBR_VM".to_owned(),
+            edition: "Standard".to_owned(),
+            counts: vec![Some(2), None],
+        });
+        let series = Series {
+            owners: vec![owner(vec![t], &[Some("10.50"), Some("0")])],
+        };
+        let csv = String::from_utf8(series_csv(&series)).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "owner_uid,owner_name,month,level,uid,name,workload,edition,points,count",
+                "owner-uid,Acme <Cloud>,2026-01,report,,,,,10.50,",
+                "owner-uid,Acme <Cloud>,2026-01,product,,BackupAndReplication,,,10.50,",
+                "owner-uid,Acme <Cloud>,2026-01,tenant,u1,'=cmd(),,,10.50,",
+                "owner-uid,Acme <Cloud>,2026-01,workload,u1,'=cmd(),VBR_VM,Standard,,2",
+                "owner-uid,Acme <Cloud>,2026-02,report,,,,,0,",
+                "owner-uid,Acme <Cloud>,2026-02,product,,BackupAndReplication,,,0,",
+            ]
+        );
+        let json = series_json(&series);
+        assert!(
+            json.contains("\"10.50\""),
+            "exact decimals as strings: {json}"
+        );
+    }
+}

@@ -459,3 +459,153 @@ fn the_series_hold_every_month_of_every_tenant_and_their_flags() {
     let total: Decimal = o.total[1].unwrap();
     assert_eq!(total, o.products[0].points[1].unwrap());
 }
+
+// ---------------------------------------------------------------------------------------
+// The command line: `report`, and the thresholds from flags and from vspc-billing.toml.
+
+fn bin(dir: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("vspc-billing").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+/// Two months in `dir`: Contoso up 40 % (below the default threshold of 50 %).
+fn two_months(dir: &Path) {
+    let jan = among_stable(vec![tenant(
+        "Contoso",
+        &[("VBR_VM", "Standard", 200, "5.0")],
+    )]);
+    let feb = among_stable(vec![tenant(
+        "Contoso",
+        &[("VBR_VM", "Standard", 280, "5.0")],
+    )]);
+    std::fs::create_dir_all(dir.join("exports")).unwrap();
+    std::fs::write(dir.join("exports/2026-01.json"), report((2026, 1), &jan)).unwrap();
+    std::fs::write(dir.join("exports/2026-02.json"), report((2026, 2), &feb)).unwrap();
+}
+
+#[test]
+fn audit_takes_the_thresholds_from_flags_and_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    two_months(dir.path());
+    let out = bin(dir.path()).args(["audit", "exports"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("usage-spike"), "{text}");
+    let out = bin(dir.path())
+        .args(["audit", "exports", "--change-percent", "30"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "a warning");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("warning[usage-spike] \"Contoso\""), "{text}");
+    std::fs::write(
+        dir.path().join("vspc-billing.toml"),
+        "[audit]\nchange_percent = 30\nchange_min_points = \"500\"\n",
+    )
+    .unwrap();
+    // 400 points: below the file's minimum of 500.
+    let out = bin(dir.path()).args(["audit", "exports"]).output().unwrap();
+    assert!(
+        !String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("usage-spike")
+    );
+    // The command line wins over the file.
+    let out = bin(dir.path())
+        .args(["audit", "exports", "--change-min-points", "100"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("usage-spike")
+    );
+    let out = bin(dir.path())
+        .args(["audit", "exports", "--doubling-ratio", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("must be more than 1")
+    );
+}
+
+#[test]
+fn report_writes_one_page_and_the_series_and_never_replaces_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    two_months(dir.path());
+    let out = bin(dir.path())
+        .args([
+            "report",
+            "exports",
+            "--out",
+            "r/report.html",
+            "--change-percent",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(dir.path().join("r/report.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("id=\"chart-products-0\"") && page.contains("class=\"spark\""));
+    assert!(page.contains("usage-spike"), "the finding is on the page");
+    let again = bin(dir.path())
+        .args(["report", "exports", "--out", "r/report.html"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8(again.stderr).unwrap().contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("r/report.html")).unwrap(),
+        page
+    );
+    let forced = bin(dir.path())
+        .args(["report", "exports", "--out", "r/report.html", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), Some(0));
+    // An input is never the output.
+    let onto = bin(dir.path())
+        .args([
+            "report",
+            "exports",
+            "--out",
+            "exports/2026-01.json",
+            "--force",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(onto.status.code(), Some(2));
+    // HTML needs a file; the series go to standard output.
+    let no_out = bin(dir.path())
+        .args(["report", "exports"])
+        .output()
+        .unwrap();
+    assert_eq!(no_out.status.code(), Some(2));
+    let csv = bin(dir.path())
+        .args(["report", "exports", "--format", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        csv.contains(",2026-02,tenant,") && csv.contains(",1400.0,"),
+        "{csv}"
+    );
+    let json = bin(dir.path())
+        .args(["report", "exports", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v["owners"][0]["months"],
+        serde_json::json!(["2026-01", "2026-02"])
+    );
+}

@@ -548,7 +548,7 @@ pub struct TenantSeries {
 #[derive(Debug, Clone, Serialize)]
 pub struct CountSeries {
     #[serde(skip)]
-    kind: usize,
+    pub(crate) kind: usize,
     /// `workloadType`.
     pub workload: String,
     /// `licenseEdition`.
