@@ -164,7 +164,7 @@ fn scale(v: Decimal, max: Decimal, px: i64) -> Decimal {
     v.checked_mul(Decimal::from(px))
         .and_then(|x| x.checked_div(max))
         .and_then(|x| round(x, r, "a chart coordinate").ok())
-        .map_or(Decimal::ZERO, |m| m.value())
+        .map_or(Decimal::ZERO, crate::billing::money::Money::value)
 }
 
 /// A percentage with one decimal, half up; `None` for a zero base.
@@ -177,7 +177,9 @@ fn percent(delta: Decimal, base: Decimal) -> Option<Decimal> {
         mode: RoundingMode::HalfUp,
     };
     let x = delta.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(base)?;
-    round(x, r, "a percentage").ok().map(|m| m.value())
+    round(x, r, "a percentage")
+        .ok()
+        .map(crate::billing::money::Money::value)
 }
 
 const PALETTE: [&str; 8] = [
@@ -231,7 +233,7 @@ pub fn html(
     h.push_str(HEAD);
     let months: Vec<&String> = series.owners.iter().flat_map(|o| &o.months).collect();
     let span = match (months.iter().min(), months.iter().max()) {
-        (Some(a), Some(b)) if a == b => format!("{a}"),
+        (Some(a), Some(b)) if a == b => (*a).clone(),
         (Some(a), Some(b)) => format!("{a} to {b}"),
         _ => "no license usage report".to_owned(),
     };

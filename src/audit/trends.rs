@@ -407,15 +407,14 @@ impl History {
         let mut kind_index: HashMap<Kind, usize> = HashMap::new();
         for (m, (_, r)) in reports.iter().enumerate() {
             for (label, points) in &r.products {
-                let at = match products.iter().position(|p| p.product == *label) {
-                    Some(i) => i,
-                    None => {
-                        products.push(ProductSeries {
-                            product: label.clone(),
-                            points: vec![None; n],
-                        });
-                        products.len() - 1
-                    }
+                let at = if let Some(i) = products.iter().position(|p| p.product == *label) {
+                    i
+                } else {
+                    products.push(ProductSeries {
+                        product: label.clone(),
+                        points: vec![None; n],
+                    });
+                    products.len() - 1
                 };
                 products[at].points[m] = Some(*points);
             }
@@ -440,17 +439,16 @@ impl History {
                 s.points[m] = Some(t.points);
                 for &(k, count) in &t.counts {
                     let k = local[k];
-                    let at = match s.workloads.iter().position(|w| w.kind == k) {
-                        Some(i) => i,
-                        None => {
-                            s.workloads.push(CountSeries {
-                                kind: k,
-                                workload: kinds[k].0.clone(),
-                                edition: kinds[k].1.clone(),
-                                counts: vec![None; n],
-                            });
-                            s.workloads.len() - 1
-                        }
+                    let at = if let Some(i) = s.workloads.iter().position(|w| w.kind == k) {
+                        i
+                    } else {
+                        s.workloads.push(CountSeries {
+                            kind: k,
+                            workload: kinds[k].0.clone(),
+                            edition: kinds[k].1.clone(),
+                            counts: vec![None; n],
+                        });
+                        s.workloads.len() - 1
                     };
                     s.workloads[at].counts[m] = count;
                 }
@@ -646,29 +644,26 @@ impl Pair<'_> {
         let owner = &self.b.key.owner_uid;
         let mut flag = |t: &str, c: Code| flagged.push((owner.clone(), t.to_owned(), c));
         for t in &self.b.tenants {
-            match before.get(t.uid.as_str()) {
-                Some(p) => {
-                    for f in self.tenant(p, t) {
-                        flag(&t.uid, f.code);
-                        out.push(f);
-                    }
+            if let Some(p) = before.get(t.uid.as_str()) {
+                for f in self.tenant(p, t) {
+                    flag(&t.uid, f.code);
+                    out.push(f);
                 }
-                None => {
-                    flag(&t.uid, Code::TenantAppeared);
-                    out.push(self.at_b(
-                        Code::TenantAppeared,
-                        &t.place,
-                        format!(
-                            "{:?} ({}) uses {} points in {} but was not in the report of {} ({}): a new tenant, or one moved from another console or support id",
-                            t.name,
-                            t.uid,
-                            t.points,
-                            self.month_b(),
-                            self.month_a(),
-                            self.a.key.place(self.file_a),
-                        ),
-                    ));
-                }
+            } else {
+                flag(&t.uid, Code::TenantAppeared);
+                out.push(self.at_b(
+                    Code::TenantAppeared,
+                    &t.place,
+                    format!(
+                        "{:?} ({}) uses {} points in {} but was not in the report of {} ({}): a new tenant, or one moved from another console or support id",
+                        t.name,
+                        t.uid,
+                        t.points,
+                        self.month_b(),
+                        self.month_a(),
+                        self.a.key.place(self.file_a),
+                    ),
+                ));
             }
         }
         let after: std::collections::HashSet<&str> =
