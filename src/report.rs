@@ -106,6 +106,129 @@ pub fn series_csv(series: &Series) -> Vec<u8> {
     c.finish()
 }
 
+/// The billing figures of `invoice` runs (`summary.csv`), shown with the series: per
+/// billed report, the points billed against the report's total, revenue, what is owed to
+/// Veeam and the margin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Billing {
+    /// The file they were read from.
+    pub source: String,
+    /// One per billed report (`report-total` rows), in the file's order.
+    pub reports: Vec<BilledReport>,
+}
+
+/// One billed report of `summary.csv`; numbers are exact decimals as the file writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BilledReport {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// The export the report came from.
+    pub report_file: String,
+    /// The report owner's name.
+    pub owner: String,
+    /// Points billed.
+    pub points: Decimal,
+    /// The report's own total.
+    pub expected: Option<Decimal>,
+    /// Billed minus expected.
+    pub difference: Option<Decimal>,
+    /// Revenue.
+    pub revenue: Option<Decimal>,
+    /// What is owed to Veeam.
+    pub cost: Option<Decimal>,
+    /// Revenue minus cost.
+    pub margin: Option<Decimal>,
+}
+
+impl Billing {
+    /// Reads the `summary.csv` an `invoice` run wrote (`source` names it in messages).
+    ///
+    /// # Errors
+    /// Not CSV, a missing column, or a number that is not a decimal: with the line.
+    pub fn from_summary_csv(source: &str, bytes: &[u8]) -> Result<Self, String> {
+        let mut r = csv::ReaderBuilder::new().from_reader(bytes);
+        let headers = r
+            .headers()
+            .map_err(|e| format!("{source}: not a summary.csv: {e}"))?
+            .clone();
+        let col = |name: &str| {
+            headers.iter().position(|h| h == name).ok_or_else(|| {
+                format!(
+                    "{source}:1: no column {name:?}: not the summary.csv of vspc-billing invoice"
+                )
+            })
+        };
+        let [
+            kind,
+            period,
+            file,
+            owner,
+            points,
+            revenue,
+            cost,
+            margin,
+            expected,
+            difference,
+        ] = [
+            "kind",
+            "period",
+            "report_file",
+            "organization_name",
+            "points",
+            "revenue",
+            "cost",
+            "margin",
+            "expected_points",
+            "points_difference",
+        ]
+        .map(col);
+        let (kind, period, file, owner) = (kind?, period?, file?, owner?);
+        let (points, revenue, cost, margin) = (points?, revenue?, cost?, margin?);
+        let (expected, difference) = (expected?, difference?);
+        let mut reports = Vec::new();
+        for (n, rec) in r.records().enumerate() {
+            let line = n + 2;
+            let rec = rec.map_err(|e| format!("{source}:{line}: {e}"))?;
+            if rec.get(kind) != Some("report-total") {
+                continue;
+            }
+            let text = |i: usize| rec.get(i).unwrap_or_default();
+            let opt = |i: usize, name: &str| -> Result<Option<Decimal>, String> {
+                match text(i).trim() {
+                    "" => Ok(None),
+                    t => crate::num::parse_decimal(t).map(Some).map_err(|_| {
+                        format!("{source}:{line}: {name} {t:?} is not a decimal number")
+                    }),
+                }
+            };
+            reports.push(BilledReport {
+                period: text(period).to_owned(),
+                report_file: text(file).to_owned(),
+                owner: unguarded(text(owner)).to_owned(),
+                points: opt(points, "points")?
+                    .ok_or_else(|| format!("{source}:{line}: points is empty"))?,
+                expected: opt(expected, "expected_points")?,
+                difference: opt(difference, "points_difference")?,
+                revenue: opt(revenue, "revenue")?,
+                cost: opt(cost, "cost")?,
+                margin: opt(margin, "margin")?,
+            });
+        }
+        Ok(Self {
+            source: source.to_owned(),
+            reports,
+        })
+    }
+}
+
+/// A CSV cell without the formula guard the tool's CSV adds (`'=x` is `=x`).
+fn unguarded(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.trim_start().starts_with(['=', '+', '-', '@']) => rest,
+        _ => s,
+    }
+}
+
 /// Text for HTML (element content and quoted attributes): `& < > " '` as entities.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
@@ -227,6 +350,7 @@ pub fn html(
     series: &Series,
     findings: &[Finding],
     summary: &AuditSummary,
+    billing: Option<&Billing>,
     opts: &HtmlOptions,
 ) -> Result<String, Overflow> {
     let mut h = String::with_capacity(1 << 20);
@@ -263,6 +387,9 @@ pub fn html(
     for (i, o) in series.owners.iter().enumerate() {
         let _ = write!(h, "<a href=\"#owner-{i}\">{}</a>", esc(&o.name));
     }
+    if billing.is_some() {
+        h.push_str("<a href=\"#billing\">Billing</a>");
+    }
     h.push_str("<a href=\"#findings\">Findings</a></nav></header><main>");
     // One colour per product on the whole page.
     let mut products: Vec<&str> = Vec::new();
@@ -273,6 +400,9 @@ pub fn html(
     }
     for (i, o) in series.owners.iter().enumerate() {
         owner(&mut h, i, o, &products, opts)?;
+    }
+    if let Some(b) = billing {
+        billing_section(&mut h, b);
     }
     findings_section(&mut h, findings, opts);
     let _ = write!(
@@ -722,6 +852,48 @@ fn table_row(
     );
 }
 
+/// The billed reports with their reconciliation: points billed against the report's total.
+fn billing_section(h: &mut String, b: &Billing) {
+    let _ = write!(
+        h,
+        "<section id=\"billing\"><h2>Billing and reconciliation <small>{}</small></h2>",
+        esc(&b.source)
+    );
+    if b.reports.is_empty() {
+        h.push_str("<p class=\"note\">No billed report in this summary.</p></section>");
+        return;
+    }
+    h.push_str("<div class=\"scroll\"><table class=\"sortable\" id=\"billing-table\"><thead><tr><th data-type=\"text\">Period</th><th data-type=\"text\">Owner</th><th data-type=\"num\" class=\"n\">Points billed</th><th data-type=\"num\" class=\"n\">Report total</th><th data-type=\"num\" class=\"n\">Difference</th><th data-type=\"num\" class=\"n\">Revenue</th><th data-type=\"num\" class=\"n\">Owed to Veeam</th><th data-type=\"num\" class=\"n\">Margin</th><th data-type=\"text\">Report</th></tr></thead><tbody>");
+    let cell = |v: Option<Decimal>| {
+        v.map_or_else(
+            || "<td class=\"n\" data-v=\"\">–</td>".to_owned(),
+            |v| format!("<td class=\"n\" data-v=\"{v}\">{}</td>", num(v)),
+        )
+    };
+    for r in &b.reports {
+        let reconciled = r.difference.is_none_or(|d| d.is_zero());
+        let _ = write!(
+            h,
+            "<tr{}><td data-v=\"{p}\">{p}</td><td data-v=\"{o}\">{o}</td>{}{}{}{}{}{}<td data-v=\"{f}\"><code>{f}</code></td></tr>",
+            if reconciled {
+                ""
+            } else {
+                " class=\"unreconciled\""
+            },
+            cell(Some(r.points)),
+            cell(r.expected),
+            cell(r.difference),
+            cell(r.revenue),
+            cell(r.cost),
+            cell(r.margin),
+            p = esc(&r.period),
+            o = esc(&r.owner),
+            f = esc(&r.report_file),
+        );
+    }
+    h.push_str("</tbody></table></div></section>");
+}
+
 /// Findings by code: errors first, then warnings, infos; each code with its summary.
 fn findings_section(h: &mut String, findings: &[Finding], opts: &HtmlOptions) {
     let mut groups: std::collections::BTreeMap<(Severity, Code), Vec<&Finding>> =
@@ -806,6 +978,7 @@ th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{co
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.up{color:var(--up)}td.down{color:var(--down)}
 .aggregate td{font-style:italic;background:#fafbfc}
+tr.unreconciled td{background:#fdecea}
 .spark{display:block}.spark polyline{fill:none;stroke:var(--down);stroke-width:1.5}.spark circle{fill:var(--down)}
 .flag{display:inline-block;font-size:.8em;border:1px solid var(--line);border-radius:10px;padding:0 6px;margin:1px;white-space:nowrap}
 details.group{border:1px solid var(--line);border-radius:6px;margin:8px 0;padding:6px 10px}
@@ -914,6 +1087,7 @@ mod tests {
             &series,
             &[],
             &AuditSummary::default(),
+            None,
             &HtmlOptions::default(),
         )
         .unwrap();
@@ -959,7 +1133,7 @@ mod tests {
             top: 3,
             ..HtmlOptions::default()
         };
-        let page = html(&series, &[], &AuditSummary::default(), &opts).unwrap();
+        let page = html(&series, &[], &AuditSummary::default(), None, &opts).unwrap();
         // The top 3 by points (T9, T8, T7) and by change (none changed: the first three,
         // T0, T1, T2) are listed; the 4 others summed: 103 + 104 + 105 + 106 = 418.
         for k in [9, 8, 7, 0, 1, 2] {
@@ -1000,10 +1174,46 @@ mod tests {
             &series,
             &[],
             &AuditSummary::default(),
+            None,
             &HtmlOptions::default(),
         )
         .unwrap_err();
         assert!(e.to_string().contains("a month's points"), "{e}");
+    }
+
+    #[test]
+    fn the_billing_figures_of_an_invoice_run_are_read_exactly_and_shown() {
+        let csv = "kind,period,report_file,report_id,invoice_number,organization_uid,organization_name,points,revenue,cost,margin,expected_points,points_difference\r\n\
+tenant,2026-10,a.json,1,2026-10-0001,u,T,100,150.00,80.00,70.00,,\r\n\
+report-total,2026-10,a.json,1,,o,'=Acme,203.5,263.87,200.00,63.87,203.5,0\r\n\
+report-total,2026-11,b.json,2,,o,Acme,210,270.10,200.00,70.10,212,-2\r\n";
+        let b = Billing::from_summary_csv("inv/summary.csv", csv.as_bytes()).unwrap();
+        assert_eq!(b.reports.len(), 2);
+        assert_eq!(b.reports[0].owner, "=Acme");
+        assert_eq!(b.reports[0].revenue, Some(d("263.87")));
+        assert_eq!(b.reports[1].difference, Some(d("-2")));
+        let series = Series {
+            owners: vec![owner(Vec::new(), &[Some("1")])],
+        };
+        let page = html(
+            &series,
+            &[],
+            &AuditSummary::default(),
+            Some(&b),
+            &HtmlOptions::default(),
+        )
+        .unwrap();
+        assert!(page.contains("id=\"billing-table\""));
+        assert!(page.contains("<td class=\"n\" data-v=\"263.87\">263.87</td>"));
+        assert_eq!(page.matches("class=\"unreconciled\"").count(), 1);
+        let bad = csv.replace("270.10", "27O.10");
+        let e = Billing::from_summary_csv("inv/summary.csv", bad.as_bytes()).unwrap_err();
+        assert_eq!(
+            e,
+            "inv/summary.csv:4: revenue \"27O.10\" is not a decimal number"
+        );
+        let e = Billing::from_summary_csv("x.csv", b"a,b\r\n1,2\r\n").unwrap_err();
+        assert!(e.contains("no column \"kind\""), "{e}");
     }
 
     #[test]

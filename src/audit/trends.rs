@@ -176,6 +176,19 @@ fn intern(kinds: &mut Vec<Kind>, index: &mut HashMap<Kind, usize>, kind: Kind) -
     })
 }
 
+/// The index of a workload type and edition in a report's few kinds, added when new; no
+/// allocation for a kind already there (the path of every row).
+fn kind_of(kinds: &mut Vec<Kind>, workload: &str, edition: &str) -> usize {
+    if let Some(k) = kinds
+        .iter()
+        .position(|(w, e)| w == workload && e == edition)
+    {
+        return k;
+    }
+    kinds.push((workload.to_owned(), edition.to_owned()));
+    kinds.len() - 1
+}
+
 /// What the comparisons keep of each report with a usable period (one per `keys`).
 #[must_use]
 pub fn extract(doc: &ReportsDocument, keys: &[ReportKey]) -> Vec<ReportUsage> {
@@ -191,7 +204,6 @@ fn extract_one(
 ) -> ReportUsage {
     let prefix = doc.shape.item_pointer(key.index);
     let mut kinds = Vec::new();
-    let mut kind_index = HashMap::new();
     let mut products: Vec<(String, Decimal)> = Vec::new();
     let mut weights: Vec<(usize, Decimal, Place)> = Vec::new();
     let mut total = None;
@@ -224,13 +236,9 @@ fn extract_one(
                     None => products.push((label, points)),
                 }
             }
-            let edition = p.license_edition.clone().unwrap_or_default();
+            let edition = p.license_edition.as_deref().unwrap_or_default();
             for (wi, w) in p.workloads().iter().enumerate() {
-                let k = intern(
-                    &mut kinds,
-                    &mut kind_index,
-                    (w.workload_type.as_str().to_owned(), edition.clone()),
-                );
+                let k = kind_of(&mut kinds, w.workload_type.as_str(), edition);
                 if !weights.iter().any(|(i, x, _)| *i == k && *x == w.weight) {
                     weights.push((
                         k,
@@ -265,28 +273,30 @@ fn extract_one(
             counts: Vec::new(),
         });
     }
-    let mut sums: Vec<BTreeMap<usize, Option<i64>>> = vec![BTreeMap::new(); tenants.len()];
     let mut uid = String::new();
-    for d in r.details() {
-        uid.clear();
-        uid.push_str(&d.organization_uid);
-        uid.make_ascii_lowercase();
-        let Some(&t) = by_uid.get(&uid) else { continue };
+    for (i, d) in r.details().iter().enumerate() {
+        // Details usually come in the order of organizationsUsage: no lookup then.
+        let t = match tenants.get(i) {
+            Some(t) if t.uid.eq_ignore_ascii_case(&d.organization_uid) => i,
+            _ => {
+                uid.clear();
+                uid.push_str(&d.organization_uid);
+                uid.make_ascii_lowercase();
+                let Some(&t) = by_uid.get(&uid) else { continue };
+                t
+            }
+        };
         for p in d.products() {
             let edition = p.license_edition.as_deref().unwrap_or_default();
             for w in p.workloads() {
-                let k = intern(
-                    &mut kinds,
-                    &mut kind_index,
-                    (w.workload_type.as_str().to_owned(), edition.to_owned()),
-                );
-                let slot = sums[t].entry(k).or_insert(Some(0));
-                *slot = slot.and_then(|s| s.checked_add(w.reported_count));
+                let k = kind_of(&mut kinds, w.workload_type.as_str(), edition);
+                let counts = &mut tenants[t].counts;
+                match counts.iter_mut().find(|(c, _)| *c == k) {
+                    Some((_, slot)) => *slot = slot.and_then(|s| s.checked_add(w.reported_count)),
+                    None => counts.push((k, Some(w.reported_count))),
+                }
             }
         }
-    }
-    for (t, s) in tenants.iter_mut().zip(sums) {
-        t.counts = s.into_iter().collect();
     }
     ReportUsage {
         key: key.clone(),
@@ -364,10 +374,10 @@ impl History {
             }
         }
         // The flags follow the findings the policy keeps.
-        let before = out.len();
         let allowed = policy.apply(&mut out);
-        if allowed > 0 || before != out.len() {
-            flagged.retain(|(_, _, c)| out.iter().any(|f| f.code == *c));
+        if allowed > 0 {
+            let kept: std::collections::HashSet<Code> = out.iter().map(|f| f.code).collect();
+            flagged.retain(|(_, _, c)| kept.contains(c));
         }
         self.flags.clear();
         for (owner, tenant, code) in flagged {
@@ -820,28 +830,37 @@ impl Pair<'_> {
     /// `stable_percent`.
     fn doubled(&self, a: &TenantMonth, b: &TenantMonth) -> Option<Finding> {
         let th = self.th;
-        // Counts by kind name, in both months.
-        let counts = |r: &'_ ReportUsage, t: &'_ TenantMonth| {
-            t.counts
-                .iter()
-                .map(|&(k, c)| (r.kinds[k].clone(), c))
-                .collect::<BTreeMap<Kind, Option<i64>>>()
-        };
-        let (ca, cb) = (counts(self.a, a), counts(self.b, b));
-        if ca.len() < 2 {
+        if a.counts.len() < 2 {
             return None;
         }
-        let mut doubled: Option<(&Kind, i64, i64)> = None;
+        // Both months' counts by the later report's kinds (a kind only in the earlier
+        // report gets an index past them): (kind, earlier, later).
+        let mut both: Vec<(usize, i64, i64)> = Vec::with_capacity(a.counts.len() + 2);
+        for &(k, c) in &a.counts {
+            let (w, e) = &self.a.kinds[k];
+            let at = self
+                .b
+                .kinds
+                .iter()
+                .position(|(bw, be)| bw == w && be == e)
+                .unwrap_or(self.b.kinds.len() + k);
+            both.push((at, c?, 0));
+        }
+        for &(k, c) in &b.counts {
+            let c = c?;
+            match both.iter_mut().find(|(at, _, _)| *at == k) {
+                Some(entry) => entry.2 = c,
+                None => both.push((k, 0, c)),
+            }
+        }
+        let mut doubled: Option<(usize, i64, i64)> = None;
         let mut others_stable = true;
-        let kinds: std::collections::BTreeSet<&Kind> = ca.keys().chain(cb.keys()).collect();
-        for kind in kinds {
-            let x = ca.get(kind).copied().flatten().unwrap_or(0);
-            let y = cb.get(kind).copied().flatten().unwrap_or(0);
+        for &(k, x, y) in &both {
             let (xd, yd) = (Decimal::from(x), Decimal::from(y));
             let is_doubled = x >= th.doubling_min_count
                 && exact_mul(xd, th.doubling_ratio).is_some_and(|limit| yd >= limit);
             if is_doubled && doubled.is_none() {
-                doubled = Some((kind, x, y));
+                doubled = Some((k, x, y));
                 continue;
             }
             let stable = match change(xd, yd) {
@@ -853,7 +872,12 @@ impl Pair<'_> {
             };
             others_stable &= stable;
         }
-        let ((workload, edition), x, y) = doubled?;
+        let (k, x, y) = doubled?;
+        if !others_stable {
+            return None;
+        }
+        // A doubled kind is one of the later report's: its count grew from at least 1.
+        let (workload, edition) = self.b.kinds.get(k)?;
         if !others_stable {
             return None;
         }

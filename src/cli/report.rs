@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use vspc_billing::audit::AuditOptions;
 use vspc_billing::load::{SchemaCheck, Source, expand};
 use vspc_billing::output::{check_extra_output, write_atomic};
-use vspc_billing::report::{HtmlOptions, html, series_csv, series_json};
+use vspc_billing::report::{Billing, HtmlOptions, html, series_csv, series_json};
 
 /// Audit several months and show the trends: one HTML page with charts, or the series.
 ///
@@ -38,6 +38,10 @@ pub(super) struct Args {
     /// Findings listed per code on the page (the rest are counted)
     #[arg(long, value_name = "N", default_value_t = 200)]
     findings_per_code: usize,
+    /// The output folder of an invoice run (or its summary.csv): its billing figures and
+    /// reconciliation go on the page
+    #[arg(long, value_name = "DIR|FILE")]
+    invoices: Option<PathBuf>,
     #[command(flatten)]
     audit: AuditArgs,
     #[command(flatten)]
@@ -76,6 +80,24 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     if args.format == Format::Html && args.out.is_none() {
         return super::usage_error("--format html needs --out FILE (report.html)");
     }
+    let billing = match &args.invoices {
+        None => None,
+        Some(p) => {
+            let file = if p.is_dir() {
+                p.join("summary.csv")
+            } else {
+                p.clone()
+            };
+            let shown = file.display().to_string();
+            let read = std::fs::read(&file)
+                .map_err(|e| format!("--invoices: cannot read {shown}: {e}"))
+                .and_then(|bytes| Billing::from_summary_csv(&shown, &bytes));
+            match read {
+                Ok(b) => Some(b),
+                Err(e) => return super::usage_error(&e),
+            }
+        }
+    };
     let inputs = expand(&args.input.paths);
     if let Some(out) = &args.out {
         let reads = inputs.sources.iter().filter_map(|s| match s {
@@ -106,7 +128,13 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
                 per_code: args.findings_per_code,
                 ..HtmlOptions::default()
             };
-            match html(&series, &run.findings, &run.summary, &page_opts) {
+            match html(
+                &series,
+                &run.findings,
+                &run.summary,
+                billing.as_ref(),
+                &page_opts,
+            ) {
                 Ok(h) => h.into_bytes(),
                 Err(e) => return super::usage_error(&format!("{e}; nothing was written")),
             }
