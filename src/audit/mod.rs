@@ -259,14 +259,10 @@ fn locate(
     keys: &mut [ReportKey],
     usage: &mut [trends::ReportUsage],
 ) {
-    let mut places: Vec<&mut trends::Place> = usage
-        .iter_mut()
-        .flat_map(trends::ReportUsage::places_mut)
-        .collect();
     let pending: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].line.is_none())
         .collect();
-    if pending.is_empty() && keys.is_empty() && places.is_empty() {
+    if pending.is_empty() && keys.is_empty() && usage.is_empty() {
         return;
     }
     let mut pointers: Vec<&str> = pending
@@ -274,9 +270,26 @@ fn locate(
         .map(|&i| findings[i].pointer.as_str())
         .collect();
     pointers.extend(keys.iter().map(|k| k.pointer.as_str()));
-    pointers.extend(places.iter().map(|p| p.pointer.as_str()));
-    let offsets = locate_offsets(text, &pointers);
+    let places = pointers.len();
+    pointers.extend(
+        usage
+            .iter()
+            .flat_map(trends::ReportUsage::places)
+            .map(|p| p.pointer.as_str()),
+    );
+    let places = pointers.len() - places;
+    let mut offsets = locate_offsets(text, &pointers);
     drop(pointers);
+    // Each report's tenants: the entries of its organizationsUsage (the first of its
+    // places), found by one scan of the array rather than one pointer each.
+    let mut at = pending.len() + keys.len();
+    let mut tenants = Vec::new();
+    for u in usage.iter() {
+        let items = offsets[at].map_or_else(Vec::new, |a| crate::locate::array_items(text, a));
+        at += u.places().count();
+        tenants.extend(u.tenants.iter().map(|t| items.get(t.index).copied()));
+    }
+    offsets.append(&mut tenants);
     // Lines are counted only up to the last place needed, not through a whole large file.
     let end = offsets
         .iter()
@@ -286,30 +299,34 @@ fn locate(
     let index = LineIndex::new(&text[..end]);
     let found: Vec<usize> = offsets.iter().flatten().copied().collect();
     let mut positions = index.positions(&found).into_iter();
+    let mut next = |off: &Option<usize>| off.and_then(|_| positions.next());
     let (for_findings, rest) = offsets.split_at(pending.len());
-    let (for_keys, for_places) = rest.split_at(keys.len());
+    let (for_keys, rest) = rest.split_at(keys.len());
+    let (for_places, for_tenants) = rest.split_at(places);
     for (&i, off) in pending.iter().zip(for_findings) {
-        if off.is_some()
-            && let Some(p) = positions.next()
-        {
+        if let Some(p) = next(off) {
             findings[i].line = Some(p.line);
             findings[i].column = Some(p.column);
         }
     }
     for (k, off) in keys.iter_mut().zip(for_keys) {
-        if off.is_some()
-            && let Some(p) = positions.next()
-        {
+        if let Some(p) = next(off) {
             k.line = Some(p.line);
             k.column = Some(p.column);
         }
     }
-    for (place, off) in places.iter_mut().zip(for_places) {
-        if off.is_some()
-            && let Some(p) = positions.next()
-        {
+    let places = usage.iter_mut().flat_map(trends::ReportUsage::places_mut);
+    for (place, off) in places.zip(for_places) {
+        if let Some(p) = next(off) {
             place.line = Some(p.line);
             place.column = Some(p.column);
+        }
+    }
+    let tenants = usage.iter_mut().flat_map(|u| u.tenants.iter_mut());
+    for (t, off) in tenants.zip(for_tenants) {
+        if let Some(p) = next(off) {
+            t.line = Some(p.line);
+            t.column = Some(p.column);
         }
     }
 }

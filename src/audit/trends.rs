@@ -131,8 +131,12 @@ pub struct TenantMonth {
     pub name: String,
     /// `usedPoints` in `organizationsUsage`.
     pub points: Decimal,
-    /// Its `organizationsUsage` entry.
-    pub place: Place,
+    /// Its index in `organizationsUsage` ([`ReportUsage::tenant_place`]).
+    pub index: usize,
+    /// Line of its `organizationsUsage` entry, once located.
+    pub line: Option<usize>,
+    /// Column of its `organizationsUsage` entry, once located.
+    pub column: Option<usize>,
     /// `reportedCount` summed over its `usageDetails` rows, per index into
     /// [`ReportUsage::kinds`]; `None` when the sum leaves 64 bits.
     pub counts: Vec<(usize, Option<i64>)>,
@@ -158,14 +162,29 @@ pub struct ReportUsage {
 }
 
 impl ReportUsage {
-    /// Every place, to be located in one pass.
+    /// Every place but the tenants', `organizationsUsage` first, to be located in one pass
+    /// (the tenants' entries are found by a scan of that array).
+    pub(crate) fn places(&self) -> impl Iterator<Item = &Place> {
+        std::iter::once(&self.organizations)
+            .chain(self.total.iter().map(|(_, p)| p))
+            .chain(self.weights.iter().map(|(_, _, p)| p))
+    }
+
+    /// [`ReportUsage::places`], to fill in.
     pub(crate) fn places_mut(&mut self) -> impl Iterator<Item = &mut Place> {
-        self.total
-            .iter_mut()
-            .map(|(_, p)| p)
-            .chain(std::iter::once(&mut self.organizations))
+        std::iter::once(&mut self.organizations)
+            .chain(self.total.iter_mut().map(|(_, p)| p))
             .chain(self.weights.iter_mut().map(|(_, _, p)| p))
-            .chain(self.tenants.iter_mut().map(|t| &mut t.place))
+    }
+
+    /// The place of a tenant's `organizationsUsage` entry.
+    #[must_use]
+    pub fn tenant_place(&self, t: &TenantMonth) -> Place {
+        Place {
+            pointer: format!("{}/{}", self.organizations.pointer, t.index),
+            line: t.line,
+            column: t.column,
+        }
     }
 }
 
@@ -269,7 +288,9 @@ fn extract_one(
             uid,
             name,
             points: o.used_points,
-            place: Place::new(format!("{prefix}/organizationsUsage/{i}")),
+            index: i,
+            line: None,
+            column: None,
             counts: Vec::new(),
         });
     }
@@ -649,12 +670,23 @@ impl Pair<'_> {
     fn run(&self, out: &mut Vec<Finding>, flagged: &mut Vec<(String, String, Code)>) {
         self.total(out);
         self.weights(out);
-        let before: HashMap<&str, &TenantMonth> =
-            self.a.tenants.iter().map(|t| (t.uid.as_str(), t)).collect();
         let owner = &self.b.key.owner_uid;
         let mut flag = |t: &str, c: Code| flagged.push((owner.clone(), t.to_owned(), c));
-        for t in &self.b.tenants {
-            if let Some(p) = before.get(t.uid.as_str()) {
+        // Tenants usually keep their order from month to month: a map only when not.
+        let mut by_uid: Option<HashMap<&str, &TenantMonth>> = None;
+        let mut matched = 0usize;
+        for (i, t) in self.b.tenants.iter().enumerate() {
+            let before = match self.a.tenants.get(i) {
+                Some(p) if p.uid == t.uid => Some(p),
+                _ => by_uid
+                    .get_or_insert_with(|| {
+                        self.a.tenants.iter().map(|t| (t.uid.as_str(), t)).collect()
+                    })
+                    .get(t.uid.as_str())
+                    .copied(),
+            };
+            if let Some(p) = before {
+                matched += 1;
                 for f in self.tenant(p, t) {
                     flag(&t.uid, f.code);
                     out.push(f);
@@ -663,7 +695,7 @@ impl Pair<'_> {
                 flag(&t.uid, Code::TenantAppeared);
                 out.push(self.at_b(
                     Code::TenantAppeared,
-                    &t.place,
+                    &self.b.tenant_place(t),
                     format!(
                         "{:?} ({}) uses {} points in {} but was not in the report of {} ({}): a new tenant, or one moved from another console or support id",
                         t.name,
@@ -675,6 +707,10 @@ impl Pair<'_> {
                     ),
                 ));
             }
+        }
+        // Uids are unique in a report: every earlier tenant was matched, or some left.
+        if matched == self.a.tenants.len() {
+            return;
         }
         let after: std::collections::HashSet<&str> =
             self.b.tenants.iter().map(|t| t.uid.as_str()).collect();
@@ -690,7 +726,7 @@ impl Pair<'_> {
                         t.uid,
                         t.points,
                         self.month_a(),
-                        t.place.shown(self.file_a),
+                        self.a.tenant_place(t).shown(self.file_a),
                         self.month_b(),
                     ),
                 ));
@@ -785,7 +821,10 @@ impl Pair<'_> {
         let mut out = Vec::new();
         let th = self.th;
         let Some(c) = change(a.points, b.points) else {
-            out.push(self.overflow(&b.place, &format!("the points of {:?}", b.name)));
+            out.push(self.overflow(
+                &self.b.tenant_place(b),
+                &format!("the points of {:?}", b.name),
+            ));
             return out;
         };
         let (delta, code, word) = match c {
@@ -795,12 +834,15 @@ impl Pair<'_> {
         };
         if delta >= th.change_min_points && !delta.is_zero() {
             match beyond_percent(delta, a.points, th.change_percent) {
-                None => out.push(self.overflow(&b.place, &format!("the points of {:?}", b.name))),
+                None => out.push(self.overflow(
+                    &self.b.tenant_place(b),
+                    &format!("the points of {:?}", b.name),
+                )),
                 Some(false) => {}
                 Some(true) => out.push(
                     self.at_b(
                         code,
-                        &b.place,
+                        &self.b.tenant_place(b),
                         format!(
                             "{:?} ({}) uses {} points in {}, {word} {delta}{} from {} in {} ({}): beyond the thresholds (more than {}% and at least {} points)",
                             b.name,
@@ -811,7 +853,7 @@ impl Pair<'_> {
                                 .map_or_else(String::new, |p| format!(" ({p}%)")),
                             a.points,
                             self.month_a(),
-                            a.place.shown(self.file_a),
+                            self.a.tenant_place(a).shown(self.file_a),
                             th.change_percent,
                             th.change_min_points,
                         ),
@@ -889,14 +931,14 @@ impl Pair<'_> {
         Some(
             self.at_b(
                 Code::WorkloadCountDoubled,
-                &b.place,
+                &self.b.tenant_place(b),
                 format!(
                     "{:?} ({}) has {y} {workload}{edition} in {} against {x} in {} ({}), while its other workloads stayed within {}%: workloads counted twice (new machine ids after a reinstall?)",
                     b.name,
                     b.uid,
                     self.month_b(),
                     self.month_a(),
-                    a.place.shown(self.file_a),
+                    self.a.tenant_place(a).shown(self.file_a),
                     th.stable_percent,
                 ),
             ),
