@@ -185,7 +185,11 @@ fn trends_with(months: &[Vec<Tenant>], opts: &AuditOptions) -> Vec<Finding> {
     for f in &run.findings {
         let text = std::fs::read(&f.file).unwrap();
         let at = vspc_billing::locate::locate(&text, &[f.pointer.as_str()])[0].unwrap();
-        assert_eq!((f.line, f.column), (Some(at.line), Some(at.column)), "{f:?}");
+        assert_eq!(
+            (f.line, f.column),
+            (Some(at.line), Some(at.column)),
+            "{f:?}"
+        );
     }
     // The reports are consistent: only trend findings may appear.
     for f in &run.findings {

@@ -196,16 +196,20 @@ fn intern(kinds: &mut Vec<Kind>, index: &mut HashMap<Kind, usize>, kind: Kind) -
 }
 
 /// The index of a workload type and edition in a report's few kinds, added when new; no
-/// allocation for a kind already there (the path of every row).
-fn kind_of(kinds: &mut Vec<Kind>, workload: &str, edition: &str) -> usize {
-    if let Some(k) = kinds
-        .iter()
-        .position(|(w, e)| w == workload && e == edition)
-    {
-        return k;
-    }
-    kinds.push((workload.to_owned(), edition.to_owned()));
-    kinds.len() - 1
+/// allocation for a kind already there (the path of every row). `hint` is the kind after
+/// the last one found: tenants list their rows in the same order, so it is usually the
+/// one.
+fn kind_of(kinds: &mut Vec<Kind>, hint: &mut usize, workload: &str, edition: &str) -> usize {
+    let same = |(w, e): &Kind| w == workload && e == edition;
+    let k = match kinds.get(*hint) {
+        Some(k) if same(k) => *hint,
+        _ => kinds.iter().position(same).unwrap_or_else(|| {
+            kinds.push((workload.to_owned(), edition.to_owned()));
+            kinds.len() - 1
+        }),
+    };
+    *hint = k + 1;
+    k
 }
 
 /// What the comparisons keep of each report with a usable period (one per `keys`).
@@ -223,6 +227,7 @@ fn extract_one(
 ) -> ReportUsage {
     let prefix = doc.shape.item_pointer(key.index);
     let mut kinds = Vec::new();
+    let mut hint = 0;
     let mut products: Vec<(String, Decimal)> = Vec::new();
     let mut weights: Vec<(usize, Decimal, Place)> = Vec::new();
     let mut total = None;
@@ -257,7 +262,7 @@ fn extract_one(
             }
             let edition = p.license_edition.as_deref().unwrap_or_default();
             for (wi, w) in p.workloads().iter().enumerate() {
-                let k = kind_of(&mut kinds, w.workload_type.as_str(), edition);
+                let k = kind_of(&mut kinds, &mut hint, w.workload_type.as_str(), edition);
                 if !weights.iter().any(|(i, x, _)| *i == k && *x == w.weight) {
                     weights.push((
                         k,
@@ -310,7 +315,7 @@ fn extract_one(
         for p in d.products() {
             let edition = p.license_edition.as_deref().unwrap_or_default();
             for w in p.workloads() {
-                let k = kind_of(&mut kinds, w.workload_type.as_str(), edition);
+                let k = kind_of(&mut kinds, &mut hint, w.workload_type.as_str(), edition);
                 let counts = &mut tenants[t].counts;
                 match counts.iter_mut().find(|(c, _)| *c == k) {
                     Some((_, slot)) => *slot = slot.and_then(|s| s.checked_add(w.reported_count)),
@@ -384,12 +389,24 @@ impl History {
             for pair in owner.reports.windows(2) {
                 let (fa, a) = &self.reports[pair[0]];
                 let (fb, b) = &self.reports[pair[1]];
+                let a_to_b = a
+                    .kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(k, kind)| {
+                        b.kinds
+                            .iter()
+                            .position(|x| x == kind)
+                            .unwrap_or(b.kinds.len() + k)
+                    })
+                    .collect();
                 let cmp = Pair {
                     th,
                     file_a: &self.files[*fa],
                     file_b: &self.files[*fb],
                     a,
                     b,
+                    a_to_b,
                 };
                 cmp.run(&mut out, &mut flagged);
             }
@@ -593,6 +610,8 @@ struct Pair<'a> {
     file_b: &'a str,
     a: &'a ReportUsage,
     b: &'a ReportUsage,
+    /// Each kind of `a` as an index into `b.kinds` (one only in `a`: past them).
+    a_to_b: Vec<usize>,
 }
 
 /// How a value changed between two months.
@@ -875,18 +894,10 @@ impl Pair<'_> {
         if a.counts.len() < 2 {
             return None;
         }
-        // Both months' counts by the later report's kinds (a kind only in the earlier
-        // report gets an index past them): (kind, earlier, later).
+        // Both months' counts by the later report's kinds: (kind, earlier, later).
         let mut both: Vec<(usize, i64, i64)> = Vec::with_capacity(a.counts.len() + 2);
         for &(k, c) in &a.counts {
-            let (w, e) = &self.a.kinds[k];
-            let at = self
-                .b
-                .kinds
-                .iter()
-                .position(|(bw, be)| bw == w && be == e)
-                .unwrap_or(self.b.kinds.len() + k);
-            both.push((at, c?, 0));
+            both.push((self.a_to_b[k], c?, 0));
         }
         for &(k, c) in &b.counts {
             let c = c?;
@@ -895,34 +906,31 @@ impl Pair<'_> {
                 None => both.push((k, 0, c)),
             }
         }
-        let mut doubled: Option<(usize, i64, i64)> = None;
-        let mut others_stable = true;
-        for &(k, x, y) in &both {
-            let (xd, yd) = (Decimal::from(x), Decimal::from(y));
-            let is_doubled = x >= th.doubling_min_count
-                && exact_mul(xd, th.doubling_ratio).is_some_and(|limit| yd >= limit);
-            if is_doubled && doubled.is_none() {
-                doubled = Some((k, x, y));
-                continue;
-            }
-            let stable = match change(xd, yd) {
-                Some(Change::Same) => true,
-                Some(Change::Up(d) | Change::Down(d)) => {
-                    x != 0 && beyond_percent(d, xd, th.stable_percent) == Some(false)
+        // The first kind that about doubled (most tenants have none: done).
+        let (k, x, y) = both.iter().copied().find(|&(_, x, y)| {
+            y > x
+                && x >= th.doubling_min_count
+                && exact_mul(Decimal::from(x), th.doubling_ratio)
+                    .is_some_and(|limit| Decimal::from(y) >= limit)
+        })?;
+        // Every other kind stayed within the stable percentage.
+        let others_stable = both.iter().all(|&(o, ox, oy)| {
+            o == k
+                || match change(Decimal::from(ox), Decimal::from(oy)) {
+                    Some(Change::Same) => true,
+                    Some(Change::Up(d) | Change::Down(d)) => {
+                        ox != 0
+                            && beyond_percent(d, Decimal::from(ox), th.stable_percent)
+                                == Some(false)
+                    }
+                    None => false,
                 }
-                None => false,
-            };
-            others_stable &= stable;
-        }
-        let (k, x, y) = doubled?;
+        });
         if !others_stable {
             return None;
         }
         // A doubled kind is one of the later report's: its count grew from at least 1.
         let (workload, edition) = self.b.kinds.get(k)?;
-        if !others_stable {
-            return None;
-        }
         let edition = if edition.is_empty() {
             String::new()
         } else {
