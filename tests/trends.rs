@@ -686,3 +686,49 @@ fn report_shows_the_billing_figures_of_an_invoice_run() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn tenants_are_matched_by_uid_whatever_its_case_and_the_order_of_the_rows() {
+    let months = vec![stable_month(100), stable_month(101)];
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, tenants) in months.iter().enumerate() {
+        let m = u32::try_from(i).unwrap() + 1;
+        let mut v: serde_json::Value = serde_json::from_str(&report((2026, m), tenants)).unwrap();
+        if m == 2 {
+            // The later month: upper-case uids, organizations and details in other orders.
+            let r = &mut v["data"][0];
+            r["organizationsUsage"].as_array_mut().unwrap().reverse();
+            r["usageDetails"].as_array_mut().unwrap().rotate_left(2);
+            for list in ["organizationsUsage", "usageDetails"] {
+                for o in r[list].as_array_mut().unwrap() {
+                    let up = o["organizationUid"].as_str().unwrap().to_ascii_uppercase();
+                    o["organizationUid"] = serde_json::Value::String(up);
+                }
+            }
+        }
+        let p = dir.path().join(format!("2026-{m:02}.json"));
+        std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
+        paths.push(p);
+    }
+    let load = LoadOptions {
+        schema_check: SchemaCheck::OnFailure,
+        ..LoadOptions::DEFAULT
+    };
+    let run = run(
+        &expand(&paths),
+        &load,
+        &AuditOptions::default(),
+        &Unobserved,
+    );
+    assert_eq!(codes(&run.findings), Vec::<&str>::new());
+    let o = &run.history.series().owners[0];
+    assert_eq!(o.tenants.len(), 5);
+    let tailspin = o.tenants.iter().find(|t| t.name == "Tailspin").unwrap();
+    let vm = tailspin
+        .workloads
+        .iter()
+        .find(|w| w.workload == "VBR_VM")
+        .unwrap();
+    assert_eq!(vm.counts, [Some(200), Some(202)]);
+}

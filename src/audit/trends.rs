@@ -212,6 +212,15 @@ fn kind_of(kinds: &mut Vec<Kind>, hint: &mut usize, workload: &str, edition: &st
     k
 }
 
+/// `s` in lower case, borrowed when it already is.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// What the comparisons keep of each report with a usable period (one per `keys`).
 #[must_use]
 pub fn extract(doc: &ReportsDocument, keys: &[ReportKey]) -> Vec<ReportUsage> {
@@ -276,19 +285,22 @@ fn extract_one(
         }
     }
     let mut tenants: Vec<TenantMonth> = Vec::with_capacity(r.organizations().len());
-    let mut by_uid: HashMap<String, usize> = HashMap::with_capacity(r.organizations().len());
+    // Uids in lower case, borrowed from the document when they already are.
+    let mut by_uid: HashMap<std::borrow::Cow<'_, str>, usize> =
+        HashMap::with_capacity(r.organizations().len());
     for (i, o) in r.organizations().iter().enumerate() {
-        let uid = o.organization_uid.to_ascii_lowercase();
-        if by_uid.contains_key(&uid) {
+        let key = lower(&o.organization_uid);
+        if by_uid.contains_key(&key) {
             continue; // duplicate-organization is reported by the file's audit
         }
+        let uid = key.clone().into_owned();
         let name = o
             .organization_name
             .as_deref()
             .map(crate::text::clean)
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| uid.clone());
-        by_uid.insert(uid.clone(), tenants.len());
+        by_uid.insert(key, tenants.len());
         tenants.push(TenantMonth {
             uid,
             name,
@@ -299,19 +311,19 @@ fn extract_one(
             counts: Vec::new(),
         });
     }
-    let mut uid = String::new();
     for (i, d) in r.details().iter().enumerate() {
         // Details usually come in the order of organizationsUsage: no lookup then.
         let t = match tenants.get(i) {
             Some(t) if t.uid.eq_ignore_ascii_case(&d.organization_uid) => i,
             _ => {
-                uid.clear();
-                uid.push_str(&d.organization_uid);
-                uid.make_ascii_lowercase();
-                let Some(&t) = by_uid.get(&uid) else { continue };
+                let Some(&t) = by_uid.get(&lower(&d.organization_uid)) else {
+                    continue;
+                };
                 t
             }
         };
+        let rows: usize = d.products().iter().map(|p| p.workloads().len()).sum();
+        tenants[t].counts.reserve(rows);
         for p in d.products() {
             let edition = p.license_edition.as_deref().unwrap_or_default();
             for w in p.workloads() {

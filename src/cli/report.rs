@@ -149,9 +149,9 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
             if !super::quiet() {
                 let s = &run.summary;
                 eprintln!(
-                    "wrote {} ({}): {} owner{}, {} file{}; {} error{}, {} warning{}, {} info{}",
+                    "wrote {} ({} KiB): {} owner{}, {} file{}; {} error{}, {} warning{}, {} info{}",
                     super::printable(&out.display().to_string()),
-                    vspc_billing::load::size_text(bytes.len() as u64),
+                    bytes.len().div_ceil(1024),
                     series.owners.len(),
                     plural(series.owners.len()),
                     s.files,
