@@ -556,7 +556,8 @@ fn products_chart(
                 num(v)
             );
         }
-        if m % label_every == 0 || m == n - 1 {
+        // Every few months, counted back from the last one (always labelled).
+        if (n - 1 - m) % label_every == 0 {
             let _ = write!(
                 h,
                 "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
@@ -585,7 +586,7 @@ fn top_points_chart(h: &mut String, i: usize, rows: &[Row<'_>], month: &str, bar
     order.sort_by(|a, b| b.last.cmp(&a.last).then_with(|| a.uid.cmp(b.uid)));
     order.truncate(bars);
     let max = order.first().map_or(Decimal::ZERO, |r| r.last);
-    let (w, row_h, label_w) = (480i64, 26i64, 170i64);
+    let (w, row_h, label_w) = (480i64, 26i64, 190i64);
     let ht = row_h * i64::try_from(order.len()).unwrap_or(0) + 10;
     let _ = write!(
         h,
@@ -600,7 +601,7 @@ fn top_points_chart(h: &mut String, i: usize, rows: &[Row<'_>], month: &str, bar
             "<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"bar\" x=\"{label_w}\" y=\"{y}\" width=\"{len}\" height=\"{}\" fill=\"{}\"><title>{}: {} points</title></rect><text class=\"value\" x=\"{}\" y=\"{}\">{}</text>",
             label_w - 6,
             y + 15,
-            esc(&cut(&r.name, 24)),
+            esc(&cut(&r.name, 22)),
             row_h - 8,
             PALETTE[0],
             esc(&r.name),
