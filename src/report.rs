@@ -557,7 +557,7 @@ fn products_chart(
             );
         }
         // Every few months, counted back from the last one (always labelled).
-        if (n - 1 - m) % label_every == 0 {
+        if (n - 1 - m).is_multiple_of(label_every) {
             let _ = write!(
                 h,
                 "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",

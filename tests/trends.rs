@@ -689,7 +689,7 @@ fn report_shows_the_billing_figures_of_an_invoice_run() {
 
 #[test]
 fn tenants_are_matched_by_uid_whatever_its_case_and_the_order_of_the_rows() {
-    let months = vec![stable_month(100), stable_month(101)];
+    let months = [stable_month(100), stable_month(101)];
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
     for (i, tenants) in months.iter().enumerate() {
