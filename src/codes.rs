@@ -84,6 +84,20 @@ pub enum Code {
     DuplicateReport,
     /// `missing-month`
     MissingMonth,
+    /// `usage-spike`
+    UsageSpike,
+    /// `usage-drop`
+    UsageDrop,
+    /// `tenant-appeared`
+    TenantAppeared,
+    /// `tenant-disappeared`
+    TenantDisappeared,
+    /// `workload-count-doubled`
+    WorkloadCountDoubled,
+    /// `weight-changed`
+    WeightChanged,
+    /// `report-total-jump`
+    ReportTotalJump,
     /// `weight-inconsistent`
     WeightInconsistent,
     /// `weight-unexpected`
@@ -118,7 +132,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of [`CODES`].
-    pub const ALL: [Self; 51] = [
+    pub const ALL: [Self; 58] = [
         Self::IoError,
         Self::InputTooLarge,
         Self::NotARegularFile,
@@ -155,6 +169,13 @@ impl Code {
         Self::DuplicateOrganization,
         Self::DuplicateReport,
         Self::MissingMonth,
+        Self::UsageSpike,
+        Self::UsageDrop,
+        Self::TenantAppeared,
+        Self::TenantDisappeared,
+        Self::WorkloadCountDoubled,
+        Self::WeightChanged,
+        Self::ReportTotalJump,
         Self::WeightInconsistent,
         Self::WeightUnexpected,
         Self::UnknownEnumValue,
@@ -212,6 +233,13 @@ impl Code {
             Self::DuplicateOrganization => "duplicate-organization",
             Self::DuplicateReport => "duplicate-report",
             Self::MissingMonth => "missing-month",
+            Self::UsageSpike => "usage-spike",
+            Self::UsageDrop => "usage-drop",
+            Self::TenantAppeared => "tenant-appeared",
+            Self::TenantDisappeared => "tenant-disappeared",
+            Self::WorkloadCountDoubled => "workload-count-doubled",
+            Self::WeightChanged => "weight-changed",
+            Self::ReportTotalJump => "report-total-jump",
             Self::WeightInconsistent => "weight-inconsistent",
             Self::WeightUnexpected => "weight-unexpected",
             Self::UnknownEnumValue => "unknown-enum-value",
@@ -555,6 +583,55 @@ pub const CODES: &[CodeDoc] = &[
         summary: "The monthly series of one report owner has a gap: a month between the first and the last seen has no report in the inputs.",
         why: "A month not exported is a month not checked and not billed.",
         fix: "Export the missing month (GET /api/v3/licensing/reports/{date}) and add it to the inputs, or allow the code if the gap is expected.",
+    },
+    CodeDoc {
+        code: Code::UsageSpike,
+        severity: Severity::Warning,
+        summary: "A tenant's points rose from one month to the next (of one report owner) by more than --change-percent (default 50) of the earlier month and by at least --change-min-points (default 100).",
+        why: "A sudden rise is billed at once: a misconfigured job, workloads counted twice, or a new contract the invoice should reflect.",
+        fix: "Compare the tenant's workloads in both months in VSPC; if the rise is real, allow the code or raise the thresholds ([audit] change_percent, change_min_points).",
+    },
+    CodeDoc {
+        code: Code::UsageDrop,
+        severity: Severity::Warning,
+        summary: "A tenant's points fell from one month to the next (of one report owner) by more than --change-percent (default 50) of the earlier month and by at least --change-min-points (default 100).",
+        why: "Workloads that stopped being counted may still be protected (a server not collected, agents moved), and revenue is lost.",
+        fix: "Check the tenant's jobs and servers in VSPC for the later month; if the drop is real, allow the code or raise the thresholds.",
+    },
+    CodeDoc {
+        code: Code::TenantAppeared,
+        severity: Severity::Warning,
+        summary: "An organization is in one month's report of an owner but not in the previous month's in the inputs.",
+        why: "A new tenant needs a contract and rates; a tenant moved from another console or support id may be counted twice.",
+        fix: "Confirm the tenant is new (add it to the rate card if it has its own prices), or find where it was counted before.",
+    },
+    CodeDoc {
+        code: Code::TenantDisappeared,
+        severity: Severity::Warning,
+        summary: "An organization is in one month's report of an owner but not in the next month's in the inputs.",
+        why: "A tenant that left is fine; one whose backups still run but are no longer counted is revenue lost and a dispute later.",
+        fix: "Confirm the tenant left; otherwise check its servers in VSPC (not collected, moved to another console) and export the report again.",
+    },
+    CodeDoc {
+        code: Code::WorkloadCountDoubled,
+        severity: Severity::Warning,
+        summary: "One workload type of a tenant about doubled from one month to the next (at least --doubling-ratio, default 1.9, from at least --doubling-min-count, default 5) while its other types stayed within --stable-percent (default 10).",
+        why: "The signature of double counting: after a backup server is reinstalled its machines get new ids and are counted next to the old ones.",
+        fix: "Look for duplicate machines (old and new ids) in the tenant's jobs in VSPC; remove the stale ones and have the report recalculated before approving it.",
+    },
+    CodeDoc {
+        code: Code::WeightChanged,
+        severity: Severity::Warning,
+        summary: "The weight of one workload type and license edition in the report summary differs from the previous month's report of the same owner.",
+        why: "The same workloads now cost a different number of points: a price change by Veeam, or a license edition that changed.",
+        fix: "Check Veeam's current rental point weights and the license edition; update the rate card or --weights file if the change is real.",
+    },
+    CodeDoc {
+        code: Code::ReportTotalJump,
+        severity: Severity::Warning,
+        summary: "A report's totalPoints changed from the previous month's report of the same owner by more than --total-change-percent (default 20).",
+        why: "The provider's bill from Veeam moves with it; a jump across the whole console points at a collection problem or a change of weights.",
+        fix: "Look at the tenants and products that moved (vspc-billing report shows them); allow the code or raise the threshold if the change is real.",
     },
     CodeDoc {
         code: Code::WeightInconsistent,

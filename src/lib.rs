@@ -12,6 +12,7 @@
 //! - [`audit`]: recompute every point exactly and flag each inconsistency;
 //! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
 //! - [`render`]: invoices and summary through tera templates, CSV, safe file names;
+//! - [`report`]: the monthly series of an audit as one self-contained HTML page, JSON, CSV;
 //! - [`text`]: input text made safe for a terminal, a document and a CSV cell;
 //! - [`documents`]: the invoice run's documents, rendered into staged files;
 //! - [`output`]: files written whole (temporary name, then rename), alone or as a set;
@@ -33,6 +34,7 @@ pub mod num;
 pub mod output;
 pub mod register;
 pub mod render;
+pub mod report;
 pub mod schedule;
 pub mod schema;
 pub mod split;

@@ -485,6 +485,31 @@ pub fn locate_offsets(text: &[u8], pointers: &[&str]) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// The offsets of the items of the JSON array at `at` (empty when no array starts there),
+/// each item skipped by scanning bytes.
+#[must_use]
+pub fn array_items(text: &[u8], at: usize) -> Vec<usize> {
+    let mut items = Vec::new();
+    if text.get(at) != Some(&b'[') {
+        return items;
+    }
+    let mut i = skip_ws(text, at + 1);
+    if text.get(i) == Some(&b']') {
+        return items;
+    }
+    loop {
+        items.push(i);
+        let Some(end) = skip_value(text, i) else {
+            return items;
+        };
+        i = skip_ws(text, end);
+        match text.get(i) {
+            Some(b',') => i = skip_ws(text, i + 1),
+            _ => return items,
+        }
+    }
+}
+
 /// Positions of the values the pointers name; see [`locate_offsets`].
 #[must_use]
 pub fn locate(text: &[u8], pointers: &[&str]) -> Vec<Option<Position>> {
@@ -538,6 +563,23 @@ pub fn first_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_items_of_an_array_are_found_by_one_scan() {
+        let text = br#"{"a": [ {"x": [1, 2]}, "s,]", 3 ,[]] }"#;
+        let at = locate_offsets(text, &["/a"])[0].unwrap();
+        let items = array_items(text, at);
+        assert_eq!(
+            items,
+            locate_offsets(text, &["/a/0", "/a/1", "/a/2", "/a/3"])
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(array_items(text, 0), Vec::<usize>::new(), "not an array");
+        assert_eq!(array_items(b"[ ]", 0), Vec::<usize>::new());
+        assert_eq!(array_items(b"[1, {", 0), vec![1, 4], "cut: what was found");
+    }
     use proptest::prelude::*;
 
     proptest! {

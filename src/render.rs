@@ -671,13 +671,13 @@ pub fn slug(name: &str, uid: &str) -> String {
 use crate::text::{neutralise, printable};
 
 /// A CSV file written row by row: text cells neutralised, number cells as written.
-struct CsvOut {
+pub(crate) struct CsvOut {
     w: csv::Writer<Vec<u8>>,
     buf: String,
 }
 
 impl CsvOut {
-    fn new(header: Option<&[&str]>, capacity: usize) -> Self {
+    pub(crate) fn new(header: Option<&[&str]>, capacity: usize) -> Self {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::with_capacity(capacity));
@@ -692,13 +692,13 @@ impl CsvOut {
     }
 
     /// Text from people or from the input: neutralised.
-    fn text(&mut self, s: &str) -> &mut Self {
+    pub(crate) fn text(&mut self, s: &str) -> &mut Self {
         let _ = self.w.write_field(neutralise(s).as_bytes());
         self
     }
 
     /// A number the tool formats (a decimal, a count, a period).
-    fn num(&mut self, v: impl fmt::Display) -> &mut Self {
+    pub(crate) fn num(&mut self, v: impl fmt::Display) -> &mut Self {
         use fmt::Write as _;
         self.buf.clear();
         let _ = write!(self.buf, "{v}");
@@ -707,18 +707,18 @@ impl CsvOut {
     }
 
     /// A number when there is one, else an empty cell.
-    fn opt_num(&mut self, v: Option<impl fmt::Display>) -> &mut Self {
+    pub(crate) fn opt_num(&mut self, v: Option<impl fmt::Display>) -> &mut Self {
         match v {
             Some(v) => self.num(v),
             None => self.text(""),
         }
     }
 
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         let _ = self.w.write_record(None::<&[u8]>);
     }
 
-    fn finish(self) -> Vec<u8> {
+    pub(crate) fn finish(self) -> Vec<u8> {
         self.w.into_inner().unwrap_or_default()
     }
 }

@@ -2118,6 +2118,75 @@ mod reachability {
         }})
     }
 
+    /// A consistent, approved report of owner "p" for `month` of 2026: each tenant (uid,
+    /// rows of workload type, count, weight) with its usage details, the summary rows and
+    /// every total.
+    fn tenants_month(month: u32, tenants: &[(&str, &[(&str, i64, i64)])]) -> Value {
+        let m = vspc_billing::date::Month::new(2026, month);
+        let mut summary: Vec<(String, i64, i64)> = Vec::new();
+        let (mut orgs, mut details, mut total) = (Vec::new(), Vec::new(), 0);
+        for (uid, rows) in tenants {
+            let points: i64 = rows.iter().map(|(_, c, w)| c * w).sum();
+            total += points;
+            orgs.push(json!({"organizationType": "Company", "organizationName": uid, "organizationUid": uid, "usedPoints": points}));
+            let workloads: Vec<Value> = rows
+                .iter()
+                .map(|(t, c, w)| json!({"workloadType": t, "initialCount": c, "reportedCount": c, "newCount": 0, "weight": w, "usedPoints": c * w}))
+                .collect();
+            details.push(json!({"organizationName": uid, "organizationUid": uid, "usageByLicenseAndProduct": [
+                {"productType": "BackupAndReplication", "licenseEdition": "Standard", "usedPoints": points, "workloadUsage": workloads}
+            ]}));
+            for (t, c, w) in *rows {
+                match summary.iter_mut().find(|(x, _, y)| x == t && y == w) {
+                    Some(row) => row.1 += c,
+                    None => summary.push(((*t).to_owned(), *c, *w)),
+                }
+            }
+        }
+        let rows: Vec<Value> = summary
+            .iter()
+            .map(|(t, c, w)| json!({"workloadType": t, "initialCount": c, "reportedCount": c, "newCount": 0, "weight": w, "usedPoints": c * w}))
+            .collect();
+        json!({"data": {
+            "reportStatus": "Approved",
+            "reportParameters": {
+                "reportId": month, "organizationName": "P", "organizationUid": "p",
+                "licenseCompanyName": "P", "generationDate": format!("{}-01", m.next()),
+                "reportInterval": {"startOfInterval": format!("{m}-01"), "endOfInterval": format!("{m}-{:02}", m.days())}
+            },
+            "reportSummary": {"totalPoints": total, "productsUsage": [
+                {"productType": "BackupAndReplication", "licenseEdition": "Standard", "totalPoints": total, "workloadUsage": rows}
+            ]},
+            "organizationsUsage": orgs,
+            "usageDetails": details
+        }})
+    }
+
+    /// Audits the documents as consecutive files of one run; the codes it reports.
+    fn run_codes(docs: &[Value]) -> Vec<Code> {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<std::path::PathBuf> = docs
+            .iter()
+            .enumerate()
+            .map(|(k, d)| {
+                let p = dir.path().join(format!("m{k}.json"));
+                std::fs::write(&p, text(d)).unwrap();
+                p
+            })
+            .collect();
+        let inputs = vspc_billing::load::expand(&paths);
+        vspc_billing::audit::run::run(
+            &inputs,
+            &LOAD,
+            &AuditOptions::default(),
+            &vspc_billing::schedule::Unobserved,
+        )
+        .findings
+        .iter()
+        .map(|f| f.code)
+        .collect()
+    }
+
     /// Bills documents (one file each, audited) on a card; the codes of the refusals, or of
     /// the error that refused the run. `allow_findings`: bill despite error findings.
     fn billing_codes(docs: &[Value], card: &str, allow_findings: bool) -> Vec<Code> {
@@ -2352,6 +2421,53 @@ mod reachability {
                 assert_eq!(job_code(&approved(), CARD, Some(&register)), None);
                 let dearer = CARD.replace("per_point = 1", "per_point = 2");
                 job_code(&approved(), &dearer, Some(&register)).into_iter().collect()
+            })),
+            (Code::UsageSpike, Run(|| {
+                let stable: &[(&str, i64, i64)] = &[("VBR_VM", 1000, 5)];
+                run_codes(&[
+                    tenants_month(3, &[("big", stable), ("t", &[("VBR_VM", 40, 5)])]),
+                    tenants_month(4, &[("big", stable), ("t", &[("VBR_VM", 100, 5)])]),
+                ])
+            })),
+            (Code::UsageDrop, Run(|| {
+                let stable: &[(&str, i64, i64)] = &[("VBR_VM", 1000, 5)];
+                run_codes(&[
+                    tenants_month(3, &[("big", stable), ("t", &[("VBR_VM", 100, 5)])]),
+                    tenants_month(4, &[("big", stable), ("t", &[("VBR_VM", 40, 5)])]),
+                ])
+            })),
+            (Code::TenantAppeared, Run(|| {
+                let stable: &[(&str, i64, i64)] = &[("VBR_VM", 1000, 5)];
+                run_codes(&[
+                    tenants_month(3, &[("big", stable)]),
+                    tenants_month(4, &[("big", stable), ("t", &[("VBR_VM", 10, 5)])]),
+                ])
+            })),
+            (Code::TenantDisappeared, Run(|| {
+                let stable: &[(&str, i64, i64)] = &[("VBR_VM", 1000, 5)];
+                run_codes(&[
+                    tenants_month(3, &[("big", stable), ("t", &[("VBR_VM", 10, 5)])]),
+                    tenants_month(4, &[("big", stable)]),
+                ])
+            })),
+            (Code::WorkloadCountDoubled, Run(|| {
+                let stable: &[(&str, i64, i64)] = &[("VBR_VM", 1000, 5)];
+                run_codes(&[
+                    tenants_month(3, &[("big", stable), ("t", &[("VBR_VM", 10, 5), ("VBR_Server_Agent", 10, 7)])]),
+                    tenants_month(4, &[("big", stable), ("t", &[("VBR_VM", 20, 5), ("VBR_Server_Agent", 10, 7)])]),
+                ])
+            })),
+            (Code::WeightChanged, Run(|| {
+                run_codes(&[
+                    tenants_month(3, &[("t", &[("VBR_VM", 100, 5)])]),
+                    tenants_month(4, &[("t", &[("VBR_VM", 100, 6)])]),
+                ])
+            })),
+            (Code::ReportTotalJump, Run(|| {
+                run_codes(&[
+                    tenants_month(3, &[("t", &[("VBR_VM", 100, 5)])]),
+                    tenants_month(4, &[("t", &[("VBR_VM", 200, 5)])]),
+                ])
             })),
             (Code::RateCardInvalid, Run(|| {
                 let e = vspc_billing::billing::rates::RateCard::parse("card.toml", "currency = 1").unwrap_err();

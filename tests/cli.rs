@@ -264,7 +264,7 @@ fn completions_for_every_shell_and_man_pages() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, _) = run_in(dir.path(), &["man", "--out", "man1"]);
     assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().count(), 10, "{stdout}");
+    assert_eq!(stdout.lines().count(), 11, "{stdout}");
     let page = std::fs::read_to_string(dir.path().join("man1/vspc-billing-invoice.1")).unwrap();
     assert!(page.contains(".TH vspc-billing-invoice 1"));
     assert!(

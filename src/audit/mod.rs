@@ -2,7 +2,9 @@
 //!
 //! [`check_file`] runs every check on one loaded file and returns its findings (located
 //! and sorted) and small per-report keys; [`CrossFile`] takes the keys of every file and
-//! finds what needs several files: `duplicate-report` across files and `missing-month`.
+//! finds what needs several files: `duplicate-report` across files and `missing-month`;
+//! [`trends::History`] compares each owner's consecutive months (`usage-spike` and the
+//! other trend codes) from the small per-report numbers [`check_file`] keeps.
 //! The checks of license reports are in `reports.rs`, those of site usage in `site.rs`;
 //! every comparison of numbers goes through [`compare::Rule`]; expected weights come
 //! from [`weights::Weights`]. Every code is documented in [`crate::codes`].
@@ -18,6 +20,7 @@ pub mod copies;
 mod reports;
 pub mod run;
 mod site;
+pub mod trends;
 pub mod weights;
 
 use crate::codes::Code;
@@ -43,6 +46,8 @@ pub struct AuditOptions {
     pub weights: Weights,
     /// `--allow`, `--deny`: which codes to drop or raise to errors.
     pub policy: Policy,
+    /// Thresholds of the findings across months (`usage-spike`...).
+    pub trends: trends::Thresholds,
 }
 
 impl AuditOptions {
@@ -228,6 +233,8 @@ pub struct FileAudit {
     pub outside: Vec<usize>,
     /// Findings dropped by `--allow`.
     pub allowed: usize,
+    /// What the comparisons across months need of each report with a key (located).
+    pub usage: Vec<trends::ReportUsage>,
 }
 
 /// The findings of one report, as the checks of that report made them (no pointer is
@@ -260,15 +267,16 @@ impl FileAudit {
 #[must_use]
 pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
     let mut ctx = Ctx::new(&file.name, opts, file.split);
-    let (mut keys, report_of, count) = match &file.document {
-        None => (Vec::new(), Vec::new(), 0),
+    let (mut keys, report_of, count, mut usage) = match &file.document {
+        None => (Vec::new(), Vec::new(), 0, Vec::new()),
         Some(Document::Reports(doc)) => {
             let (keys, report_of) = reports::check(&mut ctx, doc);
-            (keys, report_of, doc.reports.len())
+            let usage = trends::extract(doc, &keys);
+            (keys, report_of, doc.reports.len(), usage)
         }
         Some(Document::SiteUsage(doc)) => {
             site::check(&mut ctx, doc);
-            (Vec::new(), Vec::new(), 0)
+            (Vec::new(), Vec::new(), 0, Vec::new())
         }
     };
     let mut findings = file.problems.clone();
@@ -277,7 +285,12 @@ pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
         .collect();
     findings.append(&mut ctx.out);
     report_of.resize(findings.len(), None);
-    locate(&file.text, &mut findings, &mut keys);
+    locate(&file.text, &mut findings, &mut keys, &mut usage);
+    for u in &mut usage {
+        if let Some(k) = keys.iter().find(|k| k.index == u.key.index) {
+            u.key.clone_from(k);
+        }
+    }
     // Policy and order, each finding keeping its report.
     let mut tagged: Vec<(Finding, Option<usize>)> = findings.into_iter().zip(report_of).collect();
     let before = tagged.len();
@@ -312,15 +325,22 @@ pub fn check_file(file: &LoadedFile, opts: &AuditOptions) -> FileAudit {
         reports,
         outside,
         allowed,
+        usage,
     }
 }
 
-/// Fills line and column of findings and keys in one pass over the text.
-fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
+/// Fills line and column of findings, keys and the places of the usage kept for the
+/// comparisons across months, in one pass over the text.
+fn locate(
+    text: &[u8],
+    findings: &mut [Finding],
+    keys: &mut [ReportKey],
+    usage: &mut [trends::ReportUsage],
+) {
     let pending: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].line.is_none())
         .collect();
-    if pending.is_empty() && keys.is_empty() {
+    if pending.is_empty() && keys.is_empty() && usage.is_empty() {
         return;
     }
     let mut pointers: Vec<&str> = pending
@@ -328,7 +348,26 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
         .map(|&i| findings[i].pointer.as_str())
         .collect();
     pointers.extend(keys.iter().map(|k| k.pointer.as_str()));
-    let offsets = locate_offsets(text, &pointers);
+    let places = pointers.len();
+    pointers.extend(
+        usage
+            .iter()
+            .flat_map(trends::ReportUsage::places)
+            .map(|p| p.pointer.as_str()),
+    );
+    let places = pointers.len() - places;
+    let mut offsets = locate_offsets(text, &pointers);
+    drop(pointers);
+    // Each report's tenants: the entries of its organizationsUsage (the first of its
+    // places), found by one scan of the array rather than one pointer each.
+    let mut at = pending.len() + keys.len();
+    let mut tenants = Vec::new();
+    for u in usage.iter() {
+        let items = offsets[at].map_or_else(Vec::new, |a| crate::locate::array_items(text, a));
+        at += u.places().count();
+        tenants.extend(u.tenants.iter().map(|t| items.get(t.index).copied()));
+    }
+    offsets.append(&mut tenants);
     // Lines are counted only up to the last place needed, not through a whole large file.
     let end = offsets
         .iter()
@@ -338,21 +377,34 @@ fn locate(text: &[u8], findings: &mut [Finding], keys: &mut [ReportKey]) {
     let index = LineIndex::new(&text[..end]);
     let found: Vec<usize> = offsets.iter().flatten().copied().collect();
     let mut positions = index.positions(&found).into_iter();
-    let (for_findings, for_keys) = offsets.split_at(pending.len());
+    let mut next = |off: &Option<usize>| off.and_then(|_| positions.next());
+    let (for_findings, rest) = offsets.split_at(pending.len());
+    let (for_keys, rest) = rest.split_at(keys.len());
+    let (for_places, for_tenants) = rest.split_at(places);
     for (&i, off) in pending.iter().zip(for_findings) {
-        if off.is_some()
-            && let Some(p) = positions.next()
-        {
+        if let Some(p) = next(off) {
             findings[i].line = Some(p.line);
             findings[i].column = Some(p.column);
         }
     }
     for (k, off) in keys.iter_mut().zip(for_keys) {
-        if off.is_some()
-            && let Some(p) = positions.next()
-        {
+        if let Some(p) = next(off) {
             k.line = Some(p.line);
             k.column = Some(p.column);
+        }
+    }
+    let places = usage.iter_mut().flat_map(trends::ReportUsage::places_mut);
+    for (place, off) in places.zip(for_places) {
+        if let Some(p) = next(off) {
+            place.line = Some(p.line);
+            place.column = Some(p.column);
+        }
+    }
+    let tenants = usage.iter_mut().flat_map(|u| u.tenants.iter_mut());
+    for (t, off) in tenants.zip(for_tenants) {
+        if let Some(p) = next(off) {
+            t.line = Some(p.line);
+            t.column = Some(p.column);
         }
     }
 }

@@ -1,7 +1,10 @@
 //! `audit` over many inputs: every file checked (on the run's threads, see
-//! [`crate::schedule`]), the cross-file checks, the policy, and one ordered list of findings
-//! with the run's counts. Printers (text, JSON, SARIF, CSV) take an [`AuditRun`].
+//! [`crate::schedule`]), the cross-file checks, the comparisons across months
+//! ([`super::trends`]), the policy, and one ordered list of findings with the run's counts.
+//! Printers (text, JSON, SARIF, CSV) take an [`AuditRun`]; `report` also takes its
+//! [`AuditRun::history`] for the monthly series.
 
+use super::trends::History;
 use super::{AuditOptions, CrossFile, FileAudit, check_file};
 use crate::diag::{Finding, Severity};
 use crate::load::{Document, Inputs, LoadOptions};
@@ -40,6 +43,9 @@ pub struct AuditRun {
     pub summary: AuditSummary,
     /// Whether some path or file could not be read (exit status 2).
     pub io_error: bool,
+    /// The small per-report numbers of every file, for the monthly series
+    /// ([`History::series`]).
+    pub history: History,
 }
 
 /// One file's part of a run.
@@ -78,10 +84,13 @@ pub fn run(
         findings.push((o, p.clone()));
     }
     let mut cross = CrossFile::new(opts);
-    for r in &results {
+    let mut history = History::default();
+    let mut results = results;
+    for r in &mut results {
         let n = order.len();
         order.entry(r.name.clone()).or_insert(n);
         cross.add(&r.name, &r.audit.keys);
+        history.add(&r.name, std::mem::take(&mut r.audit.usage));
         summary.allowed += r.audit.allowed;
         if let Some((reports, sites)) = r.items {
             summary.loaded += 1;
@@ -89,8 +98,11 @@ pub fn run(
             summary.sites += sites;
         }
     }
-    let (cross, allowed) = cross.finish_counted();
+    let (mut cross, allowed) = cross.finish_counted();
     summary.allowed += allowed;
+    let (mut trends, allowed) = history.check(&opts.trends, &opts.policy);
+    summary.allowed += allowed;
+    cross.append(&mut trends);
     let io_error = !inputs.problems.is_empty() || results.iter().any(|r| r.io);
     summary.files = inputs.problems.len() + results.len();
     for r in results {
@@ -117,5 +129,6 @@ pub fn run(
         findings,
         summary,
         io_error,
+        history,
     }
 }

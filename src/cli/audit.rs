@@ -3,7 +3,7 @@
 use super::config::Config;
 use super::progress::Progress;
 use super::style::Style;
-use super::{AuditArgs, InputArgs, Status};
+use super::{AuditArgs, InputArgs, Status, TrendArgs};
 use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::json;
@@ -27,6 +27,8 @@ pub(super) struct Args {
     format: Format,
     #[command(flatten)]
     audit: AuditArgs,
+    #[command(flatten)]
+    trends: TrendArgs,
 }
 
 /// `--format` of the audit command.
@@ -49,7 +51,12 @@ struct Output<'a> {
 }
 
 pub(super) fn run(args: &Args, config: &Config) -> Status {
-    let opts = match args.audit.options(config) {
+    let opts = match args.audit.options(config).and_then(|o| {
+        Ok(vspc_billing::audit::AuditOptions {
+            trends: args.trends.thresholds(config)?,
+            ..o
+        })
+    }) {
         Ok(o) => o,
         Err(e) => return super::usage_error(&e),
     };

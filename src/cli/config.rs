@@ -15,6 +15,12 @@
 //! deny = ["warnings"]
 //! tolerance = "0.01"
 //! weights = "weights.toml"
+//! change_percent = 50      # across months (audit and report): usage-spike, usage-drop...
+//! change_min_points = 100
+//! total_change_percent = 20
+//! doubling_ratio = "1.9"   # decimals as strings, to keep them exact
+//! doubling_min_count = 5
+//! stable_percent = 10
 //!
 //! [invoice]
 //! rates = "rates.toml"
@@ -74,6 +80,51 @@ pub(crate) struct AuditConfig {
     pub tolerance: Option<String>,
     /// `--weights`.
     pub weights: Option<PathBuf>,
+    /// `--change-percent`.
+    pub change_percent: Option<Number>,
+    /// `--change-min-points`.
+    pub change_min_points: Option<Number>,
+    /// `--total-change-percent`.
+    pub total_change_percent: Option<Number>,
+    /// `--doubling-ratio`.
+    pub doubling_ratio: Option<Number>,
+    /// `--doubling-min-count`.
+    pub doubling_min_count: Option<i64>,
+    /// `--stable-percent`.
+    pub stable_percent: Option<Number>,
+}
+
+/// A threshold in the file: an integer (`50`) or a decimal written as a string (`"1.9"`),
+/// kept as its text and read exactly; a TOML float is refused (it would go through binary
+/// floating point).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Number(pub String);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer, or a decimal written as a string (\"1.9\")")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Number, E> {
+                Ok(Number(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Number, E> {
+                Ok(Number(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Number, E> {
+                Err(E::custom(format!(
+                    "write the decimal {v} as a string (\"{v}\") so that it is read exactly"
+                )))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Number, E> {
+                Ok(Number(v.to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[invoice]`: the invoice run's defaults.
@@ -176,5 +227,26 @@ mod tests {
         let e = Config::load(Some(&p)).unwrap_err();
         assert!(e.contains("c.toml:2:1: unknown field `rate`"), "{e}");
         assert!(Config::load(Some(&dir.path().join("none.toml"))).is_err());
+    }
+
+    #[test]
+    fn thresholds_are_integers_or_decimal_strings_never_floats() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "[audit]\nchange_percent = 30\ndoubling_ratio = \"1.75\"\ndoubling_min_count = 3\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&p)).unwrap();
+        assert_eq!(c.audit.change_percent, Some(Number("30".into())));
+        assert_eq!(c.audit.doubling_ratio, Some(Number("1.75".into())));
+        assert_eq!(c.audit.doubling_min_count, Some(3));
+        std::fs::write(&p, "[audit]\nstable_percent = 2.5\n").unwrap();
+        let e = Config::load(Some(&p)).unwrap_err();
+        assert!(
+            e.contains("c.toml:2:18") && e.contains("as a string"),
+            "{e}"
+        );
     }
 }

@@ -69,6 +69,17 @@ pub(super) const REGISTER_AFTER_HELP: &str = after_help!(
     "0 listed or shown; 1 no such number; 2 usage error, or a register that cannot be read."
 );
 
+/// Under `report --help`.
+pub(super) const REPORT_AFTER_HELP: &str = after_help!(
+    "  vspc-billing report exports/ --out report.html
+  vspc-billing report exports/ --out report.html --change-percent 30 --allow tenant-appeared
+  vspc-billing report exports/ --format csv > series.csv
+  vspc-billing report exports/ --format json --out series.json
+",
+    "0 written, no error finding; 1 written, some error finding (after --allow and --deny); 2 \
+usage error, unreadable path, or --out exists without --force (nothing written)."
+);
+
 /// Under `explain --help`.
 pub(super) const EXPLAIN_AFTER_HELP: &str = after_help!(
     "  vspc-billing explain points-mismatch
@@ -207,6 +218,7 @@ mod tests {
             "validate",
             "audit",
             "invoice",
+            "report",
             "explain",
             "schema",
             "corpus",

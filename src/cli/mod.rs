@@ -9,6 +9,7 @@ mod explain;
 mod invoice;
 mod progress;
 mod register_cmd;
+mod report;
 mod schema_cmd;
 mod style;
 mod validate;
@@ -18,6 +19,7 @@ use config::Config;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use vspc_billing::audit::trends::Thresholds;
 use vspc_billing::audit::weights::Weights;
 use vspc_billing::audit::{AuditOptions, Policy};
 use vspc_billing::load::{DEFAULT_MAX_INPUT, Kind, LoadOptions, SchemaCheck, Split};
@@ -87,6 +89,9 @@ enum Command {
     /// Show the register of issued invoices (list, show)
     #[command(after_help = docs::REGISTER_AFTER_HELP)]
     Register(register_cmd::Args),
+    /// Audit several months and show the trends: one HTML page with charts, or the series
+    #[command(after_help = docs::REPORT_AFTER_HELP)]
+    Report(report::Args),
     /// Explain a finding code: what it means, why it matters, how to fix it
     #[command(after_help = docs::EXPLAIN_AFTER_HELP)]
     Explain(explain::Args),
@@ -181,6 +186,86 @@ pub(crate) struct AuditArgs {
     pub weights: Option<PathBuf>,
 }
 
+/// The thresholds of the findings across months (`audit` and `report`); the config file's
+/// `[audit]` gives what they leave out, the documented defaults the rest.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TrendArgs {
+    /// usage-spike / usage-drop: a tenant's points change by more than this percentage of
+    /// the previous month's [default: 50]...
+    #[arg(long, value_name = "PERCENT")]
+    pub change_percent: Option<String>,
+    /// ...and by at least this many points [default: 100]
+    #[arg(long, value_name = "POINTS")]
+    pub change_min_points: Option<String>,
+    /// report-total-jump: a report's totalPoints changes by more than this percentage
+    /// [default: 20]
+    #[arg(long, value_name = "PERCENT")]
+    pub total_change_percent: Option<String>,
+    /// workload-count-doubled: one workload type's count grows at least this many times
+    /// [default: 1.9]...
+    #[arg(long, value_name = "RATIO")]
+    pub doubling_ratio: Option<String>,
+    /// ...from at least this many workloads [default: 5]...
+    #[arg(long, value_name = "N")]
+    pub doubling_min_count: Option<i64>,
+    /// ...while the tenant's other types change by at most this percentage [default: 10]
+    #[arg(long, value_name = "PERCENT")]
+    pub stable_percent: Option<String>,
+}
+
+impl TrendArgs {
+    /// The thresholds: these options, else the config file's, else the defaults.
+    pub(crate) fn thresholds(&self, config: &Config) -> Result<Thresholds, String> {
+        let file = &config.audit;
+        let mut th = Thresholds::default();
+        let decimal = |flag: &str,
+                       cli: &Option<String>,
+                       file: &Option<config::Number>,
+                       into: &mut rust_decimal::Decimal| {
+            if let Some(text) = cli.as_ref().or(file.as_ref().map(|n| &n.0)) {
+                *into = vspc_billing::num::parse_decimal(text.trim())
+                    .map_err(|_| format!("--{flag} {text:?} is not a decimal number"))?;
+            }
+            Ok::<(), String>(())
+        };
+        decimal(
+            "change-percent",
+            &self.change_percent,
+            &file.change_percent,
+            &mut th.change_percent,
+        )?;
+        decimal(
+            "change-min-points",
+            &self.change_min_points,
+            &file.change_min_points,
+            &mut th.change_min_points,
+        )?;
+        decimal(
+            "total-change-percent",
+            &self.total_change_percent,
+            &file.total_change_percent,
+            &mut th.total_percent,
+        )?;
+        decimal(
+            "doubling-ratio",
+            &self.doubling_ratio,
+            &file.doubling_ratio,
+            &mut th.doubling_ratio,
+        )?;
+        decimal(
+            "stable-percent",
+            &self.stable_percent,
+            &file.stable_percent,
+            &mut th.stable_percent,
+        )?;
+        if let Some(n) = self.doubling_min_count.or(file.doubling_min_count) {
+            th.doubling_min_count = n;
+        }
+        th.validate()?;
+        Ok(th)
+    }
+}
+
 impl AuditArgs {
     /// The audit options of these arguments, with the config file's `[audit]` for what
     /// they leave out (lists are joined).
@@ -208,6 +293,7 @@ impl AuditArgs {
             tolerance,
             weights,
             policy,
+            trends: Thresholds::default(),
         })
     }
 }
@@ -290,7 +376,11 @@ pub(crate) fn main() -> ExitCode {
     QUIET.store(cli.quiet, Ordering::Relaxed);
     let reads_config = matches!(
         cli.command,
-        Command::Validate(_) | Command::Audit(_) | Command::Invoice(_) | Command::Register(_)
+        Command::Validate(_)
+            | Command::Audit(_)
+            | Command::Invoice(_)
+            | Command::Register(_)
+            | Command::Report(_)
     );
     let config = if reads_config {
         match Config::load(cli.config.as_deref()) {
@@ -305,6 +395,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Audit(a) => audit::run(a, &config),
         Command::Invoice(a) => invoice::run(a, &config),
         Command::Register(a) => register_cmd::run(a, &config),
+        Command::Report(a) => report::run(a, &config),
         Command::Explain(a) => explain::run(a),
         Command::Schema(a) => schema_cmd::run(a),
         Command::Corpus(a) => corpus_cmd::run(a),
