@@ -2118,10 +2118,13 @@ mod reachability {
         }})
     }
 
+    /// A tenant's workload rows: type, count, weight.
+    type Rows<'a> = &'a [(&'a str, i64, i64)];
+
     /// A consistent, approved report of owner "p" for `month` of 2026: each tenant (uid,
     /// rows of workload type, count, weight) with its usage details, the summary rows and
     /// every total.
-    fn tenants_month(month: u32, tenants: &[(&str, &[(&str, i64, i64)])]) -> Value {
+    fn tenants_month(month: u32, tenants: &[(&str, Rows)]) -> Value {
         let m = vspc_billing::date::Month::new(2026, month);
         let mut summary: Vec<(String, i64, i64)> = Vec::new();
         let (mut orgs, mut details, mut total) = (Vec::new(), Vec::new(), 0);
