@@ -15,6 +15,34 @@ use crate::render::{Outputs, Templates};
 use crate::schedule::{Observer, Pool};
 use std::path::{Path, PathBuf};
 
+/// The register's file name beside the rate card, by default.
+pub const DEFAULT_REGISTER: &str = "register.sqlite";
+
+/// The register a job uses: the one named (`--register FILE`), else the configured one
+/// (`register` in `vspc-billing.toml`), else the card's (`register`, relative to the card's
+/// folder); a bare `--register` (`Some(None)`) falls back to [`DEFAULT_REGISTER`] beside the
+/// card. `None`: no register (numbers are ranks within the run).
+#[must_use]
+pub fn register_path(
+    named: Option<Option<&Path>>,
+    configured: Option<PathBuf>,
+    card_path: &Path,
+    card: &RateCard,
+) -> Option<PathBuf> {
+    let beside_card = |name: &str| {
+        card_path
+            .parent()
+            .unwrap_or_else(|| Path::new(""))
+            .join(name)
+    };
+    let otherwise = configured.or_else(|| card.register.as_deref().map(beside_card));
+    match named {
+        Some(Some(p)) => Some(p.to_owned()),
+        Some(None) => Some(otherwise.unwrap_or_else(|| beside_card(DEFAULT_REGISTER))),
+        None => otherwise,
+    }
+}
+
 /// What an invoice job writes, and how.
 #[derive(Debug)]
 pub struct Job<'a> {

@@ -27,6 +27,7 @@ use crate::billing::numbering::{NumberPart, render_number, series_of};
 use crate::billing::rates::RateCard;
 use crate::output::{OutDir, OutError};
 use crate::render::InvoiceContext;
+use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -469,11 +470,18 @@ pub fn invoice_key(i: &Invoice) -> String {
     )
 }
 
+/// The current invoice of an identity, in brief.
+struct Current {
+    number: String,
+    digest: String,
+    /// It replaces a cancelled invoice (its context says which).
+    replaces: bool,
+}
+
 /// What an issued invoice was, as recorded.
 struct Issued {
     number: String,
     issue_date: String,
-    digest: String,
     context: String,
     points: Decimal,
     subtotal: Decimal,
@@ -661,12 +669,34 @@ impl Issuing<'_> {
         Ok((render_number(&self.parts, period, seq), series, seq))
     }
 
-    fn issued(&self, key: &str) -> Result<Option<Issued>, String> {
+    /// The current invoice of an identity: its number, digest, and whether it replaces
+    /// another (without the context, which only a changed invoice needs).
+    fn current(&self, key: &str) -> Result<Option<Current>, String> {
+        self.conn()
+            .prepare_cached(
+                "SELECT number, digest, corrects IS NOT NULL FROM invoices
+                 WHERE key = ?1 AND kind = 'invoice' AND superseded_by IS NULL",
+            )
+            .and_then(|mut st| {
+                st.query_row([key], |r| {
+                    Ok(Current {
+                        number: r.get(0)?,
+                        digest: r.get(1)?,
+                        replaces: r.get(2)?,
+                    })
+                })
+            })
+            .optional()
+            .map_err(|e| self.err(&e))
+    }
+
+    /// Everything recorded of an issued invoice, by number.
+    fn issued(&self, number: &str) -> Result<Issued, String> {
         self.conn()
             .query_row(
-                "SELECT number, issue_date, digest, context, points, subtotal, discount, net, tax, total
-                 FROM invoices WHERE key = ?1 AND kind = 'invoice' AND superseded_by IS NULL",
-                [key],
+                "SELECT number, issue_date, context, points, subtotal, discount, net, tax, total
+                 FROM invoices WHERE number = ?1",
+                [number],
                 |r| {
                     let d = |i: usize| -> rusqlite::Result<Decimal> {
                         let s: String = r.get(i)?;
@@ -681,18 +711,16 @@ impl Issuing<'_> {
                     Ok(Issued {
                         number: r.get(0)?,
                         issue_date: r.get(1)?,
-                        digest: r.get(2)?,
-                        context: r.get(3)?,
-                        points: d(4)?,
-                        subtotal: d(5)?,
-                        discount: d(6)?,
-                        net: d(7)?,
-                        tax: d(8)?,
-                        total: d(9)?,
+                        context: r.get(2)?,
+                        points: d(3)?,
+                        subtotal: d(4)?,
+                        discount: d(5)?,
+                        net: d(6)?,
+                        tax: d(7)?,
+                        total: d(8)?,
                     })
                 },
             )
-            .optional()
             .map_err(|e| self.err(&e))
     }
 
@@ -702,7 +730,7 @@ impl Issuing<'_> {
         i: &Invoice,
         series: &str,
         seq: u64,
-        context: &str,
+        (context, sha): (&str, &str),
         corrects: Option<&str>,
     ) -> Result<(), String> {
         let run = self.run_id()?;
@@ -714,13 +742,16 @@ impl Issuing<'_> {
         let seq =
             i64::try_from(seq).map_err(|_| format!("the series {series} has no numbers left"))?;
         self.conn()
-            .execute(
+            .prepare_cached(
                 "INSERT INTO invoices (number, series, seq, kind, key, issue_date, due_date, period,
                     owner_uid, owner_name, report_id, organization_uid, organization_name, currency,
                     points, subtotal, discount, net, tax, total, digest, context, documents, corrects,
                     superseded_by, run)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                     ?18, ?19, ?20, ?21, ?22, ?23, ?24, NULL, ?25)",
+            )
+            .and_then(|mut st| {
+                st.execute(
                 params![
                     i.number,
                     series,
@@ -742,13 +773,14 @@ impl Issuing<'_> {
                     i.net.to_string(),
                     i.tax.to_string(),
                     i.total.to_string(),
-                    digest(context),
+                    sha,
                     context,
                     documents,
                     corrects,
                     run,
                 ],
             )
+            })
             .map_err(|e| {
                 if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
                     format!(
@@ -869,31 +901,65 @@ impl Issuing<'_> {
 }
 
 impl crate::billing::numbering::Numbering for Issuing<'_> {
+    /// Looks every invoice up, numbers the new ones in order, renders and digests every
+    /// context on all threads, then records: new → issued; same digest → unchanged;
+    /// another → a change (refused), or with `--correct` a credit note and a new invoice.
     fn number(&mut self, invoices: &mut [Invoice]) -> Result<Vec<Invoice>, String> {
+        let current: Vec<Option<Current>> = invoices
+            .iter()
+            .map(|i| self.current(&invoice_key(i)))
+            .collect::<Result<_, _>>()?;
+        let mut new: Vec<Option<(String, u64)>> = Vec::with_capacity(invoices.len());
+        for (inv, cur) in invoices.iter_mut().zip(&current) {
+            match cur {
+                None => {
+                    let (number, series, seq) = self.next_number(inv.period)?;
+                    inv.number = number;
+                    new.push(Some((series, seq)));
+                }
+                Some(c) => {
+                    inv.number.clone_from(&c.number);
+                    if c.replaces {
+                        // A replacement stays one: it says which invoice it replaced.
+                        let context = self.issued(&c.number)?.context;
+                        inv.correction = serde_json::from_str::<Value>(&context)
+                            .ok()
+                            .and_then(|v| v.pointer("/invoice/correction").cloned())
+                            .and_then(|c| serde_json::from_value(c).ok());
+                    }
+                    new.push(None);
+                }
+            }
+        }
+        let card = self.card;
+        let contexts: Vec<(String, String)> = invoices
+            .par_iter()
+            .map(|i| {
+                let c = context_of(card, i)?.to_string();
+                let d = digest(&c);
+                Ok((c, d))
+            })
+            .collect::<Result<_, String>>()?;
         let mut notes = Vec::new();
-        for inv in invoices {
-            let key = invoice_key(inv);
-            let Some(old) = self.issued(&key)? else {
-                let (number, series, seq) = self.next_number(inv.period)?;
-                inv.number = number;
-                let context = context_of(self.card, inv)?.to_string();
-                self.insert(inv, &series, seq, &context, None)?;
+        for ((inv, cur), (new, (context, sha))) in invoices
+            .iter_mut()
+            .zip(current)
+            .zip(new.into_iter().zip(contexts))
+        {
+            if let Some((series, seq)) = new {
+                self.insert(inv, &series, seq, (&context, &sha), None)?;
                 self.outcomes.push(Outcome::Issued(inv.number.clone()));
                 continue;
-            };
-            inv.number.clone_from(&old.number);
-            // A replacement stays one: it says which invoice it replaced.
-            inv.correction = serde_json::from_str::<Value>(&old.context)
-                .ok()
-                .and_then(|v| v.pointer("/invoice/correction").cloned())
-                .and_then(|c| serde_json::from_value(c).ok());
-            let now = context_of(self.card, inv)?;
-            if digest(&now.to_string()) == old.digest {
-                self.outcomes.push(Outcome::Unchanged(old.number));
+            }
+            let Some(cur) = cur else { continue };
+            if sha == cur.digest {
+                self.outcomes.push(Outcome::Unchanged(cur.number));
                 continue;
             }
+            let old = self.issued(&cur.number)?;
             if !self.correct {
                 let was: Value = serde_json::from_str(&old.context).unwrap_or(Value::Null);
+                let now: Value = serde_json::from_str(&context).unwrap_or(Value::Null);
                 let (mut differences, more) = self::differences(&was, &now);
                 if more > 0 {
                     differences.push(format!("and {more} more"));
@@ -905,35 +971,55 @@ impl crate::billing::numbering::Numbering for Issuing<'_> {
                 });
                 continue;
             }
-            let mut note = self.credit_note(&old, inv)?;
-            let (number, series, seq) = self.next_number(note.period)?;
-            note.number = number;
-            let context = context_of(self.card, &note)?.to_string();
-            self.insert(&note, &series, seq, &context, Some(&old.number))?;
-            self.conn()
-                .execute(
-                    "UPDATE invoices SET superseded_by = ?1 WHERE number = ?2",
-                    params![note.number, old.number],
-                )
-                .map_err(|e| self.err(&e))?;
-            let (number, series, seq) = self.next_number(inv.period)?;
-            inv.number = number;
-            inv.correction = Some(Correction {
-                kind: CorrectionKind::Replacement,
-                number: old.number.clone(),
-                issue_date: old.issue_date.clone(),
-                credit_note: Some(note.number.clone()),
-            });
-            let context = context_of(self.card, inv)?.to_string();
-            self.insert(inv, &series, seq, &context, Some(&old.number))?;
-            self.outcomes.push(Outcome::Corrected(
-                old.number,
-                note.number.clone(),
-                inv.number.clone(),
-            ));
-            notes.push(note);
+            notes.push(self.correct_one(&old, inv)?);
         }
         Ok(notes)
+    }
+}
+
+impl Issuing<'_> {
+    /// Cancels `old` with a credit note and issues `inv` in its place with a new number;
+    /// returns the credit note.
+    fn correct_one(&mut self, old: &Issued, inv: &mut Invoice) -> Result<Invoice, String> {
+        let mut note = self.credit_note(old, inv)?;
+        let (number, series, seq) = self.next_number(note.period)?;
+        note.number = number;
+        let context = context_of(self.card, &note)?.to_string();
+        self.insert(
+            &note,
+            &series,
+            seq,
+            (&context, &digest(&context)),
+            Some(&old.number),
+        )?;
+        self.conn()
+            .execute(
+                "UPDATE invoices SET superseded_by = ?1 WHERE number = ?2",
+                params![note.number, old.number],
+            )
+            .map_err(|e| self.err(&e))?;
+        let (number, series, seq) = self.next_number(inv.period)?;
+        inv.number = number;
+        inv.correction = Some(Correction {
+            kind: CorrectionKind::Replacement,
+            number: old.number.clone(),
+            issue_date: old.issue_date.clone(),
+            credit_note: Some(note.number.clone()),
+        });
+        let context = context_of(self.card, inv)?.to_string();
+        self.insert(
+            inv,
+            &series,
+            seq,
+            (&context, &digest(&context)),
+            Some(&old.number),
+        )?;
+        self.outcomes.push(Outcome::Corrected(
+            old.number.clone(),
+            note.number.clone(),
+            inv.number.clone(),
+        ));
+        Ok(note)
     }
 }
 

@@ -239,40 +239,27 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     print::finish(done, &inputs.problems, &settings)
 }
 
-/// The register to use: `--register FILE`, else `register` in vspc-billing.toml, else
-/// (with a bare `--register`, or `register` in the card) the card's, relative to its
-/// folder, else `register.sqlite` there. `None`: no register.
+/// The register to use ([`invoicing::register_path`]); `--correct` and `--dry-run` need one.
 fn register_path(
     args: &Args,
     config: &Config,
     rates: &Path,
     card: &RateCard,
 ) -> Result<Option<PathBuf>, String> {
-    let beside_card = |name: &str| rates.parent().unwrap_or_else(|| Path::new("")).join(name);
-    let from_card = card.register.as_deref().map(beside_card);
-    let path = match &args.register {
-        Some(Some(p)) => Some(p.clone()),
-        Some(None) => Some(
-            config
-                .path_or(None, config.invoice.register.as_ref())
-                .or(from_card)
-                .unwrap_or_else(|| beside_card(DEFAULT_REGISTER)),
-        ),
-        None => config
-            .path_or(None, config.invoice.register.as_ref())
-            .or(from_card),
-    };
-    if path.is_none() {
-        for (set, flag) in [(args.correct, "--correct"), (args.dry_run, "--dry-run")] {
-            if set {
-                return Err(format!(
-                    "{flag} needs a register: pass --register [FILE], or set `register` in the rate card"
-                ));
-            }
-        }
+    let configured = config.path_or(None, config.invoice.register.as_ref());
+    let path = invoicing::register_path(
+        args.register.as_ref().map(Option::as_deref),
+        configured,
+        rates,
+        card,
+    );
+    match [(args.correct, "--correct"), (args.dry_run, "--dry-run")]
+        .iter()
+        .find(|(set, _)| *set && path.is_none())
+    {
+        Some((_, flag)) => Err(format!(
+            "{flag} needs a register: pass --register [FILE], or set `register` in the rate card"
+        )),
+        None => Ok(path),
     }
-    Ok(path)
 }
-
-/// The register's file name beside the rate card, by default.
-const DEFAULT_REGISTER: &str = "register.sqlite";
