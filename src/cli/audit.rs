@@ -10,7 +10,7 @@ use serde_json::json;
 use vspc_billing::audit::run::AuditSummary;
 use vspc_billing::codes::CODES;
 use vspc_billing::diag::{Finding, Severity};
-use vspc_billing::load::{SchemaCheck, expand};
+use vspc_billing::load::expand;
 
 /// Recompute every point exactly and flag each inconsistency with a stable code.
 ///
@@ -51,23 +51,11 @@ struct Output<'a> {
 }
 
 pub(super) fn run(args: &Args, config: &Config) -> Status {
-    let opts = match args.audit.options(config).and_then(|o| {
-        Ok(vspc_billing::audit::AuditOptions {
-            trends: args.trends.thresholds(config)?,
-            ..o
-        })
-    }) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e),
-    };
-    let load = match args.input.load_options(SchemaCheck::OnFailure, config) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e),
-    };
-    let pool = match args.input.pool(config) {
-        Ok(p) => p,
-        Err(e) => return super::usage_error(&e),
-    };
+    let (opts, load, pool) =
+        match super::audit_setup(&args.audit, &args.trends, &args.input, config) {
+            Ok(x) => x,
+            Err(e) => return super::usage_error(&e),
+        };
     let inputs = expand(&args.input.paths);
     super::warn_inputs(&inputs);
     let progress = Progress::new(&inputs.sources, super::quiet());

@@ -213,6 +213,29 @@ pub(crate) struct TrendArgs {
     pub stable_percent: Option<String>,
 }
 
+/// What `audit` and `report` run with: the audit's options with the trend thresholds, how
+/// inputs are loaded, and the thread pool.
+pub(crate) fn audit_setup(
+    audit: &AuditArgs,
+    trends: &TrendArgs,
+    input: &InputArgs,
+    config: &Config,
+) -> Result<
+    (
+        vspc_billing::audit::AuditOptions,
+        vspc_billing::load::LoadOptions,
+        Pool,
+    ),
+    String,
+> {
+    let opts = vspc_billing::audit::AuditOptions {
+        trends: trends.thresholds(config)?,
+        ..audit.options(config)?
+    };
+    let load = input.load_options(vspc_billing::load::SchemaCheck::OnFailure, config)?;
+    Ok((opts, load, input.pool(config)?))
+}
+
 impl TrendArgs {
     /// The thresholds: these options, else the config file's, else the defaults.
     pub(crate) fn thresholds(&self, config: &Config) -> Result<Thresholds, String> {

@@ -6,8 +6,7 @@ use super::progress::Progress;
 use super::{AuditArgs, InputArgs, Status, TrendArgs};
 use clap::ValueEnum;
 use std::path::PathBuf;
-use vspc_billing::audit::AuditOptions;
-use vspc_billing::load::{SchemaCheck, Source, expand};
+use vspc_billing::load::{Source, expand};
 use vspc_billing::output::{check_extra_output, write_atomic};
 use vspc_billing::report::{Billing, HtmlOptions, html, series_csv, series_json};
 
@@ -60,23 +59,11 @@ pub(super) enum Format {
 }
 
 pub(super) fn run(args: &Args, config: &Config) -> Status {
-    let opts = match args.audit.options(config).and_then(|o| {
-        Ok(AuditOptions {
-            trends: args.trends.thresholds(config)?,
-            ..o
-        })
-    }) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e),
-    };
-    let load = match args.input.load_options(SchemaCheck::OnFailure, config) {
-        Ok(o) => o,
-        Err(e) => return super::usage_error(&e),
-    };
-    let pool = match args.input.pool(config) {
-        Ok(p) => p,
-        Err(e) => return super::usage_error(&e),
-    };
+    let (opts, load, pool) =
+        match super::audit_setup(&args.audit, &args.trends, &args.input, config) {
+            Ok(x) => x,
+            Err(e) => return super::usage_error(&e),
+        };
     if args.format == Format::Html && args.out.is_none() {
         return super::usage_error("--format html needs --out FILE (report.html)");
     }
