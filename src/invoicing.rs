@@ -91,6 +91,8 @@ pub struct Done {
     pub billing: BillingRun,
     /// Files written into the output folder (the context file not counted).
     pub written: usize,
+    /// Files that already held what the run would write, left as they were.
+    pub unchanged: usize,
     /// What an interrupted earlier run had left in the output folder, dealt with.
     pub cleaned: Cleanup,
     /// What the register did, with one.
@@ -185,7 +187,7 @@ pub fn invoice(job: &Job<'_>, pool: &Pool, observer: &dyn Observer) -> Result<Do
         )
     })?;
     let billed = stage(job, pool, observer, &staging, issuing.as_mut());
-    let billing = match billed {
+    let (billing, unchanged) = match billed {
         Ok(b) => b,
         Err(e) => {
             drop(staging);
@@ -193,6 +195,9 @@ pub fn invoice(job: &Job<'_>, pool: &Pool, observer: &dyn Observer) -> Result<Do
             return Err(e);
         }
     };
+    let context_staged = job
+        .context
+        .is_some_and(|c| staging.paths().iter().any(|p| p == c));
     let dry_run = job.register.is_some_and(|r| r.dry_run);
     let outcomes = issuing
         .as_ref()
@@ -238,7 +243,8 @@ pub fn invoice(job: &Job<'_>, pool: &Pool, observer: &dyn Observer) -> Result<Do
     };
     Ok(Done {
         billing,
-        written: written - usize::from(job.context.is_some()),
+        written: written - usize::from(context_staged),
+        unchanged: unchanged - usize::from(job.context.is_some() && !context_staged),
         cleaned,
         register: register.map(|path| Registered {
             path,
@@ -275,7 +281,7 @@ fn stage(
     observer: &dyn Observer,
     staging: &Staging,
     issuing: Option<&mut Issuing<'_>>,
-) -> Result<BillingRun, JobError> {
+) -> Result<(BillingRun, usize), JobError> {
     let mut sink = DocumentSink::new(
         job.out,
         job.card,
@@ -309,6 +315,6 @@ fn stage(
     if !billing.summary.unmatched_tenants.is_empty() && !job.allow_unknown_tenants {
         return Err(JobError::UnknownTenants(Box::new(billing)));
     }
-    staging.refuse_existing(job.out, job.force)?;
-    Ok(billing)
+    let unchanged = staging.refuse_existing(job.out, job.force)?;
+    Ok((billing, unchanged))
 }

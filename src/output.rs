@@ -398,19 +398,21 @@ impl Staging {
     }
 
     /// Without `force`, refuses to overwrite outputs that already exist with other content
-    /// (the caller then drops the staging, deleting the staged files); a file that already
-    /// holds what the run would write is no conflict. An output named twice (an extra
+    /// (the caller then drops the staging, deleting the staged files). A file that already
+    /// holds what the run would write is no conflict: it is left in place, not staged again;
+    /// returns how many such files there were. An output named twice (an extra
     /// output such as `--context` naming one of the run's own files, or the tool's folder
     /// in `dir`) is refused even with `force`.
     ///
     /// # Errors
     /// The files that exist (the first five and a count), or the conflict.
-    pub fn refuse_existing(&self, dir: &Path, force: bool) -> Result<(), String> {
+    pub fn refuse_existing(&self, dir: &Path, force: bool) -> Result<usize, String> {
         let paths = self.paths();
-        let state = resolved(&dir.join(STATE_DIR));
+        let mut resolver = Resolver::default();
+        let state = resolver.resolve(&dir.join(STATE_DIR));
         let mut seen = std::collections::HashMap::new();
         for p in &paths {
-            let here = resolved(p);
+            let here = resolver.resolve(p);
             if here == state || here.starts_with(&state) {
                 return Err(format!(
                     "{} is the tool's own folder in {}; name another file",
@@ -426,22 +428,29 @@ impl Staging {
                 ));
             }
         }
-        if force {
-            return Ok(());
-        }
-        // A file holding what this run would write is no conflict (a re-run).
-        let staged: Vec<(PathBuf, PathBuf)> = self
-            .staged
+        // A file already holding what this run would write is no conflict (a re-run): it is
+        // left as it is and its staged copy dropped. Returns how many.
+        let mut unchanged = 0;
+        let mut existing: Vec<String> = Vec::new();
+        self.staged
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        let existing: Vec<String> = staged
-            .into_iter()
-            .filter(|(p, tmp)| p.symlink_metadata().is_ok() && !same_content(p, tmp))
-            .map(|(p, _)| p.display().to_string())
-            .collect();
+            .retain(|(p, tmp)| {
+                if p.symlink_metadata().is_err() {
+                    return true;
+                }
+                if same_content(p, tmp) {
+                    let _ = std::fs::remove_file(tmp);
+                    unchanged += 1;
+                    return false;
+                }
+                if !force {
+                    existing.push(p.display().to_string());
+                }
+                true
+            });
         if existing.is_empty() {
-            return Ok(());
+            return Ok(unchanged);
         }
         let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
         let more = existing.len().saturating_sub(shown.len());
@@ -577,8 +586,9 @@ impl Staging {
 /// path, and no path is a folder.
 fn check_targets(staged: &[(PathBuf, PathBuf)]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
+    let mut resolver = Resolver::default();
     for (path, _) in staged {
-        if !seen.insert(resolved(path)) {
+        if !seen.insert(resolver.resolve(path)) {
             return Err(format!(
                 "{} would be written twice in one run",
                 path.display()
@@ -636,6 +646,25 @@ pub fn resolved(path: &Path) -> PathBuf {
     match path.file_name() {
         Some(name) => parent.join(name),
         None => parent,
+    }
+}
+
+/// [`resolved`] for many paths, each folder canonicalised once (a run's files share one or
+/// two folders: one `canonicalize` each, not one per file).
+#[derive(Debug, Default)]
+struct Resolver(std::collections::HashMap<PathBuf, PathBuf>);
+
+impl Resolver {
+    fn resolve(&mut self, path: &Path) -> PathBuf {
+        let parent = parent_of(path);
+        let parent = self
+            .0
+            .entry(parent.to_owned())
+            .or_insert_with(|| std::fs::canonicalize(parent).unwrap_or_else(|_| absolute(parent)));
+        match path.file_name() {
+            Some(name) => parent.join(name),
+            None => parent.clone(),
+        }
     }
 }
 

@@ -136,11 +136,25 @@ fn numbers_are_issued_once_and_a_rerun_gives_the_same_documents() {
         "{stdout}"
     );
     let written = files(&s.path("out"));
-    // The same inputs again, into the same folder: no --force needed, same bytes.
+    let inode = |name: &str| {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(s.path("out").join(name)).unwrap().ino()
+    };
+    let first = written.keys().next().unwrap().clone();
+    let before = inode(&first);
+    // The same inputs again, into the same folder: no --force needed, same bytes, and the
+    // files are left as they were (not written again).
     let again = s.invoice(&["corpus"], "out", &[]);
     ok(&again);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("issued 0, 4 unchanged"));
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("issued 0, 4 unchanged"), "{stdout}");
+    assert!(
+        stdout.contains("wrote 0 files")
+            && stdout.contains("16 already there with the same content"),
+        "{stdout}"
+    );
     assert!(files(&s.path("out")) == written, "the same files");
+    assert_eq!(inode(&first), before);
     // And into another folder, through another path to the same file: the same documents.
     let again = s.invoice(&["corpus/owner-00/../owner-00/2025-01.json"], "other", &[]);
     ok(&again);

@@ -55,7 +55,7 @@ pub(super) fn finish(
         &done.billing.summary,
         path_problems,
         &settings.out,
-        done.written,
+        (done.written, done.unchanged),
         Style::stdout(),
     );
     if let Some(r) = &done.register
@@ -260,7 +260,13 @@ fn problems(s: &Summary, path_problems: &[Finding], st: Style) -> String {
 
 /// What the run did: paths that could not be read and refusals (errors), then with
 /// `--quiet` nothing more; else what was skipped, what was billed, and the totals.
-fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st: Style) -> String {
+fn report(
+    s: &Summary,
+    path_problems: &[Finding],
+    out: &Path,
+    (written, unchanged): (usize, usize),
+    st: Style,
+) -> String {
     let mut o = problems(s, path_problems, st);
     if crate::cli::quiet() {
         return o;
@@ -317,6 +323,13 @@ fn report(s: &Summary, path_problems: &[Finding], out: &Path, written: usize, st
         if written == 1 { "" } else { "s" },
         printable(&out.display().to_string())
     );
+    if unchanged > 0 {
+        o.pop();
+        let _ = writeln!(
+            o,
+            " ({unchanged} already there with the same content, left as they were)"
+        );
+    }
     o
 }
 
