@@ -381,6 +381,92 @@ impl Register {
     }
 }
 
+/// The invoices in force (issued and not cancelled) of one report: what the register says
+/// was billed for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Billed {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// The report owner's UID and name, and the report's id.
+    pub owner_uid: Option<String>,
+    /// The owner's name.
+    pub owner_name: Option<String>,
+    /// `reportId`.
+    pub report_id: Option<i64>,
+    /// Invoices in force.
+    pub invoices: usize,
+    /// Σ points.
+    pub points: Decimal,
+    /// Σ net (revenue).
+    pub net: Decimal,
+}
+
+impl Register {
+    /// What is billed per report: the invoices in force, by period then owner.
+    ///
+    /// # Errors
+    /// The register cannot be read, or a sum cannot be held exactly.
+    pub fn billed(&self) -> Result<Vec<Billed>, String> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT period, owner_uid, owner_name, report_id, points, net FROM invoices
+                 WHERE kind = 'invoice' AND superseded_by IS NULL
+                 ORDER BY period, owner_name, owner_uid, report_id",
+            )
+            .map_err(|e| sql(&e, &self.path))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| sql(&e, &self.path))?;
+        let mut out: Vec<Billed> = Vec::new();
+        for row in rows {
+            let (period, owner_uid, owner_name, report_id, points, net) =
+                row.map_err(|e| sql(&e, &self.path))?;
+            let dec = |s: &str| {
+                Decimal::from_str(s)
+                    .map_err(|e| format!("register {}: {s:?}: {e}", self.path.display()))
+            };
+            let (points, net) = (dec(&points)?, dec(&net)?);
+            let same = out.last().is_some_and(|b: &Billed| {
+                b.period == period && b.owner_uid == owner_uid && b.report_id == report_id
+            });
+            if !same {
+                out.push(Billed {
+                    period,
+                    owner_uid,
+                    owner_name,
+                    report_id,
+                    invoices: 0,
+                    points: Decimal::ZERO,
+                    net: Decimal::ZERO,
+                });
+            }
+            let b = out
+                .last_mut()
+                .unwrap_or_else(|| unreachable!("pushed above"));
+            let overflow = || {
+                format!(
+                    "register {}: a sum is beyond an exact decimal",
+                    self.path.display()
+                )
+            };
+            b.invoices += 1;
+            b.points = b.points.checked_add(points).ok_or_else(overflow)?;
+            b.net = b.net.checked_add(net).ok_or_else(overflow)?;
+        }
+        Ok(out)
+    }
+}
+
 const ENTRY_COLUMNS: &str = "number, kind, series, issue_date, due_date, period, owner_uid, owner_name, report_id, organization_uid, organization_name, currency, points, subtotal, discount, net, tax, total, digest, documents, corrects, superseded_by";
 
 fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {

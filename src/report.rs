@@ -141,6 +141,40 @@ pub struct BilledReport {
 }
 
 impl Billing {
+    /// What a register of issued invoices says was billed: the invoices in force per report
+    /// (points and revenue; the register holds neither the report's total nor the cost).
+    ///
+    /// # Errors
+    /// The register cannot be read.
+    pub fn from_register(register: &crate::register::Register) -> Result<Self, String> {
+        let reports = register
+            .billed()?
+            .into_iter()
+            .map(|b| BilledReport {
+                period: b.period,
+                report_file: format!(
+                    "{} invoice{} in force{}",
+                    b.invoices,
+                    if b.invoices == 1 { "" } else { "s" },
+                    b.report_id
+                        .map(|id| format!(", report {id}"))
+                        .unwrap_or_default()
+                ),
+                owner: b.owner_name.or(b.owner_uid).unwrap_or_default(),
+                points: b.points,
+                expected: None,
+                difference: None,
+                revenue: Some(b.net),
+                cost: None,
+                margin: None,
+            })
+            .collect();
+        Ok(Self {
+            source: register.path().display().to_string(),
+            reports,
+        })
+    }
+
     /// Reads the `summary.csv` an `invoice` run wrote (`source` names it in messages).
     ///
     /// # Errors

@@ -732,3 +732,73 @@ fn tenants_are_matched_by_uid_whatever_its_case_and_the_order_of_the_rows() {
         .unwrap();
     assert_eq!(vm.counts, [Some(200), Some(202)]);
 }
+
+/// `report --register FILE`: what the register holds in force per report (points, revenue).
+#[test]
+fn report_shows_what_the_register_holds_in_force() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let register = dir.path().join("register.sqlite");
+    let out = bin(root)
+        .args([
+            "invoice",
+            "samples/reports-api-3.6-approved.json",
+            "--rates",
+            "samples/rates.toml",
+            "--outputs",
+            "summary",
+            "--register",
+        ])
+        .arg(&register)
+        .arg("--out")
+        .arg(dir.path().join("inv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = dir.path().join("report.html");
+    let out = bin(root)
+        .args([
+            "report",
+            "samples/reports-api-3.6-approved.json",
+            "--register",
+        ])
+        .arg(&register)
+        .arg("--out")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(page).unwrap();
+    // 203.5 points and revenue 263.87 (README), from 3 invoices of report 4711.
+    for cell in [
+        "data-v=\"203.5\">203.5<",
+        "data-v=\"263.87\">263.87<",
+        "3 invoices in force, report 4711",
+    ] {
+        assert!(page.contains(cell), "{cell}");
+    }
+    let both = bin(root)
+        .args([
+            "report",
+            "samples/",
+            "--format",
+            "json",
+            "--invoices",
+            "x",
+            "--register",
+        ])
+        .arg(&register)
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+}

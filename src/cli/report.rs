@@ -41,6 +41,10 @@ pub(super) struct Args {
     /// reconciliation go on the page
     #[arg(long, value_name = "DIR|FILE")]
     invoices: Option<PathBuf>,
+    /// A register of issued invoices: the invoices in force per report (points, revenue) go
+    /// on the page
+    #[arg(long, value_name = "FILE", conflicts_with = "invoices")]
+    register: Option<PathBuf>,
     #[command(flatten)]
     audit: AuditArgs,
     #[command(flatten)]
@@ -67,9 +71,20 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     if args.format == Format::Html && args.out.is_none() {
         return super::usage_error("--format html needs --out FILE (report.html)");
     }
-    let billing = match &args.invoices {
-        None => None,
-        Some(p) => {
+    let billing = match (&args.invoices, &args.register) {
+        (None, Some(path)) => {
+            if !path.is_file() {
+                return super::usage_error(&format!("--register {}: no such file", path.display()));
+            }
+            match vspc_billing::register::Register::open(path)
+                .and_then(|r| Billing::from_register(&r))
+            {
+                Ok(b) => Some(b),
+                Err(e) => return super::usage_error(&e),
+            }
+        }
+        (None, None) => None,
+        (Some(p), _) => {
             let file = if p.is_dir() {
                 p.join("summary.csv")
             } else {
