@@ -165,7 +165,16 @@ pub fn invoice(job: &Job<'_>, pool: &Pool, observer: &dyn Observer) -> Result<Do
         check_context(job, path)?;
     }
     let names = |i: &Invoice| job.outputs.document_names(i);
-    let register = job.register.map(|r| Register::open(r.path)).transpose()?;
+    let register = job
+        .register
+        .map(|r| {
+            if r.dry_run {
+                Register::open_existing_or_empty(r.path)
+            } else {
+                Register::open(r.path)
+            }
+        })
+        .transpose()?;
     let (mut issuing, recovered) = match (register, job.register) {
         (Some(reg), Some(r)) => {
             let (issuing, recovered) = reg.begin(job.card, &names, r.correct)?;

@@ -202,6 +202,24 @@ impl Register {
             ));
         }
         let conn = Connection::open(path).map_err(|e| sql(&e, path))?;
+        Self::with(conn, path)
+    }
+
+    /// [`Self::open`] when `path` exists; otherwise an empty register in memory, named
+    /// `path` in messages, that leaves no file behind (a dry run records nothing).
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_existing_or_empty(path: &Path) -> Result<Self, String> {
+        if path.symlink_metadata().is_ok() {
+            return Self::open(path);
+        }
+        let conn = Connection::open_in_memory().map_err(|e| sql(&e, path))?;
+        Self::with(conn, path)
+    }
+
+    /// Sets up a connection: timeouts, WAL, the tables, the version check.
+    fn with(conn: Connection, path: &Path) -> Result<Self, String> {
         conn.busy_timeout(WAIT).map_err(|e| sql(&e, path))?;
         let e = |e: rusqlite::Error| {
             if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {

@@ -313,7 +313,16 @@ fn a_dry_run_records_nothing() {
     let dry = s.invoice(&["corpus"], "out", &["--dry-run"]);
     ok(&dry);
     assert!(String::from_utf8_lossy(&dry.stdout).contains("would issue 2"));
-    assert!(s.list().is_empty());
+    // Not even an empty register is left behind.
+    assert!(!s.path("register.sqlite").exists());
+    ok(&s.invoice(&["corpus"], "real", &[]));
+    let issued = s.list();
+    assert_eq!(issued.len(), 2);
+    // Against a register that exists: the same numbers it would issue next, nothing recorded.
+    let dry = s.invoice(&["corpus"], "dry2", &["--dry-run"]);
+    ok(&dry);
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would issue 0, 2 unchanged"));
+    assert_eq!(s.list(), issued);
     let no_register = bin()
         .args(["invoice"])
         .arg(s.path("corpus"))
