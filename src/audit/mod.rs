@@ -588,7 +588,7 @@ impl AtOpt for Finding {
 
 /// One step of a JSON pointer.
 #[derive(Debug, Clone, Copy)]
-enum Seg<'a> {
+enum PtrSeg<'a> {
     /// The pointer of the item the checks start from (`/data/3`, `/data`, or empty).
     Root(&'a str),
     Key(&'static str),
@@ -603,35 +603,35 @@ enum Seg<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ptr<'a> {
     parent: Option<&'a Ptr<'a>>,
-    seg: Seg<'a>,
+    seg: PtrSeg<'a>,
 }
 
 impl<'a> Ptr<'a> {
     pub(crate) const fn root(root: &'a str) -> Self {
         Self {
             parent: None,
-            seg: Seg::Root(root),
+            seg: PtrSeg::Root(root),
         }
     }
 
     pub(crate) const fn key(&'a self, k: &'static str) -> Self {
         Self {
             parent: Some(self),
-            seg: Seg::Key(k),
+            seg: PtrSeg::Key(k),
         }
     }
 
     pub(crate) const fn at(&'a self, i: usize) -> Self {
         Self {
             parent: Some(self),
-            seg: Seg::Index(i),
+            seg: PtrSeg::Index(i),
         }
     }
 
     pub(crate) const fn key_at(&'a self, k: &'static str, i: usize) -> Self {
         Self {
             parent: Some(self),
-            seg: Seg::KeyIndex(k, i),
+            seg: PtrSeg::KeyIndex(k, i),
         }
     }
 
@@ -645,15 +645,15 @@ impl<'a> Ptr<'a> {
         let mut s = String::with_capacity(16 * steps.len());
         for seg in steps.iter().rev() {
             match seg {
-                Seg::Root(r) => s.push_str(r),
-                Seg::Key(k) => {
+                PtrSeg::Root(r) => s.push_str(r),
+                PtrSeg::Key(k) => {
                     s.push('/');
                     s.push_str(k);
                 }
-                Seg::Index(i) => {
+                PtrSeg::Index(i) => {
                     let _ = write!(s, "/{i}");
                 }
-                Seg::KeyIndex(k, i) => {
+                PtrSeg::KeyIndex(k, i) => {
                     let _ = write!(s, "/{k}/{i}");
                 }
             }

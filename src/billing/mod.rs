@@ -213,7 +213,7 @@ pub fn bill(
 /// file once billed), then a [`Ledger`] over the results.
 #[derive(Debug)]
 pub struct Biller<'a> {
-    ctx: Ctx<'a>,
+    ctx: BillCtx<'a>,
 }
 
 impl<'a> Biller<'a> {
@@ -221,7 +221,7 @@ impl<'a> Biller<'a> {
     #[must_use]
     pub fn new(card: &'a RateCard, opts: &'a BillOptions) -> Self {
         Self {
-            ctx: Ctx {
+            ctx: BillCtx {
                 card,
                 opts,
                 tenants: card
@@ -250,20 +250,20 @@ impl FileBill {
 
 /// What every file of a run shares.
 #[derive(Debug)]
-struct Ctx<'a> {
+struct BillCtx<'a> {
     card: &'a RateCard,
     opts: &'a BillOptions,
     /// The card's tenant terms by lower-case UID.
     tenants: BTreeMap<String, &'a rates::TenantTerms>,
 }
 
-impl Ctx<'_> {
+impl BillCtx<'_> {
     fn terms(&self, uid: &str) -> Option<&rates::TenantTerms> {
         self.tenants.get(&uid.to_ascii_lowercase()).copied()
     }
 }
 
-fn bill_file(input: &FileInput<'_>, ctx: &Ctx<'_>) -> FileBill {
+fn bill_file(input: &FileInput<'_>, ctx: &BillCtx<'_>) -> FileBill {
     let opts = ctx.opts;
     let file = input.file;
     // The file's name as documents show it (a name may hold any character).
@@ -556,7 +556,7 @@ fn bill_report(
     r: &SingleLicenseReport,
     rref: ReportRef,
     period: Period,
-    ctx: &Ctx<'_>,
+    ctx: &BillCtx<'_>,
 ) -> Result<(ReportBill, Vec<Reason>), BillError> {
     let (card, opts) = (ctx.card, ctx.opts);
     // Default issue date: the report's generation date (VSPC builds it on the 1st of the

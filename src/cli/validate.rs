@@ -47,7 +47,7 @@ struct ErrorReport {
 }
 
 #[derive(Debug, Serialize)]
-struct Summary {
+struct ValidateSummary {
     files: usize,
     valid: usize,
     invalid: usize,
@@ -56,7 +56,7 @@ struct Summary {
 #[derive(Debug, Serialize)]
 struct Output {
     files: Vec<FileReport>,
-    summary: Summary,
+    summary: ValidateSummary,
 }
 
 fn report(f: &LoadedFile) -> FileReport {
@@ -115,7 +115,7 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
     files.extend(loaded.into_iter().map(|(r, _)| r));
     let valid = files.iter().filter(|f| f.valid).count();
     let out = Output {
-        summary: Summary {
+        summary: ValidateSummary {
             files: files.len(),
             valid,
             invalid: files.len() - valid,

@@ -3,7 +3,7 @@
 use super::amount::Amount;
 use super::card::{MAX_DECIMALS, MAX_DUE_DAYS, MAX_INVOICE_START, RateCard, WorkloadPrice};
 use super::currency::currency_decimals;
-use super::parse::{CardError, Problems, Seg};
+use super::parse::{CardError, KeySeg, Problems};
 use crate::billing::numbering::parse_number_pattern;
 use crate::enums::WorkloadType;
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ impl RateCard {
     }
 
     pub(super) fn check_into(&self, p: &mut Problems<'_>) {
-        let key = |k: &str| vec![Seg::Key(k.to_owned())];
+        let key = |k: &str| vec![KeySeg::Key(k.to_owned())];
         if let Err(e) = currency_decimals(&self.currency) {
             p.push(&key("currency"), false, e);
         }
@@ -60,7 +60,7 @@ impl RateCard {
         }
         if self.provider.name.trim().is_empty() {
             p.push(
-                &[Seg::Key("provider".into()), Seg::Key("name".into())],
+                &[KeySeg::Key("provider".into()), KeySeg::Key("name".into())],
                 false,
                 "the provider's name is empty",
             );
@@ -68,14 +68,14 @@ impl RateCard {
         if let Some(m) = self.default.minimum {
             self.check_money(
                 m,
-                &[Seg::Key("default".into()), Seg::Key("minimum".into())],
+                &[KeySeg::Key("default".into()), KeySeg::Key("minimum".into())],
                 p,
             );
         }
-        check_workloads(&self.workloads, &[Seg::Key("workloads".into())], p);
+        check_workloads(&self.workloads, &[KeySeg::Key("workloads".into())], p);
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for (uid, t) in &self.tenants {
-            let base = [Seg::Key("tenants".into()), Seg::Key(uid.clone())];
+            let base = [KeySeg::Key("tenants".into()), KeySeg::Key(uid.clone())];
             if !is_uuid(uid) {
                 p.push(
                     &base,
@@ -94,21 +94,21 @@ impl RateCard {
             }
             if let Some(m) = t.minimum {
                 let mut path = base.to_vec();
-                path.push(Seg::Key("minimum".into()));
+                path.push(KeySeg::Key("minimum".into()));
                 self.check_money(m, &path, p);
             }
             if t.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
                 let mut path = base.to_vec();
-                path.push(Seg::Key("name".into()));
+                path.push(KeySeg::Key("name".into()));
                 p.push(&path, false, "empty billing name");
             }
             let mut path = base.to_vec();
-            path.push(Seg::Key("workloads".into()));
+            path.push(KeySeg::Key("workloads".into()));
             check_workloads(&t.workloads, &path, p);
         }
     }
 
-    fn check_money(&self, m: Amount, path: &[Seg], p: &mut Problems<'_>) {
+    fn check_money(&self, m: Amount, path: &[KeySeg], p: &mut Problems<'_>) {
         if m.0.normalize().scale() > self.decimals() {
             p.push(
                 path,
@@ -123,10 +123,10 @@ impl RateCard {
     }
 }
 
-fn check_workloads(map: &BTreeMap<String, WorkloadPrice>, base: &[Seg], p: &mut Problems<'_>) {
+fn check_workloads(map: &BTreeMap<String, WorkloadPrice>, base: &[KeySeg], p: &mut Problems<'_>) {
     for (name, price) in map {
         let mut path = base.to_vec();
-        path.push(Seg::Key(name.clone()));
+        path.push(KeySeg::Key(name.clone()));
         if !WorkloadType::KNOWN.contains(&name.as_str()) {
             let hint = WorkloadType::KNOWN
                 .iter()
@@ -141,10 +141,10 @@ fn check_workloads(map: &BTreeMap<String, WorkloadPrice>, base: &[Seg], p: &mut 
     }
 }
 
-fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
+fn check_price(price: &WorkloadPrice, base: &[KeySeg], p: &mut Problems<'_>) {
     let with = |k: &str| {
         let mut v = base.to_vec();
-        v.push(Seg::Key(k.to_owned()));
+        v.push(KeySeg::Key(k.to_owned()));
         v
     };
     let mut models = Vec::new();
@@ -190,7 +190,7 @@ fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for e in price.editions.keys() {
         let mut path = with("editions");
-        path.push(Seg::Key(e.clone()));
+        path.push(KeySeg::Key(e.clone()));
         if e.trim().is_empty() {
             p.push(&path, true, "empty edition name");
         }
@@ -212,13 +212,13 @@ fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
         let mut previous = 0u64;
         for (i, t) in tiers.iter().enumerate() {
             let mut tp = path.clone();
-            tp.push(Seg::Index(i));
+            tp.push(KeySeg::Index(i));
             let last = i + 1 == tiers.len();
             match (t.up_to, last) {
                 (None, true) => {}
                 (None, false) => p.push(&tp, false, "only the last tier may omit up_to"),
                 (Some(_), true) => {
-                    tp.push(Seg::Key("up_to".into()));
+                    tp.push(KeySeg::Key("up_to".into()));
                     p.push(
                         &tp,
                         false,
@@ -227,7 +227,7 @@ fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
                 }
                 (Some(u), false) => {
                     if u <= previous {
-                        tp.push(Seg::Key("up_to".into()));
+                        tp.push(KeySeg::Key("up_to".into()));
                         p.push(
                             &tp,
                             false,
@@ -245,7 +245,7 @@ fn check_price(price: &WorkloadPrice, base: &[Seg], p: &mut Problems<'_>) {
         && pk.size == 0
     {
         let mut path = with("package");
-        path.push(Seg::Key("size".into()));
+        path.push(KeySeg::Key("size".into()));
         p.push(&path, false, "a pack holds at least 1 unit");
     }
 }

@@ -42,16 +42,16 @@ impl fmt::Display for CardError {
 
 /// One step of a key path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Seg {
+pub(super) enum KeySeg {
     Key(String),
     Index(usize),
 }
 
-fn key_text(path: &[Seg]) -> String {
+fn key_text(path: &[KeySeg]) -> String {
     let mut s = String::new();
     for seg in path {
         match seg {
-            Seg::Key(k) => {
+            KeySeg::Key(k) => {
                 if !s.is_empty() {
                     s.push('.');
                 }
@@ -66,7 +66,7 @@ fn key_text(path: &[Seg]) -> String {
                     s.push('"');
                 }
             }
-            Seg::Index(i) => {
+            KeySeg::Index(i) => {
                 s.push('[');
                 s.push_str(&i.to_string());
                 s.push(']');
@@ -107,7 +107,7 @@ impl<'a> Problems<'a> {
     }
 
     /// A problem with the value at `path` (`key_only`: point at the key itself).
-    pub(super) fn push(&mut self, path: &[Seg], key_only: bool, message: impl Into<String>) {
+    pub(super) fn push(&mut self, path: &[KeySeg], key_only: bool, message: impl Into<String>) {
         let span = self.root.and_then(|r| span_of(r, path, key_only));
         self.at_offset(span.map(|s| s.start), key_text(path), message.into());
     }
@@ -115,19 +115,19 @@ impl<'a> Problems<'a> {
 
 /// The key path of the deepest key or value whose text holds byte `offset` (a table's
 /// own span is its header only, so every table is searched).
-fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<Seg> {
-    fn search(value: &DeValue<'_>, offset: usize, path: &mut Vec<Seg>) -> bool {
+fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<KeySeg> {
+    fn search(value: &DeValue<'_>, offset: usize, path: &mut Vec<KeySeg>) -> bool {
         /// A child: its step, its value, and the span of its key (tables only).
-        type Child<'v, 'a> = (Seg, &'v toml::Spanned<DeValue<'a>>, Option<Range<usize>>);
+        type Child<'v, 'a> = (KeySeg, &'v toml::Spanned<DeValue<'a>>, Option<Range<usize>>);
         let children: Vec<Child<'_, '_>> = match value {
             DeValue::Table(t) => t
                 .iter()
-                .map(|(k, v)| (Seg::Key(k.get_ref().to_string()), v, Some(k.span())))
+                .map(|(k, v)| (KeySeg::Key(k.get_ref().to_string()), v, Some(k.span())))
                 .collect(),
             DeValue::Array(a) => a
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (Seg::Index(i), v, None))
+                .map(|(i, v)| (KeySeg::Index(i), v, None))
                 .collect(),
             _ => return false,
         };
@@ -143,7 +143,7 @@ fn path_at(root: &DeTable<'_>, offset: usize) -> Vec<Seg> {
     }
     let mut path = Vec::new();
     for (k, v) in root {
-        path.push(Seg::Key(k.get_ref().to_string()));
+        path.push(KeySeg::Key(k.get_ref().to_string()));
         if search(v.get_ref(), offset, &mut path)
             || k.span().contains(&offset)
             || v.span().contains(&offset)
@@ -170,20 +170,20 @@ fn with_suggestion(message: &str) -> String {
 
 /// Span of the value (or of the key, for `key_only`) at `path`; the deepest existing
 /// ancestor when the path does not exist (a missing key).
-fn span_of(root: &DeTable<'_>, path: &[Seg], key_only: bool) -> Option<Range<usize>> {
+fn span_of(root: &DeTable<'_>, path: &[KeySeg], key_only: bool) -> Option<Range<usize>> {
     let mut best: Option<Range<usize>> = None;
     let mut table: Option<&DeTable<'_>> = Some(root);
     let mut value: Option<&DeValue<'_>> = None;
     for (i, seg) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         let next = match (seg, table, value) {
-            (Seg::Key(k), Some(t), _) => t.get_key_value(k.as_str()).map(|(key, v)| {
+            (KeySeg::Key(k), Some(t), _) => t.get_key_value(k.as_str()).map(|(key, v)| {
                 if last && key_only {
                     best = Some(key.span());
                 }
                 v
             }),
-            (Seg::Index(n), _, Some(DeValue::Array(a))) => a.get(*n),
+            (KeySeg::Index(n), _, Some(DeValue::Array(a))) => a.get(*n),
             _ => None,
         };
         let Some(v) = next else { break };
@@ -198,7 +198,7 @@ fn span_of(root: &DeTable<'_>, path: &[Seg], key_only: bool) -> Option<Range<usi
 
 /// Verifies that every TOML float's text has exactly the value that reaches the typed
 /// card (the shortest text of the `f64` the parser makes of it).
-fn check_floats(value: &DeValue<'_>, path: &mut Vec<Seg>, p: &mut Problems<'_>) {
+fn check_floats(value: &DeValue<'_>, path: &mut Vec<KeySeg>, p: &mut Problems<'_>) {
     match value {
         DeValue::Float(f) => {
             let text = f.as_str();
@@ -222,14 +222,14 @@ fn check_floats(value: &DeValue<'_>, path: &mut Vec<Seg>, p: &mut Problems<'_>) 
         }
         DeValue::Table(t) => {
             for (k, v) in t {
-                path.push(Seg::Key(k.get_ref().to_string()));
+                path.push(KeySeg::Key(k.get_ref().to_string()));
                 check_floats(v.get_ref(), path, p);
                 path.pop();
             }
         }
         DeValue::Array(a) => {
             for (i, v) in a.iter().enumerate() {
-                path.push(Seg::Index(i));
+                path.push(KeySeg::Index(i));
                 check_floats(v.get_ref(), path, p);
                 path.pop();
             }
@@ -253,7 +253,7 @@ impl RateCard {
         let mut p = Problems::new(file, text, root.as_ref().map(toml::Spanned::get_ref));
         for uid in uids {
             p.push(
-                &[Seg::Key("tenants".into()), Seg::Key(uid.clone())],
+                &[KeySeg::Key("tenants".into()), KeySeg::Key(uid.clone())],
                 true,
                 message(uid),
             );
@@ -313,7 +313,7 @@ impl RateCard {
         let root_table = root.get_ref();
         let mut p = Problems::new(file, text, Some(root_table));
         for (k, v) in root_table {
-            let mut path = vec![Seg::Key(k.get_ref().to_string())];
+            let mut path = vec![KeySeg::Key(k.get_ref().to_string())];
             check_floats(v.get_ref(), &mut path, &mut p);
         }
         if !p.out.is_empty() {
