@@ -254,6 +254,10 @@ fn completions_for_every_shell_and_man_pages() {
             text.contains("invoice") && text.contains("max-input-size"),
             "{shell}"
         );
+        if shell == "bash" {
+            // The values of `--outputs` (a comma list parsed by hand) are offered too.
+            assert!(text.contains("html md txt csv summary"), "{shell}");
+        }
     }
     let out = bin().args(["man"]).output().unwrap();
     assert!(

@@ -40,7 +40,7 @@ pub(super) struct Args {
     templates: Option<PathBuf>,
     /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
     /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: all]
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", value_parser = OutputList)]
     outputs: Vec<String>,
     /// Also write the exact JSON handed to the templates to FILE
     #[arg(long, value_name = "FILE")]
@@ -93,6 +93,38 @@ pub(super) enum OutputArg {
     Csv,
     /// summary.md and summary.csv
     Summary,
+}
+
+/// `--outputs`: a comma list, kept as written (spaces allowed, checked with the config
+/// file's list in [`settings`]); its values are offered to help and shell completions.
+#[derive(Debug, Clone, Copy)]
+struct OutputList;
+
+impl clap::builder::TypedValueParser for OutputList {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        use clap::ValueEnum as _;
+        Some(Box::new(
+            OutputArg::value_variants()
+                .iter()
+                .filter_map(OutputArg::to_possible_value),
+        ))
+    }
 }
 
 fn outputs_of(list: &[OutputArg]) -> Outputs {
