@@ -641,12 +641,7 @@ fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
 /// two names of the same place compare equal.
 #[must_use]
 pub fn resolved(path: &Path) -> PathBuf {
-    let parent = parent_of(path);
-    let parent = std::fs::canonicalize(parent).unwrap_or_else(|_| absolute(parent));
-    match path.file_name() {
-        Some(name) => parent.join(name),
-        None => parent,
-    }
+    Resolver::default().resolve(path)
 }
 
 /// [`resolved`] for many paths, each folder canonicalised once (a run's files share one or

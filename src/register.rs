@@ -515,6 +515,14 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
+/// The tokens of every run that recorded invoices.
+fn recorded_tokens(conn: &Connection, path: &Path) -> Result<HashSet<String>, String> {
+    let e = |e: rusqlite::Error| sql(&e, path);
+    let mut st = conn.prepare("SELECT token FROM runs").map_err(e)?;
+    let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(e)?;
+    rows.collect::<Result<_, _>>().map_err(e)
+}
+
 /// Finishes the runs killed after recording their invoices: their documents are put in
 /// place from their staging folders' manifests (by opening their output folders, see
 /// [`OutDir::open_with`]).
@@ -533,11 +541,7 @@ fn recover(tx: &Connection, path: &Path) -> Result<Recovered, String> {
     if runs.is_empty() {
         return Ok(done);
     }
-    let recorded: HashSet<String> = {
-        let mut st = tx.prepare("SELECT token FROM runs").map_err(e)?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(e)?;
-        rows.collect::<Result<_, _>>().map_err(e)?
-    };
+    let recorded = recorded_tokens(tx, path)?;
     for (token, out) in runs {
         match OutDir::open_with(Path::new(&out), &|t| Some(recorded.contains(t))) {
             Ok(_) => {
@@ -721,14 +725,7 @@ impl Issuing<'_> {
     /// # Errors
     /// The register cannot be read.
     pub fn recorded_runs(&self) -> Result<HashSet<String>, String> {
-        let mut st = self
-            .conn()
-            .prepare("SELECT token FROM runs")
-            .map_err(|e| self.err(&e))?;
-        let rows = st
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(&e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(&e))
+        recorded_tokens(self.conn(), &self.path)
     }
 
     /// This run's row, created at the first record.

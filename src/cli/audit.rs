@@ -273,31 +273,25 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
     })
 }
 
-use vspc_billing::text::neutralise;
-
 fn render_csv(findings: &[Finding]) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "code", "severity", "file", "line", "column", "pointer", "message", "expected", "found",
-    ])?;
-    for f in findings {
-        let line = f.line.map(|l| l.to_string()).unwrap_or_default();
-        let column = f.column.map(|c| c.to_string()).unwrap_or_default();
-        let cells = [
-            f.code.as_str(),
-            f.severity.as_str(),
-            &f.file,
-            &line,
-            &column,
-            &f.pointer,
-            &f.message,
-            f.expected.as_deref().unwrap_or(""),
-            f.found.as_deref().unwrap_or(""),
-        ];
-        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
-    }
-    let bytes = w.into_inner().map_err(csv::IntoInnerError::into_error)?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    super::csv_table(
+        &[
+            "code", "severity", "file", "line", "column", "pointer", "message", "expected", "found",
+        ],
+        findings.iter().map(|f| {
+            [
+                f.code.as_str().to_owned(),
+                f.severity.as_str().to_owned(),
+                f.file.clone(),
+                f.line.map(|l| l.to_string()).unwrap_or_default(),
+                f.column.map(|c| c.to_string()).unwrap_or_default(),
+                f.pointer.clone(),
+                f.message.clone(),
+                f.expected.clone().unwrap_or_default(),
+                f.found.clone().unwrap_or_default(),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -314,6 +308,7 @@ mod tests {
 
     #[test]
     fn formula_cells_are_neutralised() {
+        use vspc_billing::text::neutralise;
         assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(neutralise("-5.0"), "'-5.0");
         assert_eq!(neutralise("@SUM"), "'@SUM");

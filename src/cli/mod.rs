@@ -213,6 +213,29 @@ pub(crate) struct TrendArgs {
     pub stable_percent: Option<String>,
 }
 
+/// A CSV table for spreadsheets: the header, then each row with every cell neutralised
+/// ([`vspc_billing::text::neutralise`]: a cell starting with `= + - @` cannot run as a formula).
+///
+/// # Errors
+/// What the CSV writer refused.
+pub(crate) fn csv_table<R, C>(header: &[&str], rows: R) -> Result<String, csv::Error>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator,
+    C::Item: AsRef<str>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(
+            row.into_iter()
+                .map(|c| vspc_billing::text::neutralise(c.as_ref()).into_owned()),
+        )?;
+    }
+    let bytes = w.into_inner().map_err(csv::IntoInnerError::into_error)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// What `audit` and `report` run with: the audit's options with the trend thresholds, how
 /// inputs are loaded, and the thread pool.
 pub(crate) fn audit_setup(

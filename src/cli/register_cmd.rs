@@ -5,7 +5,6 @@ use super::{Status, printable};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use vspc_billing::register::{Entry, Register};
-use vspc_billing::text::neutralise;
 
 /// Show the register of issued invoices: every invoice and credit note, with its number,
 /// dates, customer, amounts and the documents written.
@@ -70,12 +69,18 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
             format,
         } => match register.list(period.as_deref(), tenant.as_deref()) {
             Ok(entries) => {
-                super::emit(match format {
-                    Format::Text => text(&entries),
-                    Format::Json => json(&entries),
+                let out = match format {
+                    Format::Text => Ok(text(&entries)),
+                    Format::Json => Ok(json(&entries)),
                     Format::Csv => csv(&entries),
-                });
-                Status::Ok
+                };
+                match out {
+                    Ok(t) => {
+                        super::emit(t);
+                        Status::Ok
+                    }
+                    Err(e) => super::usage_error(&format!("cannot write the CSV: {e}")),
+                }
             }
             Err(e) => super::usage_error(&e),
         },
@@ -158,30 +163,28 @@ const CSV_HEADER: [&str; 16] = [
     "documents",
 ];
 
-fn csv(entries: &[Entry]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(CSV_HEADER);
-    for e in entries {
-        let documents = e.documents.join(" ");
-        let cells = [
-            e.number.as_str(),
-            &e.kind,
-            &e.issue_date,
-            &e.due_date,
-            &e.period,
-            &e.organization_uid,
-            &e.organization_name,
-            &e.currency,
-            &e.points,
-            &e.subtotal,
-            &e.discount,
-            &e.tax,
-            &e.total,
-            e.corrects.as_deref().unwrap_or(""),
-            e.superseded_by.as_deref().unwrap_or(""),
-            &documents,
-        ];
-        let _ = w.write_record(cells.iter().map(|c| neutralise(c).into_owned()));
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+fn csv(entries: &[Entry]) -> Result<String, csv::Error> {
+    super::csv_table(
+        &CSV_HEADER,
+        entries.iter().map(|e| {
+            [
+                e.number.clone(),
+                e.kind.clone(),
+                e.issue_date.clone(),
+                e.due_date.clone(),
+                e.period.clone(),
+                e.organization_uid.clone(),
+                e.organization_name.clone(),
+                e.currency.clone(),
+                e.points.clone(),
+                e.subtotal.clone(),
+                e.discount.clone(),
+                e.tax.clone(),
+                e.total.clone(),
+                e.corrects.clone().unwrap_or_default(),
+                e.superseded_by.clone().unwrap_or_default(),
+                e.documents.join(" "),
+            ]
+        }),
+    )
 }
