@@ -4,7 +4,8 @@
 //! runs them over many:
 //! - [`Pool`]: the threads of a run (`--threads`, capped far above the cores);
 //! - [`each_file`]: files go to the threads whole and their results come back in input
-//!   order, so the output is the same whatever the number of threads;
+//!   order, so the output is the same whatever the number of threads ([`with_file`]: one
+//!   file, for work that writes while it is loaded);
 //! - [`split_plan`]: a file that is a large share of the input is itself parsed and audited on
 //!   several threads ([`Split`]);
 //! - a split file's model is freed on a thread of its own, off the path to the output;
@@ -144,6 +145,25 @@ pub fn each_file<R: Send>(
             result
         })
         .collect()
+}
+
+/// Loads one source as [`each_file`] would load it alone and hands it to `work`, which may
+/// hold mutable borrows (a run that numbers and writes while the file is loaded). Call it
+/// inside [`Pool::install`].
+pub fn with_file<R>(
+    source: &Source,
+    base: &LoadOptions,
+    observer: &dyn Observer,
+    work: impl FnOnce(&LoadedFile) -> R,
+) -> R {
+    let split = split_plan(std::slice::from_ref(source), rayon::current_num_threads())
+        .pop()
+        .unwrap_or(Split::Never);
+    let file = load_source(source, &LoadOptions { split, ..*base });
+    let result = work(&file);
+    observer.file_done(file.text.len());
+    Dropper::new().free(file);
+    result
 }
 
 /// Frees loaded files on a thread of its own. Freeing the typed model of one large file is

@@ -2199,3 +2199,89 @@ fn minimum_after_discount_and_tax_rounding_from_the_card() {
     assert_eq!(tax(&tax_card("")), "3.53");
     assert_eq!(tax(&tax_card("rounding = \"half-even\"\n")), "3.52");
 }
+
+/// A file whose months are its own is billed while it is loaded, a chunk of tenants at a
+/// time (its invoices never all in memory); with another input beside it, the same file's
+/// months are held until they close. Both give the same invoices, numbers and CSV, across
+/// more than one chunk ([`vspc_billing::billing::CHUNK`]) and two months.
+#[test]
+fn a_file_billed_in_chunks_gives_what_a_held_month_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let tenants = vspc_billing::billing::CHUNK + 700;
+    let o = bin()
+        .args(["corpus", "--out", corpus.to_str().unwrap()])
+        .args(["--owners", "1", "--months", "2", "--tenants"])
+        .arg(tenants.to_string())
+        .args(["--seed", "3", "--first-month", "2025-11"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let read = |p: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(corpus.join(p)).unwrap()).unwrap()
+    };
+    let (a, b) = (read("owner-00/2025-11.json"), read("owner-00/2025-12.json"));
+    let both = dir.path().join("both.json");
+    std::fs::write(
+        &both,
+        json!({"data": [b["data"][0], a["data"][0]]}).to_string(),
+    )
+    .unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let ctx = dir.path().join(format!("{name}.json"));
+        let o = bin()
+            .args([
+                "invoice",
+                "-q",
+                "--allow-findings",
+                "--allow",
+                "unknown-tenant",
+            ])
+            .args(["--rates", "samples/rates.toml", "--outputs", "csv"])
+            .arg("--out")
+            .arg(&out)
+            .arg("--context")
+            .arg(&ctx)
+            .arg(&both)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        let ctx: Value = serde_json::from_str(&std::fs::read_to_string(&ctx).unwrap()).unwrap();
+        (read_dir(&out), ctx)
+    };
+    let (streamed, s_ctx) = run("streamed", &[]);
+    let (held, h_ctx) = run("held", &["samples/seed-site-usage.json"]);
+    assert_eq!(streamed, held);
+    let invoices = s_ctx["invoices"].as_array().unwrap();
+    assert_eq!(invoices, h_ctx["invoices"].as_array().unwrap());
+    // Both months cross a chunk: numbered in one series, months in order.
+    let months: Vec<&str> = invoices
+        .iter()
+        .map(|i| i["invoice"]["period"].as_str().unwrap())
+        .collect();
+    for m in ["2025-11", "2025-12"] {
+        assert!(months.iter().filter(|&&p| p == m).count() > vspc_billing::billing::CHUNK);
+    }
+    assert!(months.windows(2).all(|w| w[0] <= w[1]));
+    let numbers: Vec<&str> = invoices
+        .iter()
+        .map(|i| i["invoice"]["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers.first(), Some(&"INV-00001"));
+    assert_eq!(
+        numbers.last().copied(),
+        Some(format!("INV-{:05}", numbers.len()).as_str())
+    );
+    // The summary's tenant rows carry the same numbers.
+    for (name, ctx) in [("streamed", &s_ctx), ("held", &h_ctx)] {
+        let rows: usize = ctx["summary"]["summary"]["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["tenants"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(rows, numbers.len(), "{name}");
+    }
+}

@@ -1,6 +1,7 @@
 //! The invoices of a run, period by period: duplicates refused, numbers assigned in a
 //! total order, each period's invoices handed over and only the summary rows kept.
 
+use super::CHUNK;
 use super::invoice::{BillError, Invoice, Period};
 use super::money::Money;
 use super::numbering::Numbering;
@@ -117,8 +118,9 @@ impl<'a> Ledger<'a> {
     }
 
     /// Closes period `p`: refuses duplicate reports, has `numbering` number its invoices
-    /// (by [`numbering_key`]) and returns them in that order, then the other documents the
-    /// numbering issued (credit notes). Nothing of `p` may be added afterwards.
+    /// (by [`numbering_key`], in chunks of [`CHUNK`]) and returns the period's
+    /// documents: each chunk of invoices followed by the documents the numbering issued
+    /// for it (credit notes of corrected invoices). Nothing of `p` may be added afterwards.
     ///
     /// # Errors
     /// What the numbering refused.
@@ -126,7 +128,7 @@ impl<'a> Ledger<'a> {
         &mut self,
         p: Period,
         numbering: &mut dyn Numbering,
-    ) -> Result<(Vec<Invoice>, Vec<Invoice>), String> {
+    ) -> Result<Vec<Invoice>, String> {
         let mut entries = self.open.remove(&p).unwrap_or_default();
         entries.sort_by_key(|(at, _)| *at);
         let (mut places, mut bills): (Vec<Place>, Vec<ReportBill>) = entries.into_iter().unzip();
@@ -143,24 +145,92 @@ impl<'a> Ledger<'a> {
             .iter_mut()
             .map(|b| b.invoices.drain(..).map(Some).collect())
             .collect();
-        let mut invoices: Vec<Invoice> = order
-            .iter()
-            .filter_map(|&(b, i)| slots[b][i].take())
-            .collect();
-        let others = numbering.number(&mut invoices)?;
-        for (&(b, i), inv) in order.iter().zip(&invoices) {
-            bills[b].summary.tenants[i]
-                .invoice_number
-                .clone_from(&inv.number);
+        let mut invoices = order.iter().filter_map(|&(b, i)| slots[b][i].take());
+        let mut documents = Vec::with_capacity(order.len());
+        let mut at = 0;
+        loop {
+            let mut chunk: Vec<Invoice> = invoices.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let others = numbering.number(&mut chunk)?;
+            for (&(b, i), inv) in order[at..].iter().zip(&chunk) {
+                bills[b].summary.tenants[i]
+                    .invoice_number
+                    .clone_from(&inv.number);
+            }
+            at += chunk.len();
+            self.count(&chunk);
+            documents.extend(chunk);
+            documents.extend(others);
         }
-        for (place, mut b) in places.into_iter().zip(bills) {
-            b.summary
-                .tenants
-                .sort_by(|x, y| x.invoice_number.cmp(&y.invoice_number));
-            self.reports.push((place, b.summary));
+        for (place, b) in places.into_iter().zip(bills) {
+            self.close_report(place, b.summary);
         }
+        Ok(documents)
+    }
+
+    /// Closes period `p` whose only billed report is `bill` (billed with
+    /// [`super::Biller::file_rows`], at `place`), its invoices coming in `chunks` in the order
+    /// of its summary rows: numbers each chunk as [`Ledger::take_period`] would and hands
+    /// it, with the documents its numbering issued, to `emit` at once. The same numbers
+    /// and documents as adding the report and taking its period, with one chunk of
+    /// invoices in memory.
+    ///
+    /// # Errors
+    /// What the numbering, a chunk or `emit` refused, or chunks that do not match the rows.
+    pub(super) fn take_streamed(
+        &mut self,
+        place: (usize, usize),
+        mut bill: ReportBill,
+        numbering: &mut dyn Numbering,
+        chunks: impl Iterator<Item = Result<Vec<Invoice>, String>>,
+        emit: &mut dyn FnMut(&[Invoice]) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mismatch = || {
+            format!(
+                "internal error: the invoices of {} came out differently the second time; please report this",
+                bill.report.describe()
+            )
+        };
+        let rows = &mut bill.summary.tenants;
+        let mut at = 0;
+        for chunk in chunks {
+            let mut chunk = chunk?;
+            let others = numbering.number(&mut chunk)?;
+            let Some(these) = rows.get_mut(at..at + chunk.len()) else {
+                return Err(mismatch());
+            };
+            for (row, inv) in these.iter_mut().zip(&chunk) {
+                if row.uid != inv.customer.uid || row.total != inv.total {
+                    return Err(mismatch());
+                }
+                row.invoice_number.clone_from(&inv.number);
+            }
+            at += chunk.len();
+            self.count(&chunk);
+            chunk.extend(others);
+            emit(&chunk)?;
+        }
+        if at != bill.summary.tenants.len() {
+            return Err(mismatch());
+        }
+        self.close_report(place, bill.summary);
+        Ok(())
+    }
+
+    /// Keeps the summary of a report whose invoices are numbered.
+    fn close_report(&mut self, place: Place, mut summary: ReportSummary) {
+        summary
+            .tenants
+            .sort_by(|x, y| x.invoice_number.cmp(&y.invoice_number));
+        self.reports.push((place, summary));
+    }
+
+    /// Adds numbered invoices to the run's totals.
+    fn count(&mut self, invoices: &[Invoice]) {
         let t = &mut self.totals;
-        for i in &invoices {
+        for i in invoices {
             t.invoices += 1;
             t.points = t
                 .points
@@ -175,7 +245,6 @@ impl<'a> Ledger<'a> {
                 *acc = acc.and_then(|a| a.checked_add(v));
             }
         }
-        Ok((invoices, others))
     }
 
     /// The provider's summary of everything taken. Periods still open are left out: take

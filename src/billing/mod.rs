@@ -154,7 +154,11 @@ struct ReportBill {
 #[derive(Debug)]
 struct Billed {
     report: ReportRef,
+    /// The invoices, when kept ([`Keep`]).
     invoices: Vec<Invoice>,
+    /// One summary row per invoice, in invoice order (cost and margin filled by
+    /// [`summarize`]).
+    invoiced: Vec<TenantRow>,
     no_usage: Vec<OrgPoints>,
     refused: Vec<OrgPoints>,
     provider_own: Vec<OrgPoints>,
@@ -198,10 +202,12 @@ pub fn bill(
     let mut invoices = Vec::new();
     let mut ranks = numbering::Ranks::new(card);
     while let Some(p) = ledger.next_period() {
-        let (numbered, _) = ledger
-            .take_period(p, &mut ranks)
-            .map_err(BillError::Overflow)?;
-        invoices.extend(numbered);
+        // Ranks issue no other documents.
+        invoices.extend(
+            ledger
+                .take_period(p, &mut ranks)
+                .map_err(BillError::Overflow)?,
+        );
     }
     Ok(Billing {
         invoices,
@@ -236,7 +242,102 @@ impl<'a> Biller<'a> {
     /// Bills every report of one file (its tenants in parallel).
     #[must_use]
     pub fn file(&self, input: &FileInput<'_>) -> FileBill {
-        bill_file(input, &self.ctx)
+        bill_file(input, &self.ctx, Keep::Invoices)
+    }
+
+    /// Bills every report of one file like [`Biller::file`], keeping of each invoice only
+    /// its summary row: the invoices of a report then come from [`Biller::invoices`], in
+    /// chunks, while `input` is still loaded.
+    #[must_use]
+    pub fn file_rows(&self, input: &FileInput<'_>) -> FileBill {
+        bill_file(input, &self.ctx, Keep::Rows)
+    }
+
+    /// The invoices of a report billed by [`Biller::file_rows`] from `input`, in chunks of
+    /// [`CHUNK`] tenants, in the order of the report's summary rows (numbering
+    /// order: organization UID).
+    ///
+    /// # Errors
+    /// The report is not in `input` (or not a report billed from it).
+    pub fn invoices<'f>(
+        &'f self,
+        input: &FileInput<'f>,
+        report: &ReportRef,
+    ) -> Result<ReportInvoices<'f>, String> {
+        let found = match &input.file.document {
+            Some(Document::Reports(r)) => r.reports.get(report.index),
+            _ => None,
+        };
+        let (Some(r), Some(period)) = (found, report.period) else {
+            return Err(format!(
+                "internal error: {} is not a billed report of {}; please report this",
+                report.describe(),
+                input.file.name
+            ));
+        };
+        let dates = Dates::of_report(r, period, &self.ctx).map_err(|e| e.to_string())?;
+        Ok(ReportInvoices {
+            ctx: &self.ctx,
+            report: report.clone(),
+            dates,
+            tenants: tenants(r, self.ctx.opts).into_values().collect(),
+            at: 0,
+            pending: Vec::new(),
+        })
+    }
+}
+
+/// The invoices of one report, a chunk of tenants at a time ([`Biller::invoices`]).
+#[derive(Debug)]
+pub struct ReportInvoices<'f> {
+    ctx: &'f BillCtx<'f>,
+    report: ReportRef,
+    dates: Dates,
+    tenants: Vec<TenantUsage<'f>>,
+    /// The next tenant to bill.
+    at: usize,
+    /// Invoices billed and not handed out yet (fewer than [`CHUNK`] between calls).
+    pending: Vec<Invoice>,
+}
+
+impl Iterator for ReportInvoices<'_> {
+    type Item = Result<Vec<Invoice>, String>;
+
+    /// The next [`CHUNK`] invoices (fewer at the end), billed a chunk of tenants at a time
+    /// in parallel, the same as [`Biller::file`] gives for them.
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.pending.len() < CHUNK {
+            let Some(tenants) = self
+                .tenants
+                .get(self.at..)
+                .and_then(|t| t.chunks(CHUNK).next())
+            else {
+                break;
+            };
+            self.at += tenants.len();
+            let header = self.dates.of(&self.report);
+            let outcomes: Result<Vec<TenantOutcome>, BillError> = tenants
+                .par_iter()
+                .map(|t| outcome(t, &header, self.ctx))
+                .collect();
+            match outcomes {
+                Ok(o) => self.pending.extend(o.into_iter().filter_map(|o| match o {
+                    TenantOutcome::Invoice(i) => Some(*i),
+                    _ => None,
+                })),
+                Err(e) => {
+                    self.at = self.tenants.len();
+                    self.pending.clear();
+                    return Some(Err(e.to_string()));
+                }
+            }
+        }
+        if self.pending.is_empty() {
+            return None;
+        }
+        let n = self.pending.len().min(CHUNK);
+        let rest = self.pending.split_off(n);
+        Some(Ok(std::mem::replace(&mut self.pending, rest)))
     }
 }
 
@@ -263,7 +364,7 @@ impl BillCtx<'_> {
     }
 }
 
-fn bill_file(input: &FileInput<'_>, ctx: &BillCtx<'_>) -> FileBill {
+fn bill_file(input: &FileInput<'_>, ctx: &BillCtx<'_>, keep: Keep) -> FileBill {
     let opts = ctx.opts;
     let file = input.file;
     // The file's name as documents show it (a name may hold any character).
@@ -363,7 +464,7 @@ fn bill_file(input: &FileInput<'_>, ctx: &BillCtx<'_>) -> FileBill {
             });
             continue;
         };
-        match bill_report(report, rref.clone(), period, ctx) {
+        match bill_report(report, rref.clone(), period, ctx, keep) {
             Ok((mut b, tenants_refused)) => {
                 b.summary.warnings = warnings;
                 out.bills.push(b);
@@ -551,77 +652,124 @@ fn no_address(i: &Invoice) -> Reason {
     }
 }
 
+/// The dates of a report's invoices.
+#[derive(Debug, Clone)]
+struct Dates {
+    period: Period,
+    issue_date: String,
+    due_date: String,
+}
+
+impl Dates {
+    /// Issue date: `--issue-date`, else the report's generation date (VSPC builds it on the
+    /// 1st of the next month), else the 1st of the next month; due date: + `due_days`.
+    fn of_report(
+        r: &SingleLicenseReport,
+        period: Period,
+        ctx: &BillCtx<'_>,
+    ) -> Result<Self, BillError> {
+        let next = period.next();
+        let issue = match ctx.opts.issue_date.or_else(|| {
+            r.parameters()
+                .and_then(|p| p.generation_date.parts.clamped_to_month())
+                .map(|d| (d.year, d.month, d.day))
+        }) {
+            Some(d) => d,
+            None if next.year <= invoice::LAST_YEAR => (next.year, next.month, 1),
+            None => {
+                return Err(BillError::Date(format!(
+                    "the report's period {period} has no next month to issue its invoices in (dates end with {}); pass --issue-date",
+                    invoice::LAST_YEAR
+                )));
+            }
+        };
+        let due_days = ctx.card.due_days;
+        let due =
+            invoice::add_days(issue.0, issue.1, issue.2, i64::from(due_days)).ok_or_else(|| {
+                BillError::Date(format!(
+                    "the due date, {:04}-{:02}-{:02} + {due_days} days, is after {}-12-31",
+                    issue.0,
+                    issue.1,
+                    issue.2,
+                    invoice::LAST_YEAR
+                ))
+            })?;
+        Ok(Self {
+            period,
+            issue_date: format!("{:04}-{:02}-{:02}", issue.0, issue.1, issue.2),
+            due_date: format!("{:04}-{:02}-{:02}", due.0, due.1, due.2),
+        })
+    }
+
+    fn of<'a>(&self, report: &'a ReportRef) -> InvoiceHeader<'a> {
+        InvoiceHeader {
+            report,
+            period: self.period,
+            issue_date: self.issue_date.clone(),
+            due_date: self.due_date.clone(),
+        }
+    }
+}
+
+/// What becomes of one tenant of a report.
+fn outcome(
+    t: &TenantUsage<'_>,
+    header: &InvoiceHeader<'_>,
+    ctx: &BillCtx<'_>,
+) -> Result<TenantOutcome, BillError> {
+    let card = ctx.card;
+    let org = || -> Result<OrgPoints, BillError> {
+        Ok(OrgPoints {
+            uid: clean_text(t.uid),
+            name: t.reported_name(),
+            points: usage_points(t)?,
+            cost: None,
+        })
+    };
+    if t.org.and_then(|o| o.organization_type.as_ref()) == Some(&OrganizationType::Provider) {
+        return Ok(TenantOutcome::ProviderOwn(org()?));
+    }
+    Ok(match bill_tenant(t, card, ctx.terms(t.uid), header)? {
+        Some(i) if card.require_buyer_address && i.customer.address.is_empty() => {
+            TenantOutcome::Refused(org()?, no_address(&i))
+        }
+        Some(i) => TenantOutcome::Invoice(Box::new(i)),
+        None => TenantOutcome::NoUsage(org()?),
+    })
+}
+
+/// Tenants billed, and invoices numbered, at a time: with [`Keep::Rows`] (and
+/// [`ReportInvoices`]), the memory of a report's invoices is that of a chunk or two. Fixed,
+/// so that numbering in chunks gives the same numbers whatever the machine and whichever
+/// way a period's invoices come ([`Ledger::take_period`], [`Ledger::take_streamed`]).
+pub const CHUNK: usize = 4096;
+
+/// Whether a report's bill keeps its invoices, or only their summary rows (the invoices
+/// then come again, in chunks, from [`Biller::invoices`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The invoices and their rows.
+    Invoices,
+    /// Only the rows.
+    Rows,
+}
+
 /// Bills a report: its bill, and the reasons tenants of it were refused.
 fn bill_report(
     r: &SingleLicenseReport,
     rref: ReportRef,
     period: Period,
     ctx: &BillCtx<'_>,
+    keep: Keep,
 ) -> Result<(ReportBill, Vec<Reason>), BillError> {
-    let (card, opts) = (ctx.card, ctx.opts);
-    // Default issue date: the report's generation date (VSPC builds it on the 1st of the
-    // next month); the 1st of the next month when that date is unusable.
-    let next = period.next();
-    let issue = match opts.issue_date.or_else(|| {
-        r.parameters()
-            .and_then(|p| p.generation_date.parts.clamped_to_month())
-            .map(|d| (d.year, d.month, d.day))
-    }) {
-        Some(d) => d,
-        None if next.year <= invoice::LAST_YEAR => (next.year, next.month, 1),
-        None => {
-            return Err(BillError::Date(format!(
-                "the report's period {period} has no next month to issue its invoices in (dates end with {}); pass --issue-date",
-                invoice::LAST_YEAR
-            )));
-        }
-    };
-    let due = invoice::add_days(issue.0, issue.1, issue.2, i64::from(card.due_days)).ok_or_else(
-        || {
-            BillError::Date(format!(
-                "the due date, {:04}-{:02}-{:02} + {} days, is after {}-12-31",
-                issue.0,
-                issue.1,
-                issue.2,
-                card.due_days,
-                invoice::LAST_YEAR
-            ))
-        },
-    )?;
-    let header = InvoiceHeader {
-        report: &rref,
-        period,
-        issue_date: format!("{:04}-{:02}-{:02}", issue.0, issue.1, issue.2),
-        due_date: format!("{:04}-{:02}-{:02}", due.0, due.1, due.2),
-    };
-    let map = tenants(r, opts);
-    let outcomes: Vec<Result<TenantOutcome, BillError>> = map
-        .par_iter()
-        .map(|(_, t)| {
-            let org = || -> Result<OrgPoints, BillError> {
-                Ok(OrgPoints {
-                    uid: clean_text(t.uid),
-                    name: t.reported_name(),
-                    points: usage_points(t)?,
-                    cost: None,
-                })
-            };
-            if t.org.and_then(|o| o.organization_type.as_ref()) == Some(&OrganizationType::Provider)
-            {
-                return Ok(TenantOutcome::ProviderOwn(org()?));
-            }
-            Ok(match bill_tenant(t, card, ctx.terms(t.uid), &header)? {
-                Some(i) if card.require_buyer_address && i.customer.address.is_empty() => {
-                    TenantOutcome::Refused(org()?, no_address(&i))
-                }
-                Some(i) => TenantOutcome::Invoice(Box::new(i)),
-                None => TenantOutcome::NoUsage(org()?),
-            })
-        })
-        .collect();
+    let opts = ctx.opts;
+    let dates = Dates::of_report(r, period, ctx)?;
+    let header = dates.of(&rref);
+    let tenants: Vec<(String, TenantUsage<'_>)> = tenants(r, ctx.opts).into_iter().collect();
     let mut bill = Billed {
-        report: rref,
+        report: rref.clone(),
         invoices: Vec::new(),
+        invoiced: Vec::new(),
         no_usage: Vec::new(),
         refused: Vec::new(),
         provider_own: Vec::new(),
@@ -630,14 +778,26 @@ fn bill_report(
         from_summary: r.report_summary.is_some(),
     };
     let mut reasons = Vec::new();
-    for o in outcomes {
-        match o? {
-            TenantOutcome::Invoice(i) => bill.invoices.push(*i),
-            TenantOutcome::NoUsage(p) => bill.no_usage.push(p),
-            TenantOutcome::ProviderOwn(p) => bill.provider_own.push(p),
-            TenantOutcome::Refused(p, reason) => {
-                bill.refused.push(p);
-                reasons.push(reason);
+    // In chunks: without the invoices kept, memory is that of one chunk of them.
+    for chunk in tenants.chunks(CHUNK) {
+        let outcomes: Vec<Result<TenantOutcome, BillError>> = chunk
+            .par_iter()
+            .map(|(_, t)| outcome(t, &header, ctx))
+            .collect();
+        for o in outcomes {
+            match o? {
+                TenantOutcome::Invoice(i) => {
+                    bill.invoiced.push(TenantRow::of(&i));
+                    if keep == Keep::Invoices {
+                        bill.invoices.push(*i);
+                    }
+                }
+                TenantOutcome::NoUsage(p) => bill.no_usage.push(p),
+                TenantOutcome::ProviderOwn(p) => bill.provider_own.push(p),
+                TenantOutcome::Refused(p, reason) => {
+                    bill.refused.push(p);
+                    reasons.push(reason);
+                }
             }
         }
     }

@@ -61,6 +61,25 @@ pub struct TenantRow {
     pub margin: Option<Money>,
 }
 
+impl TenantRow {
+    /// The row of an invoice, before numbering and without cost and margin.
+    pub(super) fn of(i: &Invoice) -> Self {
+        Self {
+            invoice_number: String::new(),
+            uid: i.customer.uid.clone(),
+            name: i.customer.name.clone(),
+            points: i.points,
+            subtotal: i.subtotal,
+            discount: i.discount,
+            revenue: i.net,
+            tax: i.tax,
+            total: i.total,
+            cost: None,
+            margin: None,
+        }
+    }
+}
+
 /// Points billed against the report's total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
@@ -204,12 +223,12 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
             .collect()
     };
     let mut invoiced = b
-        .invoices
+        .invoiced
         .iter()
         .map(|i| {
             Ok(OrgPoints {
-                uid: i.customer.uid.clone(),
-                name: i.customer.name.clone(),
+                uid: i.uid.clone(),
+                name: i.name.clone(),
                 points: i.points,
                 cost: share(i.points)?,
             })
@@ -259,31 +278,23 @@ pub(super) fn summarize(b: Billed, card: &RateCard) -> Result<ReportBill, BillEr
         _ => (None, None),
     };
     let tenants = b
-        .invoices
-        .iter()
+        .invoiced
+        .into_iter()
         .zip(&invoiced)
-        .map(|(i, o)| {
+        .map(|(row, o)| {
             let margin = o
                 .cost
                 .map(|c| {
-                    i.net
+                    row.revenue
                         .checked_sub(c)
                         .ok_or(money::Overflow("margin of a tenant"))
                 })
                 .transpose()
                 .map_err(report_overflow)?;
             Ok(TenantRow {
-                invoice_number: String::new(),
-                uid: i.customer.uid.clone(),
-                name: i.customer.name.clone(),
-                points: i.points,
-                subtotal: i.subtotal,
-                discount: i.discount,
-                revenue: i.net,
-                tax: i.tax,
-                total: i.total,
                 cost: o.cost,
                 margin,
+                ..row
             })
         })
         .collect::<Result<Vec<TenantRow>, BillError>>()?;
