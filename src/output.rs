@@ -530,11 +530,8 @@ impl Staging {
             message,
             left: Vec::new(),
         };
-        check_targets(&staged).map_err(fail)?;
         // Moves aside the files to be replaced, journal first.
-        let replaced: Vec<usize> = (0..staged.len())
-            .filter(|&i| staged[i].0.symlink_metadata().is_ok())
-            .collect();
+        let replaced = check_targets(&staged).map_err(fail)?;
         let journal: String = replaced
             .iter()
             .map(|&i| format!("backup-{i}\t{}\n", absolute(&staged[i].0).display()))
@@ -583,25 +580,32 @@ impl Staging {
 }
 
 /// What [`Staging::commit`] checks before it moves anything: no two files go to the same
-/// path, and no path is a folder.
-fn check_targets(staged: &[(PathBuf, PathBuf)]) -> Result<(), String> {
+/// path, and no path is a folder. Returns the positions of the paths where a file already
+/// is (to be moved aside): one look at each path.
+fn check_targets(staged: &[(PathBuf, PathBuf)]) -> Result<Vec<usize>, String> {
     let mut seen = std::collections::HashSet::new();
     let mut resolver = Resolver::default();
-    for (path, _) in staged {
+    let mut existing = Vec::new();
+    for (i, (path, _)) in staged.iter().enumerate() {
         if !seen.insert(resolver.resolve(path)) {
             return Err(format!(
                 "{} would be written twice in one run",
                 path.display()
             ));
         }
-        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        let Ok(m) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        // A link is replaced, not followed, unless it leads to a folder.
+        if m.is_dir() || (m.is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_dir())) {
             return Err(format!(
                 "{} is a folder, where an output file would go",
                 path.display()
             ));
         }
+        existing.push(i);
     }
-    Ok(())
+    Ok(existing)
 }
 
 /// Whether the file at `a` holds the same bytes as the file at `b`.
