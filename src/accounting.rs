@@ -539,3 +539,57 @@ impl<'a> PresetWriter<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::rates::DateFormat;
+
+    fn entry(quantity: &str, unit_price: &str, amount: &str) -> Entry<'static> {
+        Entry {
+            kind: "charge",
+            workload: Some("VBR_VM"),
+            edition: None,
+            description: Cow::Borrowed("Virtual machines"),
+            detail: None,
+            quantity: Decimal::from_str_exact(quantity).unwrap(),
+            unit: "point",
+            unit_price: Decimal::from_str_exact(unit_price).unwrap(),
+            amount: Decimal::from_str_exact(amount).unwrap(),
+        }
+    }
+
+    /// A line goes to a tool as it is only when the tool's quantity × unit price is its
+    /// amount; else as 1 at the amount, the real figures in the description.
+    #[test]
+    fn tools_get_lines_whose_product_is_the_amount() {
+        let same = entry("13.5", "1.10", "14.85");
+        let t = tool_line(&same);
+        assert_eq!((t.quantity, t.unit_price), (same.quantity, same.unit_price));
+        assert_eq!(t.description, "Virtual machines");
+        // 13.37 × 0.0125 = 0.167125, billed 0.17; and 800 × 0.0125 = 10.00 exactly, but
+        // a tool keeping 2 decimals of a unit price would bill 800 × 0.01.
+        for (q, p, a) in [("13.37", "0.0125", "0.17"), ("800", "0.0125", "10.00")] {
+            let e = entry(q, p, a);
+            let t = tool_line(&e);
+            assert_eq!(
+                (t.quantity, t.unit_price),
+                (Decimal::ONE, e.amount),
+                "{q} × {p}"
+            );
+            assert_eq!(
+                t.description,
+                format!("Virtual machines ({q} point at {p})")
+            );
+        }
+        // A quantity with more decimals than a tool keeps (0.00005 × 200.00 = 0.01).
+        let fine = entry("0.00005", "200.00", "0.01");
+        assert_eq!(tool_line(&fine).quantity, Decimal::ONE);
+    }
+
+    #[test]
+    fn dates_in_either_order() {
+        assert_eq!(DateFormat::DayFirst.format("2026-11-01"), "01/11/2026");
+        assert_eq!(DateFormat::MonthFirst.format("2026-11-01"), "11/01/2026");
+    }
+}
