@@ -18,9 +18,8 @@
 //! - `quickbooks-invoices.csv` and `quickbooks-credit-notes.csv`: QuickBooks Online's
 //!   invoice import and credit note import (Intuit QuickBooks Online help, "Import
 //!   invoices" and "How to import credit notes"; the invoice columns are those QuickBooks
-//!   maps by itself: InvoiceNo, Customer, InvoiceDate, DueDate, Terms, Memo,
-//!   Item(Product/Service), ItemDescription, ItemQuantity, ItemRate, ItemAmount,
-//!   ItemTaxCode, Currency). QuickBooks has no invoice with a negative total: credit notes
+//!   maps by itself, [`QUICKBOOKS_HEADER`]). QuickBooks has no invoice with a negative
+//!   total: credit notes
 //!   go to their own file, with positive amounts.
 //!
 //! Both tools compute a line's amount as quantity × unit price. Where that product is not
@@ -207,8 +206,8 @@ pub const XERO_HEADER: [&str; 29] = [
 ];
 
 /// QuickBooks Online's invoice import: the headers it maps without asking (Intuit
-/// QuickBooks Online help, "Import invoices"; InvoiceNo, Customer, InvoiceDate, DueDate
-/// and ItemAmount mandatory, ItemTaxCode where sales tax or VAT is on).
+/// QuickBooks Online help, "Import invoices"; `InvoiceNo`, `Customer`, `InvoiceDate`,
+/// `DueDate` and `ItemAmount` mandatory, `ItemTaxCode` where sales tax or VAT is on).
 pub const QUICKBOOKS_HEADER: [&str; 13] = [
     "InvoiceNo",
     "Customer",
