@@ -13,8 +13,9 @@
 //! - `xero-invoices.csv`: Xero's sales invoice import (the columns of its template
 //!   `SalesInvoiceTemplate.csv`, starred where mandatory; Xero Central, "Import invoices":
 //!   one row per line, rows of one invoice share `*InvoiceNumber`, `Total` and `TaxAmount`
-//!   left empty for Xero to compute). A credit note is written with negative amounts:
-//!   Xero imports an invoice whose total is negative as a credit note.
+//!   left empty for Xero to compute). A credit note is written with negative amounts, as
+//!   an invoice whose total is negative, which Xero's import turns into a credit note (as
+//!   recalled from Xero Central; not confirmed against a Xero organisation here).
 //! - `quickbooks-invoices.csv` and `quickbooks-credit-notes.csv`: QuickBooks Online's
 //!   invoice import and credit note import (Intuit QuickBooks Online help, "Import
 //!   invoices" and "How to import credit notes"; the invoice columns are those QuickBooks
