@@ -1056,6 +1056,8 @@ fn check_billing(
         txt: true,
         csv: true,
         summary: true,
+        xero: false,
+        quickbooks: false,
     };
     let renderer = Renderer::new(
         &ctx.templates,

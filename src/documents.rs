@@ -1,8 +1,10 @@
 //! The invoice run's documents: an [`InvoiceSink`] that renders each month's invoices
-//! (HTML, Markdown, text), appends their rows to `invoices.csv` and `lines.csv`, streams the
+//! (HTML, Markdown, text), appends their rows to `invoices.csv` and `lines.csv` and to the
+//! accounting presets' files ([`crate::accounting`]), streams the
 //! template context (`--context`), and writes the provider's summary at the end, every file
 //! staged in an output folder's [`Staging`] (nothing appears until the run commits).
 
+use crate::accounting::{PresetFile, PresetWriter};
 use crate::billing::Summary;
 use crate::billing::invoice::Invoice;
 use crate::billing::rates::RateCard;
@@ -24,6 +26,9 @@ pub struct DocumentSink<'a> {
     staging: &'a Staging,
     invoices: Option<StagedWriter>,
     lines: Option<StagedWriter>,
+    /// The accounting presets' files, with what writes their rows.
+    presets: Vec<(PresetFile, StagedWriter)>,
+    preset_writer: Option<PresetWriter<'a>>,
     context: Option<(PathBuf, ContextWriter<StagedWriter>)>,
 }
 
@@ -37,7 +42,9 @@ impl<'a> DocumentSink<'a> {
     /// `staging`; the CSV files and the context are opened at once.
     ///
     /// # Errors
-    /// A file that cannot be created.
+    /// A file that cannot be created, or an accounting preset asked for with a card that
+    /// has no `[accounting]` (checked before, with located errors:
+    /// [`crate::accounting::check_card`]).
     pub fn new(
         out: &'a Path,
         card: &'a RateCard,
@@ -59,6 +66,16 @@ impl<'a> DocumentSink<'a> {
         } else {
             (None, None)
         };
+        let presets = outputs
+            .presets()
+            .iter()
+            .flat_map(|p| p.files())
+            .map(|&f| Ok((f, open(&out.join(f.name()), &f.header())?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let preset_writer = PresetWriter::new(card);
+        if !presets.is_empty() && preset_writer.is_none() {
+            return Err("the accounting presets need an [accounting] section in the rate card; nothing was written".to_owned());
+        }
         let context = match context {
             None => None,
             Some(path) => {
@@ -77,6 +94,8 @@ impl<'a> DocumentSink<'a> {
             staging,
             invoices,
             lines,
+            presets,
+            preset_writer,
             context,
         })
     }
@@ -106,6 +125,13 @@ impl InvoiceSink for DocumentSink<'_> {
                     .map_err(cannot_write(&self.out.join("lines.csv")))?;
             }
         }
+        if let Some(pw) = &self.preset_writer {
+            for (file, w) in &mut self.presets {
+                let rows = pw.rows(*file, invoices)?;
+                w.write_all(&rows)
+                    .map_err(cannot_write(&self.out.join(file.name())))?;
+            }
+        }
         if let Some((path, c)) = &mut self.context {
             for invoice in invoices {
                 c.invoice(&InvoiceContext {
@@ -129,6 +155,11 @@ impl InvoiceSink for DocumentSink<'_> {
                     .close(w)
                     .map_err(cannot_write(&self.out.join(name)))?;
             }
+        }
+        for (file, w) in std::mem::take(&mut self.presets) {
+            self.staging
+                .close(w)
+                .map_err(cannot_write(&self.out.join(file.name())))?;
         }
         if self.outputs.summary {
             self.renderer

@@ -18,6 +18,7 @@
 //! - [`output`]: files written whole (temporary name, then rename), alone or as a set;
 //! - [`corpus`]: a deterministic generator of realistic reports, for benchmarks and tests.
 
+pub mod accounting;
 pub mod audit;
 pub mod billing;
 pub mod codes;

@@ -160,9 +160,26 @@ pub struct Outputs {
     pub csv: bool,
     /// `summary.md` and `summary.csv`.
     pub summary: bool,
+    /// `xero-invoices.csv` ([`crate::accounting`]).
+    pub xero: bool,
+    /// `quickbooks-invoices.csv` and `quickbooks-credit-notes.csv`.
+    pub quickbooks: bool,
 }
 
 impl Outputs {
+    /// The accounting presets asked for.
+    #[must_use]
+    pub fn presets(self) -> Vec<crate::accounting::Preset> {
+        use crate::accounting::Preset;
+        [
+            (self.xero, Preset::Xero),
+            (self.quickbooks, Preset::QuickBooks),
+        ]
+        .into_iter()
+        .filter_map(|(on, p)| on.then_some(p))
+        .collect()
+    }
+
     fn docs(self) -> Vec<DocFormat> {
         [
             (self.html, DocFormat::Html),
@@ -482,7 +499,7 @@ impl<'a> Renderer<'a> {
             .par_chunks(64)
             .map(|chunk| {
                 let mut rows = self.csv.then(|| {
-                    let lines = chunk.iter().map(|i| i.lines.len()).sum::<usize>();
+                    let lines = chunk.iter().map(|i| i.lines.len() + 1).sum::<usize>();
                     (
                         CsvOut::new(None, chunk.len() * 200),
                         CsvOut::new(None, lines * 220),
@@ -723,7 +740,7 @@ impl CsvOut {
     }
 }
 
-const INVOICES_CSV: [&str; 12] = [
+const INVOICES_CSV: [&str; 15] = [
     "invoice_number",
     "period",
     "issue_date",
@@ -736,9 +753,14 @@ const INVOICES_CSV: [&str; 12] = [
     "discount",
     "tax",
     "total",
+    "net",
+    "document_kind",
+    "corrects",
 ];
 
-const LINES_CSV: [&str; 14] = [
+/// `lines.csv`: the lines of [`crate::accounting::entries`] (the discount a line of its
+/// own), whose amounts add up to each invoice's net amount.
+const LINES_CSV: [&str; 18] = [
     "invoice_number",
     "line",
     "organization_uid",
@@ -753,6 +775,10 @@ const LINES_CSV: [&str; 14] = [
     "unit_price",
     "amount",
     "currency",
+    "tax_name",
+    "tax_percent",
+    "document_kind",
+    "corrects",
 ];
 
 /// The header line of `invoices.csv`.
@@ -780,25 +806,37 @@ fn invoice_row(c: &mut CsvOut, i: &Invoice) {
         .num(i.discount)
         .num(i.tax)
         .num(i.total)
+        .num(i.net)
+        .text(crate::accounting::document_kind(i))
+        .text(crate::accounting::corrects(i))
         .end();
 }
 
 fn line_rows(c: &mut CsvOut, i: &Invoice) {
-    for (n, l) in i.lines.iter().enumerate() {
+    let tax_name = i.tax_name.as_deref().unwrap_or("");
+    let (kind, corrects) = (
+        crate::accounting::document_kind(i),
+        crate::accounting::corrects(i),
+    );
+    for (n, l) in crate::accounting::entries(i).iter().enumerate() {
         c.text(&i.number)
             .num(n + 1)
             .text(&i.customer.uid)
             .text(&i.customer.name)
-            .text(l.kind.as_str())
-            .text(l.workload.as_deref().unwrap_or(""))
-            .text(l.edition.as_deref().unwrap_or(""))
+            .text(l.kind)
+            .text(l.workload.unwrap_or(""))
+            .text(l.edition.unwrap_or(""))
             .text(&l.description)
-            .text(l.detail.as_deref().unwrap_or(""))
+            .text(l.detail.unwrap_or(""))
             .num(l.quantity)
-            .text(&l.unit)
+            .text(l.unit)
             .num(l.unit_price)
             .num(l.amount)
             .text(&i.currency)
+            .text(tax_name)
+            .num(i.tax_percent)
+            .text(kind)
+            .text(corrects)
             .end();
     }
 }
@@ -1273,6 +1311,8 @@ mod tests {
                 txt: false,
                 csv: false,
                 summary: false,
+                xero: false,
+                quickbooks: false,
             },
         );
         let shared = r.shared_context().unwrap();

@@ -2254,6 +2254,8 @@ mod reachability {
                 txt: true,
                 csv: false,
                 summary: false,
+                xero: false,
+                quickbooks: false,
             },
             out: &dir.path().join("out"),
             context: None,

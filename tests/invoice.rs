@@ -356,6 +356,8 @@ const NUMERIC_COLUMNS: &[&str] = &[
     "discount",
     "tax",
     "total",
+    "net",
+    "tax_percent",
     "revenue",
     "cost",
     "margin",
@@ -435,6 +437,8 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
             txt: true,
             csv: true,
             summary: true,
+            xero: false,
+            quickbooks: false,
         };
         let opts = vspc_billing::billing::run::RunOptions {
             load: LoadOptions {
@@ -1639,6 +1643,14 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
         ),
         ("/$defs/Allocate/oneOf/0/const", &["cost.allocate"]),
         ("/$defs/Allocate/oneOf/1/const", &["cost.allocate"]),
+        (
+            "/$defs/DateFormat/oneOf/0/const",
+            &["accounting.date_format"],
+        ),
+        (
+            "/$defs/DateFormat/oneOf/1/const",
+            &["accounting.date_format"],
+        ),
         ("/properties/tenants/propertyNames/pattern", &["tenants"]),
         (
             "/$defs/TenantTerms/properties/workloads/propertyNames/enum",
@@ -1693,11 +1705,13 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
             }
             "const" => {
                 let c = bound.as_str().unwrap();
-                (
-                    vec![q(c)],
-                    vec![q(&c.to_uppercase()), q("half-down")],
-                    false,
-                )
+                // Another case of the same letters (`DD/MM/YYYY` has no upper case).
+                let cased = if c.to_uppercase() == c {
+                    c.to_lowercase()
+                } else {
+                    c.to_uppercase()
+                };
+                (vec![q(c)], vec![q(&cased), q("half-down")], false)
             }
             "maxLength" => {
                 let n = usize::try_from(bound.as_u64().unwrap()).unwrap();

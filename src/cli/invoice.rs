@@ -7,6 +7,7 @@ use super::config::{self, Config};
 use super::progress::Progress;
 use super::{AuditArgs, InputArgs, Status};
 use std::path::{Path, PathBuf};
+use vspc_billing::accounting;
 use vspc_billing::billing::BillOptions;
 use vspc_billing::billing::rates::RateCard;
 use vspc_billing::billing::run::{PRESCAN_ABOVE, RunOptions};
@@ -39,7 +40,10 @@ pub(super) struct Args {
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
     /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
-    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: all]
+    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: these five];
+    /// xero (xero-invoices.csv), quickbooks (quickbooks-invoices.csv,
+    /// quickbooks-credit-notes.csv): import files for accounting tools, with the rate
+    /// card's [accounting]
     #[arg(long, value_name = "LIST", value_parser = OutputList)]
     outputs: Vec<String>,
     /// Also write the exact JSON handed to the templates to FILE
@@ -93,6 +97,10 @@ pub(super) enum OutputArg {
     Csv,
     /// summary.md and summary.csv
     Summary,
+    /// xero-invoices.csv (Xero's sales invoice import)
+    Xero,
+    /// quickbooks-invoices.csv and quickbooks-credit-notes.csv (QuickBooks Online's imports)
+    Quickbooks,
 }
 
 /// `--outputs`: a comma list, kept as written (spaces allowed, checked with the config
@@ -135,6 +143,8 @@ fn outputs_of(list: &[OutputArg]) -> Outputs {
         txt: has(OutputArg::Txt),
         csv: has(OutputArg::Csv),
         summary: has(OutputArg::Summary),
+        xero: has(OutputArg::Xero),
+        quickbooks: has(OutputArg::Quickbooks),
     }
 }
 
@@ -185,7 +195,9 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
             .iter()
             .map(|o| {
                 <OutputArg as clap::ValueEnum>::from_str(o, true).map_err(|_| {
-                    format!("{source}: unknown output {o:?} (html, md, txt, csv or summary)")
+                    format!(
+                        "{source}: unknown output {o:?} (html, md, txt, csv, summary, xero or quickbooks)"
+                    )
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -207,6 +219,17 @@ pub(super) fn run(args: &Args, config: &Config) -> Status {
         Ok(c) => c,
         Err(e) => return print::card_errors(&e, &settings.rates),
     };
+    let missing = accounting::check_card(&card, &settings.outputs.presets());
+    if !missing.is_empty() {
+        let text = std::fs::read_to_string(&settings.rates).unwrap_or_default();
+        let errors = RateCard::key_errors(
+            &settings.rates.display().to_string(),
+            &text,
+            &missing,
+            Code::RateCardInvalid,
+        );
+        return print::card_errors(&errors, &settings.rates);
+    }
     let templates = match Templates::load(settings.templates.as_deref()) {
         Ok(t) => t,
         Err(e) => {

@@ -85,6 +85,10 @@ pub struct RateCard {
     /// exits 1. Default: false (an invoice without an address is issued).
     #[serde(default)]
     pub require_buyer_address: bool,
+    /// What accounting tools' import files need (`invoice --outputs xero,quickbooks`):
+    /// account code, the tool's names of tax rates, item codes, date format.
+    #[serde(default)]
+    pub accounting: Option<super::accounting::Accounting>,
 }
 
 const fn default_due_days() -> u32 {

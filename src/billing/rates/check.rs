@@ -73,6 +73,9 @@ impl RateCard {
             );
         }
         check_workloads(&self.workloads, &[KeySeg::Key("workloads".into())], p);
+        if let Some(a) = &self.accounting {
+            a.check_into(p);
+        }
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for (uid, t) in &self.tenants {
             let base = [KeySeg::Key("tenants".into()), KeySeg::Key(uid.clone())];

@@ -16,16 +16,19 @@
 //! ([`crate::schema::schema_files`]); editors that read `#:schema` comments (Taplo, Even
 //! Better TOML) use it to complete and check the file as it is typed.
 //!
-//! The files: `card.rs` (the card's types and what they give), `amount.rs` (exact prices
+//! The files: `card.rs` (the card's types and what they give), `accounting.rs` (the
+//! `[accounting]` section the import presets read), `amount.rs` (exact prices
 //! and percentages as written), `currency.rs` (ISO 4217), `parse.rs` (reading the TOML,
 //! located errors), `check.rs` (what types cannot say), `number.rs` (invoice numbers).
 
+mod accounting;
 mod amount;
 mod card;
 mod check;
 mod currency;
 mod parse;
 
+pub use accounting::{Accounting, DateFormat};
 pub use amount::{Amount, Percent};
 pub use card::{
     Allocate, Cost, Defaults, MAX_DUE_DAYS, MinimumApplies, Model, Package, Party, RateCard, Tax,

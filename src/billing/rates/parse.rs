@@ -249,14 +249,28 @@ impl RateCard {
         code: crate::codes::Code,
         message: impl Fn(&str) -> String,
     ) -> Vec<CardError> {
+        let problems: Vec<(Vec<String>, String)> = uids
+            .iter()
+            .map(|uid| (vec!["tenants".to_owned(), uid.clone()], message(uid)))
+            .collect();
+        Self::key_errors(file, text, &problems, code)
+    }
+
+    /// Located problems of the card `text`, each a key path (`["accounting",
+    /// "account_code"]`) and a message, with `code`: at the key, or, when it is missing,
+    /// at the deepest table of the path that the card has.
+    #[must_use]
+    pub fn key_errors(
+        file: &str,
+        text: &str,
+        problems: &[(Vec<String>, String)],
+        code: crate::codes::Code,
+    ) -> Vec<CardError> {
         let root = DeTable::parse(text).ok();
         let mut p = Problems::new(file, text, root.as_ref().map(toml::Spanned::get_ref));
-        for uid in uids {
-            p.push(
-                &[KeySeg::Key("tenants".into()), KeySeg::Key(uid.clone())],
-                true,
-                message(uid),
-            );
+        for (path, message) in problems {
+            let path: Vec<KeySeg> = path.iter().map(|k| KeySeg::Key(k.clone())).collect();
+            p.push(&path, true, message.clone());
         }
         p.out.into_iter().map(|e| CardError { code, ..e }).collect()
     }
