@@ -1056,6 +1056,7 @@ fn check_billing(
         txt: true,
         csv: true,
         summary: true,
+        cii: false,
     };
     let renderer = Renderer::new(
         &ctx.templates,

@@ -1,12 +1,15 @@
 //! The invoice run's documents: an [`InvoiceSink`] that renders each month's invoices
 //! (HTML, Markdown, text), appends their rows to `invoices.csv` and `lines.csv`, streams the
 //! template context (`--context`), and writes the provider's summary at the end, every file
-//! staged in an output folder's [`Staging`] (nothing appears until the run commits).
+//! staged in an output folder's [`Staging`] (nothing appears until the run commits). With
+//! `cii`, every invoice of a month is checked for what the e-invoice needs first: a month
+//! with a gap stops the run ([`DocumentSink::missing`]), so nothing is written.
 
 use crate::billing::Summary;
 use crate::billing::invoice::Invoice;
 use crate::billing::rates::RateCard;
 use crate::billing::run::InvoiceSink;
+use crate::einvoice::Missing;
 use crate::output::{StagedWriter, Staging};
 use crate::render::{
     ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
@@ -25,6 +28,7 @@ pub struct DocumentSink<'a> {
     invoices: Option<StagedWriter>,
     lines: Option<StagedWriter>,
     context: Option<(PathBuf, ContextWriter<StagedWriter>)>,
+    missing: Vec<Missing>,
 }
 
 /// The message of a failed write to `path`.
@@ -78,7 +82,15 @@ impl<'a> DocumentSink<'a> {
             invoices,
             lines,
             context,
+            missing: Vec::new(),
         })
+    }
+
+    /// What the card lacks for the e-invoices of the month that stopped the run (see
+    /// [`crate::einvoice::missing`]), each key once; empty otherwise.
+    #[must_use]
+    pub fn missing(&self) -> &[Missing] {
+        &self.missing
     }
 
     /// Stages one rendered file in the output folder.
@@ -92,6 +104,18 @@ impl<'a> DocumentSink<'a> {
 
 impl InvoiceSink for DocumentSink<'_> {
     fn month(&mut self, invoices: &[Invoice]) -> Result<(), String> {
+        if self.outputs.cii {
+            let mut missing: Vec<Missing> = invoices
+                .iter()
+                .flat_map(|i| crate::einvoice::missing(i, &self.card.provider, "cii"))
+                .collect();
+            missing.sort();
+            missing.dedup_by(|a, b| a.key == b.key);
+            if !missing.is_empty() {
+                self.missing = missing;
+                return Err("the rate card lacks what --outputs cii needs".to_owned());
+            }
+        }
         let rows = self
             .renderer
             .invoices(invoices, &|f| self.stage(f))

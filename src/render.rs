@@ -147,6 +147,9 @@ impl DocFormat {
     }
 }
 
+/// The extension of the CII file of an invoice (`--outputs cii`).
+pub const CII_EXTENSION: &str = "xml";
+
 /// Which outputs to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outputs {
@@ -160,6 +163,8 @@ pub struct Outputs {
     pub csv: bool,
     /// `summary.md` and `summary.csv`.
     pub summary: bool,
+    /// `<number>-<slug>.xml`: the EN 16931 CII ([`crate::einvoice::cii`]).
+    pub cii: bool,
 }
 
 impl Outputs {
@@ -180,7 +185,9 @@ impl Outputs {
         let stem = file_stem(invoice);
         self.docs()
             .into_iter()
-            .map(|f| format!("{stem}.{}", f.extension()))
+            .map(|f| f.extension())
+            .chain(self.cii.then_some(CII_EXTENSION))
+            .map(|ext| format!("{stem}.{ext}"))
             .collect()
     }
 }
@@ -438,6 +445,7 @@ pub struct Renderer<'a> {
     rounding: &'a str,
     docs: Vec<DocFormat>,
     csv: bool,
+    cii: bool,
 }
 
 /// The CSV rows of a batch of invoices (no header).
@@ -464,6 +472,7 @@ impl<'a> Renderer<'a> {
             rounding,
             docs: outputs.docs(),
             csv: outputs.csv,
+            cii: outputs.cii,
         }
     }
 
@@ -527,10 +536,19 @@ impl<'a> Renderer<'a> {
     where
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
+        let stem = file_stem(invoice);
+        if self.cii {
+            let bytes = crate::einvoice::cii::xml(invoice, self.provider)
+                .map_err(|e| RenderError(format!("invoice {}: {e}", invoice.number)))?;
+            sink(OutputFile {
+                name: format!("{stem}.{CII_EXTENSION}"),
+                bytes,
+            })
+            .map_err(RenderError)?;
+        }
         if self.docs.is_empty() {
             return Ok(());
         }
-        let stem = file_stem(invoice);
         // One context per invoice, converted once and rendered by every format.
         let mut context = shared.clone();
         context.insert_value(
@@ -1273,6 +1291,7 @@ mod tests {
                 txt: false,
                 csv: false,
                 summary: false,
+                cii: false,
             },
         );
         let shared = r.shared_context().unwrap();

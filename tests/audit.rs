@@ -2254,6 +2254,7 @@ mod reachability {
                 txt: true,
                 csv: false,
                 summary: false,
+                cii: false,
             },
             out: &dir.path().join("out"),
             context: None,

@@ -435,6 +435,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
             txt: true,
             csv: true,
             summary: true,
+            cii: false,
         };
         let opts = vspc_billing::billing::run::RunOptions {
             load: LoadOptions {

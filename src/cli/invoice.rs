@@ -39,7 +39,8 @@ pub(super) struct Args {
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
     /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
-    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: all]
+    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv), cii (one EN 16931
+    /// XML per invoice) [default: all but cii]
     #[arg(long, value_name = "LIST", value_parser = OutputList)]
     outputs: Vec<String>,
     /// Also write the exact JSON handed to the templates to FILE
@@ -93,6 +94,9 @@ pub(super) enum OutputArg {
     Csv,
     /// summary.md and summary.csv
     Summary,
+    /// <number>-<slug>.xml per invoice: the EN 16931 e-invoice (UN/CEFACT CII, Factur-X /
+    /// ZUGFeRD EN 16931 profile; XRechnung 3.0 with a buyer reference)
+    Cii,
 }
 
 /// `--outputs`: a comma list, kept as written (spaces allowed, checked with the config
@@ -135,6 +139,7 @@ fn outputs_of(list: &[OutputArg]) -> Outputs {
         txt: has(OutputArg::Txt),
         csv: has(OutputArg::Csv),
         summary: has(OutputArg::Summary),
+        cii: has(OutputArg::Cii),
     }
 }
 
@@ -185,7 +190,7 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
             .iter()
             .map(|o| {
                 <OutputArg as clap::ValueEnum>::from_str(o, true).map_err(|_| {
-                    format!("{source}: unknown output {o:?} (html, md, txt, csv or summary)")
+                    format!("{source}: unknown output {o:?} (html, md, txt, csv, summary or cii)")
                 })
             })
             .collect::<Result<_, _>>()?,

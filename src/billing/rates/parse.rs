@@ -261,6 +261,20 @@ impl RateCard {
         p.out.into_iter().map(|e| CardError { code, ..e }).collect()
     }
 
+    /// Located problems at the key paths `problems` (each a path of keys and a message) of
+    /// the card `text`: the place of the value, or of the deepest table that exists on the
+    /// path (a missing key).
+    #[must_use]
+    pub fn key_errors(file: &str, text: &str, problems: &[(Vec<String>, String)]) -> Vec<CardError> {
+        let root = DeTable::parse(text).ok();
+        let mut p = Problems::new(file, text, root.as_ref().map(toml::Spanned::get_ref));
+        for (path, message) in problems {
+            let path: Vec<KeySeg> = path.iter().cloned().map(KeySeg::Key).collect();
+            p.push(&path, false, message.clone());
+        }
+        p.out
+    }
+
     /// Reads a rate card from a file.
     ///
     /// # Errors
@@ -330,6 +344,13 @@ impl RateCard {
         };
         card.check_into(&mut p);
         if p.out.is_empty() {
+            let mut card = card;
+            // The printed address: the lines as written, else the structured address's.
+            if card.provider.address.is_empty()
+                && let Some(a) = &card.provider.postal_address
+            {
+                card.provider.address = a.lines();
+            }
             Ok(card)
         } else {
             Err(p.out)
