@@ -171,7 +171,11 @@ impl RateCard {
         }
         match t.category {
             Some(TaxCategory::Standard) if t.percent.is_zero() => p.push(
-                &category_at,
+                if has(|t| t.tax_percent.is_some()).is_some() {
+                    &percent_at
+                } else {
+                    &category_at
+                },
                 false,
                 "a standard rate of 0 %: give the percent, or the category that says why there is no tax (reverse-charge, exempt, zero-rated, outside-scope)",
             ),
