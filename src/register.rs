@@ -954,9 +954,7 @@ impl Issuing<'_> {
                 let text = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
                 cn.tax_category = text("/invoice/tax_category")
                     .and_then(|c| TaxCategory::parse(&c))
-                    .or_else(|| {
-                        (!cn.tax_percent.is_zero()).then_some(TaxCategory::Standard)
-                    });
+                    .or_else(|| (!cn.tax_percent.is_zero()).then_some(TaxCategory::Standard));
                 cn.tax_note = text("/invoice/tax_note");
             }
             cn

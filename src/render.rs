@@ -185,7 +185,7 @@ impl Outputs {
         let stem = file_stem(invoice);
         self.docs()
             .into_iter()
-            .map(|f| f.extension())
+            .map(DocFormat::extension)
             .chain(self.cii.then_some(CII_EXTENSION))
             .map(|ext| format!("{stem}.{ext}"))
             .collect()

@@ -2277,6 +2277,7 @@ mod reachability {
             Ok(_) => None,
             Err(JobError::Changed(_)) => Some(Code::InvoiceChanged),
             Err(JobError::UnknownTenants(_)) => Some(Code::UnknownTenant),
+            Err(JobError::CardIncomplete(_)) => Some(Code::RateCardInvalid),
             Err(JobError::Failed(m)) => panic!("{m}"),
         }
     }

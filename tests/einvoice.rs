@@ -24,7 +24,11 @@ fn invoice(card: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     Command::cargo_bin("vspc-billing")
         .unwrap()
         .current_dir(root())
-        .args(["invoice", "samples/reports-api-3.6-approved.json", "--rates"])
+        .args([
+            "invoice",
+            "samples/reports-api-3.6-approved.json",
+            "--rates",
+        ])
         .arg(card)
         .arg("--out")
         .arg(out)
@@ -106,7 +110,10 @@ fn check_folder(out: &Path) -> (usize, usize) {
             assert_eq!(type_code, "380", "{number}");
             Decimal::ONE
         };
-        let lines: Vec<Decimal> = texts(&xml, "LineTotalAmount").iter().map(|s| dec(s)).collect();
+        let lines: Vec<Decimal> = texts(&xml, "LineTotalAmount")
+            .iter()
+            .map(|s| dec(s))
+            .collect();
         let (line_amounts, line_total) = lines.split_at(lines.len() - 1);
         let line_total = line_total[0];
         let allowances = header(&xml, "AllowanceTotalAmount");
@@ -115,12 +122,23 @@ fn check_folder(out: &Path) -> (usize, usize) {
         let tax = header(&xml, "TaxTotalAmount");
         let grand = header(&xml, "GrandTotalAmount");
         let due = header(&xml, "DuePayableAmount");
-        assert_eq!(line_amounts.iter().sum::<Decimal>(), line_total, "BR-CO-10 {number}");
-        assert_eq!(basis, line_total - allowances + charges, "BR-CO-13 {number}");
+        assert_eq!(
+            line_amounts.iter().sum::<Decimal>(),
+            line_total,
+            "BR-CO-10 {number}"
+        );
+        assert_eq!(
+            basis,
+            line_total - allowances + charges,
+            "BR-CO-13 {number}"
+        );
         assert_eq!(grand, basis + tax, "BR-CO-15 {number}");
         assert_eq!(due, grand, "nothing prepaid {number}");
         for amount in [line_total, basis, tax, grand] {
-            assert!(amount >= Decimal::ZERO, "positive amounts {number}: {amount}");
+            assert!(
+                amount >= Decimal::ZERO,
+                "positive amounts {number}: {amount}"
+            );
         }
         // To the cent, what invoices.csv says.
         let csv = |k: &str| sign * dec(&row[k]);
@@ -142,12 +160,23 @@ fn cii_totals_keep_the_rules_and_equal_invoices_csv_also_for_credit_notes() {
     let card = dir.path().join("rates.toml");
     std::fs::write(&card, sample_card()).unwrap();
     let register = dir.path().join("register.sqlite");
-    let reg = ["--register", register.to_str().unwrap(), "--outputs", "cii,csv"];
+    let reg = [
+        "--register",
+        register.to_str().unwrap(),
+        "--outputs",
+        "cii,csv",
+    ];
     let out = dir.path().join("out");
     let first = invoice(&card, &out, &reg);
-    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert_eq!(check_folder(&out), (3, 0));
-    let fabrikam = std::fs::read_to_string(out.join("INV-00002-fabrikam-inc-00000002.xml")).unwrap();
+    let fabrikam =
+        std::fs::read_to_string(out.join("INV-00002-fabrikam-inc-00000002.xml")).unwrap();
     assert!(fabrikam.contains(vspc_billing::einvoice::cii::XRECHNUNG));
     let contoso = std::fs::read_to_string(out.join("INV-00001-contoso-ltd-00000001.xml")).unwrap();
     assert!(contoso.contains("<ram:ID>urn:cen.eu:en16931:2017</ram:ID>"));
@@ -164,9 +193,18 @@ fn cii_totals_keep_the_rules_and_equal_invoices_csv_also_for_credit_notes() {
     let mut args = reg.to_vec();
     args.push("--correct");
     let second = invoice(&card, &out2, &args);
-    assert_eq!(second.status.code(), Some(0), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     let (n, credit_notes) = check_folder(&out2);
-    assert_eq!((n, credit_notes), (5, 2), "two credit notes and their replacements");
+    assert_eq!(
+        (n, credit_notes),
+        (5, 2),
+        "two credit notes and their replacements"
+    );
     // A replacement references the invoice it replaces.
     let replacement = std::fs::read_dir(&out2)
         .unwrap()
@@ -211,7 +249,10 @@ fn a_card_without_what_cii_needs_is_refused_with_located_errors_and_nothing_writ
         )),
         "{stderr}"
     );
-    assert!(stderr.contains("the rate card is invalid (2 problems); nothing was written"), "{stderr}");
+    assert!(
+        stderr.contains("the rate card is invalid (2 problems); nothing was written"),
+        "{stderr}"
+    );
     let written: Vec<_> = std::fs::read_dir(&out)
         .map(|d| {
             d.map(|e| e.unwrap().file_name())
@@ -222,9 +263,18 @@ fn a_card_without_what_cii_needs_is_refused_with_located_errors_and_nothing_writ
     assert!(written.is_empty(), "{written:?}");
     // Without cii the same card writes its invoices (the note has its default wording).
     let run = invoice(&card, &out, &["--outputs", "txt"]);
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
-    let txt = std::fs::read_to_string(out.join("INV-00003-northwind-traders-gmbh-00000003.txt")).unwrap();
-    assert!(txt.contains(vspc_billing::billing::rates::REVERSE_CHARGE_NOTE), "{txt}");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let txt =
+        std::fs::read_to_string(out.join("INV-00003-northwind-traders-gmbh-00000003.txt")).unwrap();
+    assert!(
+        txt.contains(vspc_billing::billing::rates::REVERSE_CHARGE_NOTE),
+        "{txt}"
+    );
     assert!(txt.contains("VAT (0 %)"), "{txt}");
 }
 
@@ -247,7 +297,9 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
         (
             northwind,
             "tax_category = \"reverse-charge\"\ntax_percent = 7\n",
-            format!("tenants.{uid}.tax_percent: 7 % with tax_category \"reverse-charge\": that category is taxed at 0 %"),
+            format!(
+                "tenants.{uid}.tax_percent: 7 % with tax_category \"reverse-charge\": that category is taxed at 0 %"
+            ),
         ),
         (
             northwind,
@@ -257,7 +309,9 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
         (
             northwind,
             "tax_category = \"exempt\"\n",
-            format!("tenants.{uid}.tax_category: \"exempt\" needs the reason printed on the invoice: add tax_note"),
+            format!(
+                "tenants.{uid}.tax_category: \"exempt\" needs the reason printed on the invoice: add tax_note"
+            ),
         ),
         (
             northwind,
@@ -272,12 +326,15 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
         (
             "category = \"standard\"\n",
             "category = \"zero-rated\"\n",
-            "tax.percent: 19 % with tax_category \"zero-rated\": that category is taxed at 0 %".to_owned(),
+            "tax.percent: 19 % with tax_category \"zero-rated\": that category is taxed at 0 %"
+                .to_owned(),
         ),
         (
             "country = \"DE\" }\nvat_id = \"DE811907980\"",
             "country = \"UK\" }\nvat_id = \"DE811907980\"",
-            format!("tenants.{uid}.postal_address.country: \"UK\" is not an ISO 3166-1 alpha-2 country code"),
+            format!(
+                "tenants.{uid}.postal_address.country: \"UK\" is not an ISO 3166-1 alpha-2 country code"
+            ),
         ),
         (
             "DE89 3704 0044 0532 0130 00\", bic",
@@ -287,11 +344,16 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
         (
             "id = \"invoices@fabrikam.example\"",
             "id = \"invoices at fabrikam\"",
-            "electronic_address.id: \"invoices at fabrikam\" is not an address of scheme EM".to_owned(),
+            "electronic_address.id: \"invoices at fabrikam\" is not an address of scheme EM"
+                .to_owned(),
         ),
     ];
     for (from, to, want) in &cases {
-        let to = if *from == northwind { format!("{northwind}{to}") } else { (*to).to_owned() };
+        let to = if *from == northwind {
+            format!("{northwind}{to}")
+        } else {
+            (*to).to_owned()
+        };
         let got = errors(from, &to);
         assert!(
             got.len() == 1 && got[0].contains(want.as_str()) && got[0].starts_with("rates.toml:"),
@@ -313,7 +375,10 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
     );
     // Without [tax], a category has nothing to apply to.
     let mut no_tax = sample_card();
-    let (start, end) = (no_tax.find("[tax]").unwrap(), no_tax.find("[default]").unwrap());
+    let (start, end) = (
+        no_tax.find("[tax]").unwrap(),
+        no_tax.find("[default]").unwrap(),
+    );
     no_tax.replace_range(start..end, "");
     let got: Vec<String> = RateCard::parse("rates.toml", &no_tax)
         .unwrap_err()
@@ -322,7 +387,8 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
         .collect();
     assert!(
         got.len() == 1
-            && got[0].contains("tax_category: tax_category = \"outside-scope\" needs a [tax] table"),
+            && got[0]
+                .contains("tax_category: tax_category = \"outside-scope\" needs a [tax] table"),
         "{got:?}"
     );
     // The sample card itself is consistent.

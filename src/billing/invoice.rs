@@ -225,7 +225,11 @@ pub struct Invoice {
     pub correction: Option<Correction>,
 }
 
-#[allow(clippy::ref_option, reason = "serde's skip_serializing_if passes a reference")]
+#[allow(
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
 fn is_standard_or_none(c: &Option<TaxCategory>) -> bool {
     matches!(c, None | Some(TaxCategory::Standard))
 }

@@ -188,30 +188,27 @@ pub fn xml(invoice: &Invoice, provider: &Party) -> Result<Vec<u8>, CiiError> {
     }
     w.leaf("ram:InvoiceCurrencyCode", &invoice.currency);
     w.open("ram:SpecifiedTradeSettlementPaymentMeans");
-    match (&provider.payment, credit) {
-        (Some(p), false) => {
-            w.leaf("ram:TypeCode", p.means.code());
-            w.open("ram:PayeePartyCreditorFinancialAccount");
-            w.leaf("ram:IBANID", &p.iban_compact());
-            if let Some(n) = &p.account_name {
-                w.leaf("ram:AccountName", n);
-            }
-            w.close("ram:PayeePartyCreditorFinancialAccount");
-            if let Some(b) = &p.bic {
-                w.open("ram:PayeeSpecifiedCreditorFinancialInstitution");
-                w.leaf("ram:BICID", b);
-                w.close("ram:PayeeSpecifiedCreditorFinancialInstitution");
-            }
+    if let (Some(p), false) = (&provider.payment, credit) {
+        w.leaf("ram:TypeCode", p.means.code());
+        w.open("ram:PayeePartyCreditorFinancialAccount");
+        w.leaf("ram:IBANID", &p.iban_compact());
+        if let Some(n) = &p.account_name {
+            w.leaf("ram:AccountName", n);
         }
+        w.close("ram:PayeePartyCreditorFinancialAccount");
+        if let Some(b) = &p.bic {
+            w.open("ram:PayeeSpecifiedCreditorFinancialInstitution");
+            w.leaf("ram:BICID", b);
+            w.close("ram:PayeeSpecifiedCreditorFinancialInstitution");
+        }
+    } else {
         // A credit note is not paid to the seller's account: the amount is refunded or
         // set off (UNTDID 4461 code 1, "instrument not defined").
-        _ => {
-            w.leaf("ram:TypeCode", "1");
-            w.leaf(
-                "ram:Information",
-                "The amount of this credit note is refunded or set off against the buyer's next invoice.",
-            );
-        }
+        w.leaf("ram:TypeCode", "1");
+        w.leaf(
+            "ram:Information",
+            "The amount of this credit note is refunded or set off against the buyer's next invoice.",
+        );
     }
     w.close("ram:SpecifiedTradeSettlementPaymentMeans");
 
@@ -382,7 +379,10 @@ fn rate(w: &mut Xml, category: TaxCategory, percent: Decimal) {
     if category == TaxCategory::OutsideScope {
         return;
     }
-    w.leaf("ram:RateApplicablePercent", &percent.normalize().to_string());
+    w.leaf(
+        "ram:RateApplicablePercent",
+        &percent.normalize().to_string(),
+    );
 }
 
 /// The tax of a document-level allowance.
@@ -404,7 +404,11 @@ fn unit_code(unit: &str) -> &'static str {
 fn date(w: &mut Xml, tag: &str, ns: &str, iso: &str) {
     w.open(tag);
     let compact: String = iso.chars().filter(char::is_ascii_digit).collect();
-    w.leaf_attrs(&format!("{ns}:DateTimeString"), &[("format", "102")], &compact);
+    w.leaf_attrs(
+        &format!("{ns}:DateTimeString"),
+        &[("format", "102")],
+        &compact,
+    );
     w.close(tag);
 }
 
@@ -549,5 +553,109 @@ pub fn escape(s: &str, out: &mut String) {
             c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::money::{Money, Rounding, round};
+    use crate::billing::rates::RateCard;
+
+    /// The samples' invoices on the sample card, numbered.
+    fn samples() -> (Vec<Invoice>, RateCard) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let card = RateCard::load(&root.join("samples/rates.toml")).unwrap();
+        let text = std::fs::read(root.join("samples/reports-api-3.6-approved.json")).unwrap();
+        let file = crate::load::load_bytes("r.json", text, &crate::load::LoadOptions::DEFAULT);
+        let audit = crate::audit::FileAudit::default();
+        let input = crate::billing::FileInput {
+            file: &file,
+            audit: &audit,
+        };
+        let mut billing =
+            crate::billing::bill(&[input], &card, &crate::billing::BillOptions::default()).unwrap();
+        for (n, i) in billing.invoices.iter_mut().enumerate() {
+            i.number = format!("T-{n}");
+        }
+        (billing.invoices, card)
+    }
+
+    fn text(i: &Invoice, p: &Party) -> String {
+        String::from_utf8(xml(i, p).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn tenant_text_is_escaped_and_the_bytes_are_the_same_each_time() {
+        let (mut invoices, card) = samples();
+        let i = &mut invoices[1];
+        i.customer.name = "A <b>&amp; \"B\" 'C' ]]> \u{1}".to_owned();
+        i.lines[0].description = "</ram:Name><ram:Evil>".to_owned();
+        let x = text(i, &card.provider);
+        assert!(x.contains(
+            "<ram:Name>A &lt;b&gt;&amp;amp; &quot;B&quot; &apos;C&apos; ]]&gt; \u{fffd}</ram:Name>"
+        ));
+        assert!(
+            x.contains("<ram:Name>&lt;/ram:Name&gt;&lt;ram:Evil&gt; (EnterprisePlus)</ram:Name>")
+        );
+        assert!(!x.contains("<b>") && !x.contains("<ram:Evil>"));
+        assert_eq!(x, text(i, &card.provider), "deterministic");
+    }
+
+    #[test]
+    fn a_line_not_equal_to_quantity_times_price_is_one_times_its_amount() {
+        let (mut invoices, card) = samples();
+        let i = &mut invoices[0];
+        // A price with more decimals than the amount: 3 × 0.0125 = 0.0375, billed 0.04.
+        let r = Rounding {
+            decimals: 2,
+            mode: crate::billing::money::RoundingMode::HalfUp,
+        };
+        let amount: Money = round(Decimal::new(375, 4), r, "test").unwrap();
+        let delta = amount.value() - i.lines[0].amount.value();
+        i.lines[0].quantity = Decimal::from(3);
+        i.lines[0].unit_price = Decimal::new(125, 4);
+        i.lines[0].amount = amount;
+        i.subtotal = round(i.subtotal.value() + delta, r, "t").unwrap();
+        let x = text(i, &card.provider);
+        let first = &x[x.find("<ram:IncludedSupplyChainTradeLineItem>").unwrap()..];
+        let first = &first[..first
+            .find("</ram:IncludedSupplyChainTradeLineItem>")
+            .unwrap()];
+        assert!(
+            first.contains("<ram:ChargeAmount>0.04</ram:ChargeAmount>"),
+            "{first}"
+        );
+        assert!(first.contains("<ram:BilledQuantity unitCode=\"C62\">1</ram:BilledQuantity>"));
+        assert!(first.contains("<ram:LineTotalAmount>0.04</ram:LineTotalAmount>"));
+        assert!(first.contains("3 pack of 10 at 0.0125 each"), "{first}");
+        // Exact lines keep their quantity and price; the month's top-up is a MON line.
+        let fabrikam = text(&invoices[1], &card.provider);
+        assert!(fabrikam.contains("<ram:BilledQuantity unitCode=\"C62\">3</ram:BilledQuantity>"));
+        assert!(fabrikam.contains("<ram:BilledQuantity unitCode=\"MON\">1</ram:BilledQuantity>"));
+        assert!(fabrikam.contains("<ram:ChargeAmount>24.50</ram:ChargeAmount>"));
+    }
+
+    #[test]
+    fn what_the_card_lacks_is_named_by_its_key() {
+        let (invoices, card) = samples();
+        let mut provider = card.provider.clone();
+        provider.payment = None;
+        provider.contact = None;
+        let Err(CiiError::Missing(m)) = xml(&invoices[1], &provider) else {
+            panic!("refused")
+        };
+        let keys: Vec<String> = m.iter().map(|m| m.key.join(".")).collect();
+        assert_eq!(
+            keys,
+            [
+                "provider.contact.email",
+                "provider.contact.name",
+                "provider.contact.phone",
+                "provider.payment"
+            ],
+            "XRechnung (Fabrikam has a buyer reference) needs the contact"
+        );
+        assert!(xml(&invoices[0], &card.provider).is_ok());
     }
 }

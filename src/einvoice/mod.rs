@@ -78,8 +78,7 @@ pub fn missing(invoice: &Invoice, provider: &Party, format: &str) -> Vec<Missing
         ),
         Some(_) => {}
     }
-    if provider.payment.is_none() && !cii::is_credit_note(invoice)
-    {
+    if provider.payment.is_none() && !cii::is_credit_note(invoice) {
         need(
             seller(&["payment"]),
             "the account invoices are paid to (EN 16931 BG-16, BG-17: payment = { iban = \"...\" })",

@@ -170,7 +170,9 @@ impl PostalAddress {
             Some(p) => format!("{p} {}", self.city),
             None => self.city.clone(),
         });
-        v.push(super::country_name(&self.country).map_or_else(|| self.country.clone(), str::to_owned));
+        v.push(
+            super::country_name(&self.country).map_or_else(|| self.country.clone(), str::to_owned),
+        );
         v
     }
 }
@@ -264,7 +266,9 @@ impl PaymentMeans {
 }
 
 /// The VAT category of an invoice (EN 16931 BT-151, UNCL 5305 codes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TaxCategory {
     /// Standard rate (`S`): a percent above 0.
@@ -704,14 +708,16 @@ impl RateCard {
         let own = terms.and_then(|t| t.tax_category);
         let category = own.or_else(|| tax.and_then(|t| t.category));
         let card_percent = || tax.map(|t| t.percent.0);
-        let percent = terms.and_then(|t| t.tax_percent).map(|p| p.0).or_else(|| {
-            match own {
+        let percent = terms
+            .and_then(|t| t.tax_percent)
+            .map(|p| p.0)
+            .or_else(|| match own {
                 Some(c) if c != TaxCategory::Standard => Some(Decimal::ZERO),
                 _ => card_percent(),
-            }
-        });
+            });
         let percent = percent.unwrap_or(Decimal::ZERO);
-        let category = category.or_else(|| (percent > Decimal::ZERO).then_some(TaxCategory::Standard));
+        let category =
+            category.or_else(|| (percent > Decimal::ZERO).then_some(TaxCategory::Standard));
         let card_note = if own.is_none() {
             tax.and_then(|t| t.note.clone())
         } else {
@@ -720,7 +726,11 @@ impl RateCard {
         let note = terms
             .and_then(|t| t.tax_note.clone())
             .or(card_note)
-            .or_else(|| category.and_then(TaxCategory::default_note).map(str::to_owned));
+            .or_else(|| {
+                category
+                    .and_then(TaxCategory::default_note)
+                    .map(str::to_owned)
+            });
         TaxTerms {
             category,
             percent,

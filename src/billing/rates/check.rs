@@ -128,8 +128,15 @@ impl RateCard {
                 },
                 p,
             );
-            if t.buyer_reference.as_deref().is_some_and(|r| r.trim().is_empty()) {
-                p.push(&with(&base, "buyer_reference"), false, "empty buyer reference");
+            if t.buyer_reference
+                .as_deref()
+                .is_some_and(|r| r.trim().is_empty())
+            {
+                p.push(
+                    &with(&base, "buyer_reference"),
+                    false,
+                    "empty buyer reference",
+                );
             }
             self.check_tax(Some(t), &base, p);
             let mut path = base.to_vec();
@@ -149,7 +156,11 @@ impl RateCard {
             _ => vec![KeySeg::Key("tax".into()), KeySeg::Key(card_key.into())],
         };
         let has = |f: fn(&TenantTerms) -> bool| terms.is_some_and(f).then_some(());
-        let category_at = own(has(|t| t.tax_category.is_some()), "tax_category", "category");
+        let category_at = own(
+            has(|t| t.tax_category.is_some()),
+            "tax_category",
+            "category",
+        );
         let percent_at = own(has(|t| t.tax_percent.is_some()), "tax_percent", "percent");
         if tax.is_none() {
             if let Some(c) = terms.and_then(|t| t.tax_category) {
@@ -425,8 +436,8 @@ fn check_details(base: &[KeySeg], d: &Details<'_>, p: &mut Problems<'_>) {
     }
     if let Some(e) = d.electronic {
         let at = with(base, "electronic_address");
-        let scheme_ok =
-            e.scheme == "EM" || (e.scheme.len() == 4 && e.scheme.bytes().all(|b| b.is_ascii_digit()));
+        let scheme_ok = e.scheme == "EM"
+            || (e.scheme.len() == 4 && e.scheme.bytes().all(|b| b.is_ascii_digit()));
         if !scheme_ok {
             p.push(
                 &with(&at, "scheme"),
@@ -461,7 +472,8 @@ fn check_payment(pay: &Payment, base: &[KeySeg], p: &mut Problems<'_>) {
     if let Some(b) = &pay.bic {
         let ok = (b.len() == 8 || b.len() == 11)
             && b.bytes().take(6).all(|c| c.is_ascii_uppercase())
-            && b.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            && b.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if !ok {
             p.push(
                 &with(base, "bic"),
@@ -480,7 +492,9 @@ pub(super) fn iban_valid(iban: &str) -> bool {
     if !(15..=34).contains(&b.len())
         || !b[..2].iter().all(u8::is_ascii_uppercase)
         || !b[2..4].iter().all(u8::is_ascii_digit)
-        || !b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     {
         return false;
     }
@@ -491,7 +505,11 @@ pub(super) fn iban_valid(iban: &str) -> bool {
         } else {
             u32::from(c - b'A') + 10
         };
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     rem == 1
 }

@@ -265,7 +265,11 @@ impl RateCard {
     /// the card `text`: the place of the value, or of the deepest table that exists on the
     /// path (a missing key).
     #[must_use]
-    pub fn key_errors(file: &str, text: &str, problems: &[(Vec<String>, String)]) -> Vec<CardError> {
+    pub fn key_errors(
+        file: &str,
+        text: &str,
+        problems: &[(Vec<String>, String)],
+    ) -> Vec<CardError> {
         let root = DeTable::parse(text).ok();
         let mut p = Problems::new(file, text, root.as_ref().map(toml::Spanned::get_ref));
         for (path, message) in problems {

@@ -49,10 +49,8 @@ pub(super) fn finish(
         }
         Err(JobError::CardIncomplete(missing)) => {
             let text = std::fs::read_to_string(&settings.rates).unwrap_or_default();
-            let problems: Vec<(Vec<String>, String)> = missing
-                .into_iter()
-                .map(|m| (m.key, m.message))
-                .collect();
+            let problems: Vec<(Vec<String>, String)> =
+                missing.into_iter().map(|m| (m.key, m.message)).collect();
             let errors =
                 RateCard::key_errors(&settings.rates.display().to_string(), &text, &problems);
             return card_errors(&errors, &settings.rates);
