@@ -1368,8 +1368,9 @@ mod tests {
         .unwrap();
         assert_eq!(
             t.render("x.txt.tera", &ctx, String::new).unwrap(),
-            "uid,name,reported_name,organization_type,address,email,tax_id,\
-             name,address,email,tax_id,payment_instructions,"
+            "uid,name,reported_name,organization_type,address,email,tax_id,postal_address,\
+             name,address,email,tax_id,payment_instructions,vat_id,tax_number,postal_address,\
+             electronic_address,contact,payment,"
         );
     }
 }
