@@ -394,3 +394,71 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
     // The sample card itself is consistent.
     assert!(RateCard::parse("rates.toml", &sample_card()).is_ok());
 }
+
+/// A card written before e-invoices (no new key, a standard tax) hands the templates the
+/// same context as before: the register's digests of invoices issued then stay the same,
+/// so that re-running their months after an upgrade changes nothing.
+#[test]
+fn a_card_without_the_new_keys_gives_the_context_it_gave_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = dir.path().join("rates.toml");
+    std::fs::write(
+        &card,
+        r#"currency = "EUR"
+rounding = "half-up"
+[provider]
+name = "Acme"
+address = ["Hauptstraße 1", "10115 Berlin"]
+tax_id = "DE123456789"
+[tax]
+name = "VAT"
+percent = 19
+[default]
+per_point = 1.10
+[tenants."c1a2b3c4-0002-4000-8000-000000000002"]
+address = ["Fabrikamstraße 7"]
+tax_id = "DE987654321"
+"#,
+    )
+    .unwrap();
+    let context = dir.path().join("context.json");
+    let run = invoice(
+        &card,
+        &dir.path().join("out"),
+        &["--outputs", "txt", "--context", context.to_str().unwrap()],
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&context).unwrap()).unwrap();
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let first = &v["invoices"][0];
+    assert_eq!(
+        keys(&first["provider"]),
+        ["address", "email", "name", "payment_instructions", "tax_id"]
+    );
+    assert_eq!(
+        keys(&first["invoice"]["customer"]),
+        [
+            "address",
+            "email",
+            "name",
+            "organization_type",
+            "reported_name",
+            "tax_id",
+            "uid"
+        ]
+    );
+    for i in v["invoices"].as_array().unwrap() {
+        let k = keys(&i["invoice"]);
+        assert!(
+            !k.iter().any(|k| k == "tax_category" || k == "tax_note"),
+            "{k:?}"
+        );
+    }
+}
