@@ -293,7 +293,13 @@ fn tax_categories_agree_with_their_percent_and_carry_their_note() {
             .collect()
     };
     let northwind = "discount_percent = 20       # reseller discount\n";
-    let cases: [(&str, &str, String); 9] = [
+    let contoso_note = "tax_note = \"Not subject to German VAT: the place of supply is the customer's seat outside the EU (Article 44 of Council Directive 2006/112/EC).\"";
+    let cases: [(&str, &str, String); 10] = [
+        (
+            contoso_note,
+            "tax_note = \" \"",
+            "tenants.c1a2b3c4-0001-4000-8000-000000000001.tax_note: empty tax note".to_owned(),
+        ),
         (
             northwind,
             "tax_category = \"reverse-charge\"\ntax_percent = 7\n",

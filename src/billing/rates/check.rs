@@ -150,22 +150,34 @@ impl RateCard {
     fn check_tax(&self, terms: Option<&TenantTerms>, base: &[KeySeg], p: &mut Problems<'_>) {
         let tax = self.tax.as_ref();
         let t = self.tax_terms(terms);
-        // Where each part comes from: the tenant's key when it has one, else `[tax]`.
-        let own = |tenant: Option<()>, key: &str, card_key: &str| match (terms, tenant) {
-            (Some(_), Some(())) => with(base, key),
-            _ => vec![KeySeg::Key("tax".into()), KeySeg::Key(card_key.into())],
+        // Whether the tenant writes a key; where a part comes from: the tenant's key when
+        // it writes one, else `[tax]`'s.
+        let has = |f: fn(&TenantTerms) -> bool| terms.is_some_and(f);
+        let at = |tenant_has: bool, key: &str, card_key: &str| {
+            if tenant_has {
+                with(base, key)
+            } else {
+                vec![KeySeg::Key("tax".into()), KeySeg::Key(card_key.into())]
+            }
         };
-        let has = |f: fn(&TenantTerms) -> bool| terms.is_some_and(f).then_some(());
-        let category_at = own(
+        let category_at = at(
             has(|t| t.tax_category.is_some()),
             "tax_category",
             "category",
         );
-        let percent_at = own(has(|t| t.tax_percent.is_some()), "tax_percent", "percent");
+        let percent_at = at(has(|t| t.tax_percent.is_some()), "tax_percent", "percent");
+        let note_at = at(has(|t| t.tax_note.is_some()), "tax_note", "note");
+        let written = match terms {
+            Some(terms) => terms.tax_note.as_deref(),
+            None => tax.and_then(|t| t.note.as_deref()),
+        };
+        if written.is_some_and(|n| n.trim().is_empty()) {
+            p.push(&note_at, false, "empty tax note");
+        }
         if tax.is_none() {
             if let Some(c) = terms.and_then(|t| t.tax_category) {
                 p.push(
-                    &with(base, "tax_category"),
+                    &category_at,
                     false,
                     format!(
                         "tax_category = \"{}\" needs a [tax] table (the tax's name and percent)",
@@ -175,14 +187,13 @@ impl RateCard {
             }
             return;
         }
-        if terms.is_some() && has(|t| t.tax_category.is_some() || t.tax_percent.is_some()).is_none()
-        {
-            // The tenant takes the card's tax, checked once for [tax].
+        if terms.is_some() && !has(|t| t.tax_category.is_some() || t.tax_percent.is_some()) {
+            // The tenant takes the card's category and percent, checked once for [tax].
             return;
         }
         match t.category {
             Some(TaxCategory::Standard) if t.percent.is_zero() => p.push(
-                if has(|t| t.tax_percent.is_some()).is_some() {
+                if has(|t| t.tax_percent.is_some()) {
                     &percent_at
                 } else {
                     &category_at
@@ -214,10 +225,6 @@ impl RateCard {
                 "a 0 % tax needs its reason on the invoice: add tax_category = \"reverse-charge\", \"exempt\", \"zero-rated\" or \"outside-scope\" (with tax_note)",
             ),
             _ => {}
-        }
-        let note_at = own(has(|t| t.tax_note.is_some()), "tax_note", "note");
-        if t.note.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            p.push(&note_at, false, "empty tax note");
         }
     }
 
