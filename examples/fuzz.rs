@@ -135,6 +135,8 @@ minimum = 0.01
 name = "-=cmd|' /C calc'!A0"
 address = ["@SUM(1+1)"]
 tax_percent = 0
+tax_category = "exempt"
+tax_note = "=HYPERLINK(\"x\") <script>]]>\u0001"
 per_point = 3
 [tenants."c1a2b3c4-0002-4000-8000-000000000002"]
 name = "\u202E\u0000\r\n+1"
@@ -1058,6 +1060,7 @@ fn check_billing(
         summary: true,
         xero: false,
         quickbooks: false,
+        cii: false,
     };
     let renderer = Renderer::new(
         &ctx.templates,
@@ -1065,6 +1068,23 @@ fn check_billing(
         card.rounding.as_str(),
         outputs,
     );
+    // The e-invoice of every invoice: made, or refused for what the card lacks; its text
+    // never holds a character XML 1.0 cannot (control characters from the report).
+    for i in &billing.invoices {
+        match vspc_billing::einvoice::cii::xml(i, &card.provider) {
+            Ok(x) => {
+                let bad = String::from_utf8(x).map_or(true, |t| {
+                    t.chars()
+                        .any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                });
+                if bad {
+                    return fail("an e-invoice holds what XML 1.0 cannot", i.number.clone());
+                }
+            }
+            Err(vspc_billing::einvoice::cii::CiiError::Missing(_)) => {}
+            Err(e) => return fail("an e-invoice cannot be made", e.to_string()),
+        }
+    }
     let documents = std::sync::Mutex::new(Vec::new());
     let sink = |f: OutputFile| -> Result<(), String> {
         documents.lock().map_err(|e| e.to_string())?.push(f);

@@ -265,14 +265,17 @@ impl PresetFile {
 }
 
 /// The rates of tax the card's invoices can have: `[tax] percent` (0 without `[tax]`) and
-/// each tenant's `tax_percent`, with the tenants that have it.
+/// each tenant's own (its `tax_percent`, or 0 for a category other than standard), with
+/// the tenants that have it.
 fn card_rates(card: &RateCard) -> Vec<(Decimal, Vec<&str>)> {
-    let mut rates: Vec<(Decimal, Vec<&str>)> = vec![(card_percent(card), Vec::new())];
+    let card_rate = card_percent(card);
+    let mut rates: Vec<(Decimal, Vec<&str>)> = vec![(card_rate, Vec::new())];
     for (uid, t) in &card.tenants {
-        if let Some(p) = t.tax_percent {
-            match rates.iter_mut().find(|(r, _)| *r == p.0) {
+        let p = card.tax_terms(Some(t)).percent;
+        if p != card_rate || t.tax_percent.is_some() {
+            match rates.iter_mut().find(|(r, _)| *r == p) {
                 Some((_, uids)) => uids.push(uid),
-                None => rates.push((p.0, vec![uid])),
+                None => rates.push((p, vec![uid])),
             }
         }
     }

@@ -2,13 +2,16 @@
 //! (HTML, Markdown, text), appends their rows to `invoices.csv` and `lines.csv` and to the
 //! accounting presets' files ([`crate::accounting`]), streams the
 //! template context (`--context`), and writes the provider's summary at the end, every file
-//! staged in an output folder's [`Staging`] (nothing appears until the run commits).
+//! staged in an output folder's [`Staging`] (nothing appears until the run commits). With
+//! `cii`, every invoice of a month is checked for what the e-invoice needs first: a month
+//! with a gap stops the run ([`DocumentSink::missing`]), so nothing is written.
 
 use crate::accounting::{PresetFile, PresetWriter};
 use crate::billing::Summary;
 use crate::billing::invoice::Invoice;
 use crate::billing::rates::RateCard;
 use crate::billing::run::InvoiceSink;
+use crate::einvoice::Missing;
 use crate::output::{StagedWriter, Staging};
 use crate::render::{
     ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
@@ -30,6 +33,7 @@ pub struct DocumentSink<'a> {
     presets: Vec<(PresetFile, StagedWriter)>,
     preset_writer: Option<PresetWriter<'a>>,
     context: Option<(PathBuf, ContextWriter<StagedWriter>)>,
+    missing: Vec<Missing>,
 }
 
 /// The message of a failed write to `path`.
@@ -97,7 +101,15 @@ impl<'a> DocumentSink<'a> {
             presets,
             preset_writer,
             context,
+            missing: Vec::new(),
         })
+    }
+
+    /// What the card lacks for the e-invoices of the month that stopped the run (see
+    /// [`crate::einvoice::missing`]), each key once; empty otherwise.
+    #[must_use]
+    pub fn missing(&self) -> &[Missing] {
+        &self.missing
     }
 
     /// Stages one rendered file in the output folder.
@@ -111,6 +123,18 @@ impl<'a> DocumentSink<'a> {
 
 impl InvoiceSink for DocumentSink<'_> {
     fn month(&mut self, invoices: &[Invoice]) -> Result<(), String> {
+        if self.outputs.cii {
+            let mut missing: Vec<Missing> = invoices
+                .iter()
+                .flat_map(|i| crate::einvoice::missing(i, &self.card.provider, "cii"))
+                .collect();
+            missing.sort();
+            missing.dedup_by(|a, b| a.key == b.key);
+            if !missing.is_empty() {
+                self.missing = missing;
+                return Err("the rate card lacks what --outputs cii needs".to_owned());
+            }
+        }
         let rows = self
             .renderer
             .invoices(invoices, &|f| self.stage(f))

@@ -122,6 +122,10 @@ pub enum JobError {
     /// mistyped UID would bill its tenant without its terms): nothing is issued or written
     /// (exit status 1). The run, for what else it found.
     UnknownTenants(Box<BillingRun>),
+    /// The rate card lacks what an output format needs for the invoices billed (the key
+    /// paths to add, [`crate::einvoice::missing`]): nothing is issued or written (exit
+    /// status 2, as for an invalid card).
+    CardIncomplete(Vec<crate::einvoice::Missing>),
     /// Anything else that stops the run (exit status 2).
     Failed(String),
 }
@@ -136,6 +140,13 @@ impl std::fmt::Display for JobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Failed(m) => f.write_str(m),
+            Self::CardIncomplete(m) => {
+                let parts: Vec<String> = m
+                    .iter()
+                    .map(|m| format!("{}: {}", m.key.join("."), m.message))
+                    .collect();
+                write!(f, "the rate card is incomplete: {}", parts.join("; "))
+            }
             Self::UnknownTenants(run) => write!(
                 f,
                 "{}: rate card tenants match no organization of the reports read: {}",
@@ -311,16 +322,17 @@ fn stage(
             )
         })
     };
-    let billing = match issuing {
-        Some(issuing) => {
-            let billing = bill(issuing)?;
-            if !issuing.changes().is_empty() {
-                return Err(JobError::Changed(issuing.changes().to_vec()));
-            }
-            billing
-        }
-        None => bill(&mut Ranks::new(job.card))?,
+    let billed = match issuing {
+        Some(issuing) => bill(issuing).map(|b| (b, issuing.changes().to_vec())),
+        None => bill(&mut Ranks::new(job.card)).map(|b| (b, Vec::new())),
     };
+    if !sink.missing().is_empty() {
+        return Err(JobError::CardIncomplete(sink.missing().to_vec()));
+    }
+    let (billing, changes) = billed?;
+    if !changes.is_empty() {
+        return Err(JobError::Changed(changes));
+    }
     if !billing.summary.unmatched_tenants.is_empty() && !job.allow_unknown_tenants {
         return Err(JobError::UnknownTenants(Box::new(billing)));
     }

@@ -26,6 +26,7 @@ pub mod corpus;
 pub mod date;
 pub mod diag;
 pub mod documents;
+pub mod einvoice;
 pub mod enums;
 pub mod invoicing;
 pub mod load;

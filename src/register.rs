@@ -24,7 +24,7 @@
 use crate::billing::invoice::{Correction, CorrectionKind, Invoice, Line, Period};
 use crate::billing::money::{Money, round};
 use crate::billing::numbering::{NumberPart, render_number, series_of};
-use crate::billing::rates::RateCard;
+use crate::billing::rates::{RateCard, TaxCategory};
 use crate::output::{OutDir, OutError};
 use crate::render::InvoiceContext;
 use rayon::prelude::*;
@@ -949,6 +949,13 @@ impl Issuing<'_> {
                 if let Some(t) = dec("/invoice/tax_percent") {
                     cn.tax_percent = t;
                 }
+                // The category and note of the cancelled invoice, as issued (a standard
+                // category is left out of a context, as is a tax-free invoice's none).
+                let text = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
+                cn.tax_category = text("/invoice/tax_category")
+                    .and_then(|c| TaxCategory::parse(&c))
+                    .or_else(|| (!cn.tax_percent.is_zero()).then_some(TaxCategory::Standard));
+                cn.tax_note = text("/invoice/tax_note");
             }
             cn
         })

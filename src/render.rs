@@ -147,6 +147,9 @@ impl DocFormat {
     }
 }
 
+/// The extension of the CII file of an invoice (`--outputs cii`).
+pub const CII_EXTENSION: &str = "xml";
+
 /// Which outputs to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outputs {
@@ -164,6 +167,8 @@ pub struct Outputs {
     pub xero: bool,
     /// `quickbooks-invoices.csv` and `quickbooks-credit-notes.csv`.
     pub quickbooks: bool,
+    /// `<number>-<slug>.xml`: the EN 16931 CII ([`crate::einvoice::cii`]).
+    pub cii: bool,
 }
 
 impl Outputs {
@@ -197,7 +202,9 @@ impl Outputs {
         let stem = file_stem(invoice);
         self.docs()
             .into_iter()
-            .map(|f| format!("{stem}.{}", f.extension()))
+            .map(DocFormat::extension)
+            .chain(self.cii.then_some(CII_EXTENSION))
+            .map(|ext| format!("{stem}.{ext}"))
             .collect()
     }
 }
@@ -455,6 +462,7 @@ pub struct Renderer<'a> {
     rounding: &'a str,
     docs: Vec<DocFormat>,
     csv: bool,
+    cii: bool,
 }
 
 /// The CSV rows of a batch of invoices (no header).
@@ -481,6 +489,7 @@ impl<'a> Renderer<'a> {
             rounding,
             docs: outputs.docs(),
             csv: outputs.csv,
+            cii: outputs.cii,
         }
     }
 
@@ -544,10 +553,19 @@ impl<'a> Renderer<'a> {
     where
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
+        let stem = file_stem(invoice);
+        if self.cii {
+            let bytes = crate::einvoice::cii::xml(invoice, self.provider)
+                .map_err(|e| RenderError(format!("invoice {}: {e}", invoice.number)))?;
+            sink(OutputFile {
+                name: format!("{stem}.{CII_EXTENSION}"),
+                bytes,
+            })
+            .map_err(RenderError)?;
+        }
         if self.docs.is_empty() {
             return Ok(());
         }
-        let stem = file_stem(invoice);
         // One context per invoice, converted once and rendered by every format.
         let mut context = shared.clone();
         context.insert_value(
@@ -760,7 +778,7 @@ const INVOICES_CSV: [&str; 15] = [
 
 /// `lines.csv`: the lines of [`crate::accounting::entries`] (the discount a line of its
 /// own), whose amounts add up to each invoice's net amount.
-const LINES_CSV: [&str; 18] = [
+const LINES_CSV: [&str; 19] = [
     "invoice_number",
     "line",
     "organization_uid",
@@ -777,6 +795,7 @@ const LINES_CSV: [&str; 18] = [
     "currency",
     "tax_name",
     "tax_percent",
+    "tax_category",
     "document_kind",
     "corrects",
 ];
@@ -814,6 +833,7 @@ fn invoice_row(c: &mut CsvOut, i: &Invoice) {
 
 fn line_rows(c: &mut CsvOut, i: &Invoice) {
     let tax_name = i.tax_name.as_deref().unwrap_or("");
+    let category = i.tax_category.map_or("", |c| c.code());
     let (kind, corrects) = (
         crate::accounting::document_kind(i),
         crate::accounting::corrects(i),
@@ -835,6 +855,7 @@ fn line_rows(c: &mut CsvOut, i: &Invoice) {
             .text(&i.currency)
             .text(tax_name)
             .num(i.tax_percent)
+            .text(category)
             .text(kind)
             .text(corrects)
             .end();
@@ -1313,6 +1334,7 @@ mod tests {
                 summary: false,
                 xero: false,
                 quickbooks: false,
+                cii: false,
             },
         );
         let shared = r.shared_context().unwrap();
@@ -1389,8 +1411,9 @@ mod tests {
         .unwrap();
         assert_eq!(
             t.render("x.txt.tera", &ctx, String::new).unwrap(),
-            "uid,name,reported_name,organization_type,address,email,tax_id,\
-             name,address,email,tax_id,payment_instructions,"
+            "uid,name,reported_name,organization_type,address,email,tax_id,postal_address,\
+             name,address,email,tax_id,payment_instructions,vat_id,tax_number,postal_address,\
+             electronic_address,contact,payment,"
         );
     }
 }

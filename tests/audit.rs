@@ -2256,6 +2256,7 @@ mod reachability {
                 summary: false,
                 xero: false,
                 quickbooks: false,
+                cii: false,
             },
             out: &dir.path().join("out"),
             context: None,
@@ -2278,6 +2279,7 @@ mod reachability {
             Ok(_) => None,
             Err(JobError::Changed(_)) => Some(Code::InvoiceChanged),
             Err(JobError::UnknownTenants(_)) => Some(Code::UnknownTenant),
+            Err(JobError::CardIncomplete(_)) => Some(Code::RateCardInvalid),
             Err(JobError::Failed(m)) => panic!("{m}"),
         }
     }

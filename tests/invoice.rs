@@ -439,6 +439,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
             summary: true,
             xero: false,
             quickbooks: false,
+            cii: false,
         };
         let opts = vspc_billing::billing::run::RunOptions {
             load: LoadOptions {
@@ -1456,6 +1457,9 @@ due_days = 30
 invoice_number = "{period}-{seq:04}"
 [provider]
 name = "P"
+electronic_address = { scheme = "EM", id = "invoices@p.example" }
+postal_address = { street = "S 1", city = "C", country = "DE" }
+payment = { iban = "DE89370400440532013000", means = "sepa-credit-transfer" }
 [tax]
 name = "VAT"
 percent = 19
@@ -1477,7 +1481,13 @@ package = { size = 10, price = 15 }
 per_point = 1
 discount_percent = 0
 tax_percent = 0
+tax_category = "zero-rated"
+tax_note = "Zero-rated supply"
+postal_address = { street = "S 2", city = "C", country = "FR" }
 minimum = 10
+[tenants.c1a2b3c4-0003-4000-8000-000000000003]
+tax_category = "standard"
+tax_note = "The reason of the category"
 [tenants.c1a2b3c4-0002-4000-8000-000000000002.workloads.VBR_VM]
 per_unit = 5
 free_units = 0
@@ -1588,11 +1598,17 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
         "cost.per_point",
         "cost.minimum_points",
     ];
+    // A tax percent is bounded by its category too (0 % for all but standard, checked by
+    // `tax_categories_agree_with_their_percent_and_carry_their_note`): the bounds of a
+    // percent are tried where every percent is valid.
     let percents: &[&str] = &[
-        "tax.percent",
         "default.discount_percent",
         "tenants.c1a2b3c4-0002-4000-8000-000000000002.discount_percent",
-        "tenants.c1a2b3c4-0002-4000-8000-000000000002.tax_percent",
+    ];
+    let categories: &[&str] = &["tenants.c1a2b3c4-0003-4000-8000-000000000003.tax_category"];
+    let countries: &[&str] = &[
+        "provider.postal_address.country",
+        "tenants.c1a2b3c4-0002-4000-8000-000000000002.postal_address.country",
     ];
     // Where each bound applies; for strings, the values at and outside it.
     let places: BTreeMap<&str, &[&str]> = [
@@ -1640,6 +1656,24 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
                 "default.minimum_applies",
                 "tenants.c1a2b3c4-0002-4000-8000-000000000002.minimum_applies",
             ],
+        ),
+        ("/$defs/TaxCategory/oneOf/0/const", categories),
+        ("/$defs/TaxCategory/oneOf/1/const", categories),
+        ("/$defs/TaxCategory/oneOf/2/const", categories),
+        ("/$defs/TaxCategory/oneOf/3/const", categories),
+        ("/$defs/TaxCategory/oneOf/4/const", categories),
+        (
+            "/$defs/PaymentMeans/oneOf/0/const",
+            &["provider.payment.means"][..],
+        ),
+        (
+            "/$defs/PaymentMeans/oneOf/1/const",
+            &["provider.payment.means"][..],
+        ),
+        ("/$defs/PostalAddress/properties/country/enum", countries),
+        (
+            "/$defs/ElectronicAddress/properties/scheme/pattern",
+            &["provider.electronic_address.scheme"][..],
         ),
         ("/$defs/Allocate/oneOf/0/const", &["cost.allocate"]),
         ("/$defs/Allocate/oneOf/1/const", &["cost.allocate"]),
@@ -1728,6 +1762,16 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
                     true,
                 )
             }
+            "enum" if pointer.contains("country") => {
+                let all = bound.as_array().unwrap();
+                let first = all[0].as_str().unwrap();
+                let last = all[all.len() - 1].as_str().unwrap();
+                (
+                    [first, last, "DE", "US", "GB"].map(q).to_vec(),
+                    ["de", "UK", "XX", "DEU", "EU", ""].map(q).to_vec(),
+                    false,
+                )
+            }
             "enum" => {
                 let all = bound.as_array().unwrap();
                 let first = all[0].as_str().unwrap();
@@ -1755,6 +1799,13 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
                     String::new(),
                 ],
                 true,
+            ),
+            "pattern" if pointer.contains("scheme") => (
+                ["EM", "0204", "9930", "0088"].map(q).to_vec(),
+                ["em", "EMX", "020", "02045", "", " EM", "E-M"]
+                    .map(q)
+                    .to_vec(),
+                false,
             ),
             "pattern" if pointer.contains("Percent") => (
                 [
@@ -1947,7 +1998,7 @@ fn tenants_without_an_address_are_refused_when_the_card_requires_one() {
     );
     let (_dir2, card2) = {
         let text = std::fs::read_to_string(&card).unwrap().replacen(
-            "address = [\"Hafenweg 3\", \"20457 Hamburg\", \"Germany\"]\n",
+            "postal_address = { street = \"Hafenweg 3\", postcode = \"20457\", city = \"Hamburg\", country = \"DE\" }\n",
             "",
             1,
         );

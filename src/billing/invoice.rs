@@ -17,7 +17,9 @@
 
 use crate::billing::charge::{self, Part, PartKind, PartUnit};
 use crate::billing::money::{self, Exact, Money, Overflow, Rounding, round};
-use crate::billing::rates::{Cost, MinimumApplies, RateCard, TenantTerms};
+use crate::billing::rates::{
+    Cost, ElectronicAddress, MinimumApplies, PostalAddress, RateCard, TaxCategory, TenantTerms,
+};
 use crate::enums::WorkloadType;
 use crate::model::{
     OrganizationLicenseUsage, OrganizationUsageOfLicensesWithSameSupportId, WorkloadLicenseUsage,
@@ -106,6 +108,18 @@ pub struct Customer {
     pub email: Option<String>,
     /// Tax registration number from the rate card.
     pub tax_id: Option<String>,
+    /// VAT identification number from the rate card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    /// Structured address from the rate card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_address: Option<PostalAddress>,
+    /// Electronic address from the rate card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub electronic_address: Option<ElectronicAddress>,
+    /// Buyer reference (Leitweg-ID) from the rate card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_reference: Option<String>,
 }
 
 /// What the report says the tenant used of one workload type and edition.
@@ -194,6 +208,13 @@ pub struct Invoice {
     pub tax_name: Option<String>,
     /// Tax rate.
     pub tax_percent: Decimal,
+    /// VAT category (`None`: no tax). Left out of the context when standard, as invoices
+    /// with a tax were before categories existed: their register digests stay the same.
+    #[serde(skip_serializing_if = "is_standard_or_none")]
+    pub tax_category: Option<TaxCategory>,
+    /// The note the tax category needs (the legal reason of a 0 % tax).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_note: Option<String>,
     /// round(net × tax %).
     pub tax: Money,
     /// net + tax.
@@ -202,6 +223,15 @@ pub struct Invoice {
     /// `--correct`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correction: Option<Correction>,
+}
+
+#[allow(
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_standard_or_none(c: &Option<TaxCategory>) -> bool {
+    matches!(c, None | Some(TaxCategory::Standard))
 }
 
 /// How a document corrects an invoice issued before.
@@ -731,6 +761,7 @@ pub fn bill_tenant(
     if sum.is_zero() && minimum.is_none_or(|m| m.is_zero()) {
         return Ok(None);
     }
+    let tax_terms = card.tax_terms(terms);
     let total_terms = TotalsTerms {
         minimum,
         minimum_applies: card.minimum_applies(terms),
@@ -738,10 +769,7 @@ pub fn bill_tenant(
             .and_then(|t| t.discount_percent)
             .or(card.default.discount_percent)
             .map_or(Decimal::ZERO, |p| p.0),
-        tax_percent: terms
-            .and_then(|t| t.tax_percent)
-            .or(card.tax.as_ref().map(|t| t.percent))
-            .map_or(Decimal::ZERO, |p| p.0),
+        tax_percent: tax_terms.percent,
         tax_rounding: card.tax_rounding(),
     };
     let (discount_percent, tax_percent) = (total_terms.discount_percent, total_terms.tax_percent);
@@ -783,9 +811,18 @@ pub fn bill_tenant(
             .unwrap_or_else(|| reported_name.clone()),
         reported_name,
         organization_type: t.organization_type(),
-        address: terms.map(|x| x.address.clone()).unwrap_or_default(),
+        address: terms
+            .map(|x| match (&x.postal_address, x.address.is_empty()) {
+                (Some(a), true) => a.lines(),
+                _ => x.address.clone(),
+            })
+            .unwrap_or_default(),
         email: terms.and_then(|x| x.email.clone()),
         tax_id: terms.and_then(|x| x.tax_id.clone()),
+        vat_id: terms.and_then(|x| x.vat_id.clone()),
+        postal_address: terms.and_then(|x| x.postal_address.clone()),
+        electronic_address: terms.and_then(|x| x.electronic_address.clone()),
+        buyer_reference: terms.and_then(|x| x.buyer_reference.clone()),
     };
     Ok(Some(Invoice {
         number: String::new(),
@@ -819,6 +856,8 @@ pub fn bill_tenant(
             .map(|t| t.name.clone())
             .or_else(|| (!tax_percent.is_zero()).then(|| "Tax".to_owned())),
         tax_percent: tax_percent.normalize(),
+        tax_category: tax_terms.category,
+        tax_note: tax_terms.note,
         tax: tot.tax,
         total: tot.total,
         correction: None,

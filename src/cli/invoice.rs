@@ -41,9 +41,9 @@ pub(super) struct Args {
     templates: Option<PathBuf>,
     /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
     /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: these five];
-    /// xero (xero-invoices.csv), quickbooks (quickbooks-invoices.csv,
-    /// quickbooks-credit-notes.csv): import files for accounting tools, with the rate
-    /// card's [accounting]
+    /// cii (one EN 16931 XML per invoice); xero (xero-invoices.csv), quickbooks
+    /// (quickbooks-invoices.csv, quickbooks-credit-notes.csv): import files for accounting
+    /// tools, with the rate card's [accounting]
     #[arg(long, value_name = "LIST", value_parser = OutputList)]
     outputs: Vec<String>,
     /// Also write the exact JSON handed to the templates to FILE
@@ -101,6 +101,9 @@ pub(super) enum OutputArg {
     Xero,
     /// quickbooks-invoices.csv and quickbooks-credit-notes.csv (QuickBooks Online's imports)
     Quickbooks,
+    /// <number>-<slug>.xml per invoice: the EN 16931 e-invoice (UN/CEFACT CII, Factur-X /
+    /// ZUGFeRD EN 16931 profile; XRechnung 3.0 with a buyer reference)
+    Cii,
 }
 
 /// `--outputs`: a comma list, kept as written (spaces allowed, checked with the config
@@ -145,6 +148,7 @@ fn outputs_of(list: &[OutputArg]) -> Outputs {
         summary: has(OutputArg::Summary),
         xero: has(OutputArg::Xero),
         quickbooks: has(OutputArg::Quickbooks),
+        cii: has(OutputArg::Cii),
     }
 }
 
@@ -196,7 +200,7 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
             .map(|o| {
                 <OutputArg as clap::ValueEnum>::from_str(o, true).map_err(|_| {
                     format!(
-                        "{source}: unknown output {o:?} (html, md, txt, csv, summary, xero or quickbooks)"
+                        "{source}: unknown output {o:?} (html, md, txt, csv, summary, cii, xero or quickbooks)"
                     )
                 })
             })

@@ -123,6 +123,244 @@ pub struct Party {
     /// Payment instructions printed under the totals (bank account, reference to quote).
     #[serde(default)]
     pub payment_instructions: Option<String>,
+    /// VAT identification number, with its country prefix (`DE123456789`): EN 16931
+    /// BT-31, printed as "VAT ID".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    /// Tax number of the tax office (German Steuernummer): EN 16931 BT-32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<String>,
+    /// The structured address e-invoices need; printed when `address` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_address: Option<PostalAddress>,
+    /// Where e-invoices are sent or answered (EN 16931 BT-34).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electronic_address: Option<ElectronicAddress>,
+    /// Who answers questions about invoices (XRechnung needs name, phone and e-mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    /// The account invoices are paid to, as e-invoices state it (EN 16931 BG-16, BG-17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
+}
+
+/// A structured postal address (EN 16931 BG-5, BG-8). Printed, when the `address` lines
+/// are absent, as: street, additional line, `postcode city`, the country's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostalAddress {
+    /// Street and number.
+    pub street: String,
+    /// An additional address line (building, floor, c/o).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional: Option<String>,
+    /// City.
+    pub city: String,
+    /// Postcode (XRechnung needs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, upper case (`DE`, `FR`, `US`).
+    #[schemars(schema_with = "country_schema")]
+    pub country: String,
+}
+
+impl PostalAddress {
+    /// The printed lines: street, additional line, `postcode city`, the country's name.
+    #[must_use]
+    pub fn lines(&self) -> Vec<String> {
+        let mut v = vec![self.street.clone()];
+        v.extend(self.additional.clone());
+        v.push(match &self.postcode {
+            Some(p) => format!("{p} {}", self.city),
+            None => self.city.clone(),
+        });
+        v.push(
+            super::country_name(&self.country).map_or_else(|| self.country.clone(), str::to_owned),
+        );
+        v
+    }
+}
+
+fn country_schema(_: &mut SchemaGenerator) -> Schema {
+    let codes: Vec<&str> = super::countries::COUNTRIES.iter().map(|c| c.0).collect();
+    json_schema!({
+        "type": "string",
+        "description": "ISO 3166-1 alpha-2 country code, upper case.",
+        "enum": codes,
+    })
+}
+
+/// An electronic address (EN 16931 BT-34, BT-49): an identifier and its scheme from the
+/// EAS code list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ElectronicAddress {
+    /// EAS code of the scheme: `EM` (e-mail), `0204` (German Leitweg-ID), `9930`
+    /// (German VAT number), `0088` (GLN)... `EM` or four digits.
+    #[schemars(regex(pattern = r"^(EM|[0-9]{4})$"))]
+    pub scheme: String,
+    /// The address in that scheme.
+    pub id: String,
+}
+
+/// A contact for questions about invoices (EN 16931 BG-6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Person or department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Telephone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// How invoices are paid (EN 16931 BG-16, BG-17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    /// `sepa-credit-transfer` (UNTDID 4461 code 58, the default) or `credit-transfer` (30).
+    #[serde(default)]
+    pub means: PaymentMeans,
+    /// IBAN of the account paid to (spaces allowed; checked with its check digits).
+    pub iban: String,
+    /// BIC of the bank (8 or 11 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bic: Option<String>,
+    /// Name of the account (default: none given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+}
+
+impl Payment {
+    /// The IBAN without spaces, upper case.
+    #[must_use]
+    pub fn iban_compact(&self) -> String {
+        self.iban
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    }
+}
+
+/// A payment means of UNTDID 4461.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PaymentMeans {
+    /// SEPA credit transfer (code 58).
+    #[default]
+    SepaCreditTransfer,
+    /// Credit transfer (code 30).
+    CreditTransfer,
+}
+
+impl PaymentMeans {
+    /// The UNTDID 4461 code.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::SepaCreditTransfer => "58",
+            Self::CreditTransfer => "30",
+        }
+    }
+}
+
+/// The VAT category of an invoice (EN 16931 BT-151, UNCL 5305 codes).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaxCategory {
+    /// Standard rate (`S`): a percent above 0.
+    Standard,
+    /// Reverse charge (`AE`): 0 %, the recipient owes the VAT.
+    ReverseCharge,
+    /// Exempt from VAT (`E`): 0 %, with the exemption's reason in `tax_note`.
+    Exempt,
+    /// Zero-rated (`Z`): 0 %, with the reason in `tax_note`.
+    ZeroRated,
+    /// Outside the scope of VAT (`O`): 0 %, with the reason in `tax_note`.
+    OutsideScope,
+}
+
+/// The note a reverse-charge invoice carries when the card gives none (Article 226(11a)
+/// of Council Directive 2006/112/EC requires the mention "Reverse charge").
+pub const REVERSE_CHARGE_NOTE: &str =
+    "Reverse charge: VAT is due from the recipient (Article 196 of Council Directive 2006/112/EC).";
+
+impl TaxCategory {
+    /// The EN 16931 / UNCL 5305 code.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Standard => "S",
+            Self::ReverseCharge => "AE",
+            Self::Exempt => "E",
+            Self::ZeroRated => "Z",
+            Self::OutsideScope => "O",
+        }
+    }
+
+    /// The kebab-case name, as written on the card.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::ReverseCharge => "reverse-charge",
+            Self::Exempt => "exempt",
+            Self::ZeroRated => "zero-rated",
+            Self::OutsideScope => "outside-scope",
+        }
+    }
+
+    /// The note printed when the card gives none (reverse charge only: the reason of an
+    /// exemption, a zero rate or a supply outside the scope is the card's to state).
+    #[must_use]
+    pub const fn default_note(self) -> Option<&'static str> {
+        match self {
+            Self::ReverseCharge => Some(REVERSE_CHARGE_NOTE),
+            _ => None,
+        }
+    }
+
+    /// Whether the category needs `tax_note` on the card (no default wording).
+    #[must_use]
+    pub const fn needs_note(self) -> bool {
+        matches!(self, Self::Exempt | Self::ZeroRated | Self::OutsideScope)
+    }
+
+    /// Parses the kebab-case name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Standard,
+            Self::ReverseCharge,
+            Self::Exempt,
+            Self::ZeroRated,
+            Self::OutsideScope,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// What a tenant is taxed: category, percent and the note its invoices carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxTerms {
+    /// The category: the tenant's, else `[tax] category`, else standard for a percent
+    /// above 0; `None` without a tax, or for a 0 % without a category (a card error when
+    /// the card has a `[tax]`).
+    pub category: Option<TaxCategory>,
+    /// The percent: the tenant's `tax_percent`; else 0 for a category other than
+    /// standard given on the tenant, else `[tax] percent`; else 0.
+    pub percent: Decimal,
+    /// The note: the tenant's `tax_note`, else `[tax] note` (when the category is the
+    /// card's), else the category's default wording.
+    pub note: Option<String>,
 }
 
 /// A tax added to the invoice.
@@ -137,6 +375,15 @@ pub struct Tax {
     /// Default: the card's `rounding`.
     #[serde(default)]
     pub rounding: Option<RoundingMode>,
+    /// The VAT category of every tenant without its own `tax_category`: `standard`,
+    /// `reverse-charge`, `exempt`, `zero-rated` or `outside-scope`. Default: standard when
+    /// `percent` is above 0; a card whose percent is 0 must say why.
+    #[serde(default)]
+    pub category: Option<TaxCategory>,
+    /// The note invoices of this category carry (the legal reason of a 0 % tax). Required
+    /// for `exempt`, `zero-rated` and `outside-scope`; `reverse-charge` has a default.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Defaults for every tenant.
@@ -271,9 +518,34 @@ pub struct TenantTerms {
     /// Discount in percent of the subtotal.
     #[serde(default)]
     pub discount_percent: Option<Percent>,
-    /// Tax rate in percent (0 for a reverse-charge customer).
+    /// Tax rate in percent. Default: 0 with a `tax_category` other than `standard`, else
+    /// `[tax] percent`.
     #[serde(default)]
     pub tax_percent: Option<Percent>,
+    /// The tenant's VAT category (default: `[tax] category`): `standard`,
+    /// `reverse-charge`, `exempt`, `zero-rated` or `outside-scope`.
+    #[serde(default)]
+    pub tax_category: Option<TaxCategory>,
+    /// The note the tenant's invoices carry: the legal reason of a 0 % tax. Required with
+    /// `exempt`, `zero-rated` and `outside-scope`; `reverse-charge` has a default
+    /// ("Reverse charge: VAT is due from the recipient (Article 196 of Council Directive
+    /// 2006/112/EC).").
+    #[serde(default)]
+    pub tax_note: Option<String>,
+    /// The tenant's VAT identification number (EN 16931 BT-48), printed as "VAT ID".
+    #[serde(default)]
+    pub vat_id: Option<String>,
+    /// The structured address e-invoices need; printed when `address` is empty.
+    #[serde(default)]
+    pub postal_address: Option<PostalAddress>,
+    /// The tenant's electronic address (EN 16931 BT-49).
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
+    /// The buyer reference (EN 16931 BT-10): a German public buyer's Leitweg-ID, or the
+    /// reference the buyer asks invoices to quote. With it, `--outputs cii` writes
+    /// XRechnung 3.0.
+    #[serde(default)]
+    pub buyer_reference: Option<String>,
     /// Monthly minimum.
     #[serde(default)]
     pub minimum: Option<Amount>,
@@ -431,6 +703,43 @@ impl RateCard {
         terms
             .and_then(|t| t.minimum_applies)
             .unwrap_or(self.default.minimum_applies)
+    }
+
+    /// The tax of a tenant (see [`TaxTerms`] for where each part comes from).
+    #[must_use]
+    pub fn tax_terms(&self, terms: Option<&TenantTerms>) -> TaxTerms {
+        let tax = self.tax.as_ref();
+        let own = terms.and_then(|t| t.tax_category);
+        let category = own.or_else(|| tax.and_then(|t| t.category));
+        let card_percent = || tax.map(|t| t.percent.0);
+        let percent = terms
+            .and_then(|t| t.tax_percent)
+            .map(|p| p.0)
+            .or_else(|| match own {
+                Some(c) if c != TaxCategory::Standard => Some(Decimal::ZERO),
+                _ => card_percent(),
+            });
+        let percent = percent.unwrap_or(Decimal::ZERO);
+        let category =
+            category.or_else(|| (percent > Decimal::ZERO).then_some(TaxCategory::Standard));
+        let card_note = if own.is_none() {
+            tax.and_then(|t| t.note.clone())
+        } else {
+            None
+        };
+        let note = terms
+            .and_then(|t| t.tax_note.clone())
+            .or(card_note)
+            .or_else(|| {
+                category
+                    .and_then(TaxCategory::default_note)
+                    .map(str::to_owned)
+            });
+        TaxTerms {
+            category,
+            percent,
+            note,
+        }
     }
 
     /// The terms of a tenant, matched case-insensitively on the organization UID.

@@ -1,7 +1,10 @@
 //! What the types of a card cannot say, checked with the key path of each problem.
 
 use super::amount::Amount;
-use super::card::{MAX_DECIMALS, MAX_DUE_DAYS, MAX_INVOICE_START, RateCard, WorkloadPrice};
+use super::card::{
+    ElectronicAddress, MAX_DECIMALS, MAX_DUE_DAYS, MAX_INVOICE_START, Payment, PostalAddress,
+    RateCard, TaxCategory, TenantTerms, WorkloadPrice,
+};
 use super::currency::currency_decimals;
 use super::parse::{CardError, KeySeg, Problems};
 use crate::billing::numbering::parse_number_pattern;
@@ -65,6 +68,20 @@ impl RateCard {
                 "the provider's name is empty",
             );
         }
+        let provider = [KeySeg::Key("provider".into())];
+        check_details(
+            &provider,
+            &Details {
+                vat_id: self.provider.vat_id.as_deref(),
+                postal: self.provider.postal_address.as_ref(),
+                electronic: self.provider.electronic_address.as_ref(),
+            },
+            p,
+        );
+        if let Some(pay) = &self.provider.payment {
+            check_payment(pay, &with(&provider, "payment"), p);
+        }
+        self.check_tax(None, &[], p);
         if let Some(m) = self.default.minimum {
             self.check_money(
                 m,
@@ -105,9 +122,112 @@ impl RateCard {
                 path.push(KeySeg::Key("name".into()));
                 p.push(&path, false, "empty billing name");
             }
+            check_details(
+                &base,
+                &Details {
+                    vat_id: t.vat_id.as_deref(),
+                    postal: t.postal_address.as_ref(),
+                    electronic: t.electronic_address.as_ref(),
+                },
+                p,
+            );
+            if t.buyer_reference
+                .as_deref()
+                .is_some_and(|r| r.trim().is_empty())
+            {
+                p.push(
+                    &with(&base, "buyer_reference"),
+                    false,
+                    "empty buyer reference",
+                );
+            }
+            self.check_tax(Some(t), &base, p);
             let mut path = base.to_vec();
             path.push(KeySeg::Key("workloads".into()));
             check_workloads(&t.workloads, &path, p);
+        }
+    }
+
+    /// The tax of a tenant (`terms`, at `base`), or of the card's `[tax]` (`None`): a
+    /// category that agrees with the percent, and the note a 0 % needs.
+    fn check_tax(&self, terms: Option<&TenantTerms>, base: &[KeySeg], p: &mut Problems<'_>) {
+        let tax = self.tax.as_ref();
+        let t = self.tax_terms(terms);
+        // Whether the tenant writes a key; where a part comes from: the tenant's key when
+        // it writes one, else `[tax]`'s.
+        let has = |f: fn(&TenantTerms) -> bool| terms.is_some_and(f);
+        let at = |tenant_has: bool, key: &str, card_key: &str| {
+            if tenant_has {
+                with(base, key)
+            } else {
+                vec![KeySeg::Key("tax".into()), KeySeg::Key(card_key.into())]
+            }
+        };
+        let category_at = at(
+            has(|t| t.tax_category.is_some()),
+            "tax_category",
+            "category",
+        );
+        let percent_at = at(has(|t| t.tax_percent.is_some()), "tax_percent", "percent");
+        let note_at = at(has(|t| t.tax_note.is_some()), "tax_note", "note");
+        let written = match terms {
+            Some(terms) => terms.tax_note.as_deref(),
+            None => tax.and_then(|t| t.note.as_deref()),
+        };
+        if written.is_some_and(|n| n.trim().is_empty()) {
+            p.push(&note_at, false, "empty tax note");
+        }
+        if tax.is_none() {
+            if let Some(c) = terms.and_then(|t| t.tax_category) {
+                p.push(
+                    &category_at,
+                    false,
+                    format!(
+                        "tax_category = \"{}\" needs a [tax] table (the tax's name and percent)",
+                        c.as_str()
+                    ),
+                );
+            }
+            return;
+        }
+        if terms.is_some() && !has(|t| t.tax_category.is_some() || t.tax_percent.is_some()) {
+            // The tenant takes the card's category and percent, checked once for [tax].
+            return;
+        }
+        match t.category {
+            Some(TaxCategory::Standard) if t.percent.is_zero() => p.push(
+                if has(|t| t.tax_percent.is_some()) {
+                    &percent_at
+                } else {
+                    &category_at
+                },
+                false,
+                "a standard rate of 0 %: give the percent, or the category that says why there is no tax (reverse-charge, exempt, zero-rated, outside-scope)",
+            ),
+            Some(c) if c != TaxCategory::Standard && !t.percent.is_zero() => p.push(
+                &percent_at,
+                false,
+                format!(
+                    "{} % with tax_category \"{}\": that category is taxed at 0 %",
+                    t.percent,
+                    c.as_str()
+                ),
+            ),
+            Some(c) if c.needs_note() && t.note.is_none() => p.push(
+                &category_at,
+                false,
+                format!(
+                    "\"{}\" needs the reason printed on the invoice: add {} = \"...\" (e.g. the article of the law)",
+                    c.as_str(),
+                    if terms.is_some() { "tax_note" } else { "note" }
+                ),
+            ),
+            None => p.push(
+                &percent_at,
+                false,
+                "a 0 % tax needs its reason on the invoice: add tax_category = \"reverse-charge\", \"exempt\", \"zero-rated\" or \"outside-scope\" (with tax_note)",
+            ),
+            _ => {}
         }
     }
 
@@ -263,4 +383,143 @@ pub(super) fn is_uuid(s: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `base` with one more key.
+fn with(base: &[KeySeg], key: &str) -> Vec<KeySeg> {
+    let mut v = base.to_vec();
+    v.push(KeySeg::Key(key.to_owned()));
+    v
+}
+
+/// The e-invoicing details of the provider or a tenant.
+struct Details<'a> {
+    vat_id: Option<&'a str>,
+    postal: Option<&'a PostalAddress>,
+    electronic: Option<&'a ElectronicAddress>,
+}
+
+fn check_details(base: &[KeySeg], d: &Details<'_>, p: &mut Problems<'_>) {
+    if let Some(v) = d.vat_id {
+        let ok = v.len() >= 4
+            && v.len() <= 20
+            && v.bytes().take(2).all(|b| b.is_ascii_uppercase())
+            && v.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            p.push(
+                &with(base, "vat_id"),
+                false,
+                format!(
+                    "\"{v}\" is not a VAT identification number: its country's two capital letters, then letters and digits, without spaces (DE123456789)"
+                ),
+            );
+        }
+    }
+    if let Some(a) = d.postal {
+        let at = with(base, "postal_address");
+        for (key, value) in [
+            ("street", Some(&a.street)),
+            ("city", Some(&a.city)),
+            ("additional", a.additional.as_ref()),
+            ("postcode", a.postcode.as_ref()),
+        ] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                p.push(&with(&at, key), false, format!("empty {key}"));
+            }
+        }
+        if super::country_name(&a.country).is_none() {
+            let upper = a.country.to_ascii_uppercase();
+            let hint = if super::country_name(&upper).is_some() {
+                format!("; write it as {upper}")
+            } else {
+                " (two capital letters, e.g. DE, FR, US)".to_owned()
+            };
+            p.push(
+                &with(&at, "country"),
+                false,
+                format!(
+                    "\"{}\" is not an ISO 3166-1 alpha-2 country code{hint}",
+                    a.country
+                ),
+            );
+        }
+    }
+    if let Some(e) = d.electronic {
+        let at = with(base, "electronic_address");
+        let scheme_ok = e.scheme == "EM"
+            || (e.scheme.len() == 4 && e.scheme.bytes().all(|b| b.is_ascii_digit()));
+        if !scheme_ok {
+            p.push(
+                &with(&at, "scheme"),
+                false,
+                format!(
+                    "\"{}\" is not an EAS scheme code: EM (e-mail) or four digits (0204 Leitweg-ID, 9930 German VAT number, 0088 GLN...)",
+                    e.scheme
+                ),
+            );
+        }
+        if e.id.trim().is_empty() || (e.scheme == "EM" && !e.id.contains('@')) {
+            p.push(
+                &with(&at, "id"),
+                false,
+                format!("\"{}\" is not an address of scheme {}", e.id, e.scheme),
+            );
+        }
+    }
+}
+
+fn check_payment(pay: &Payment, base: &[KeySeg], p: &mut Problems<'_>) {
+    if !iban_valid(&pay.iban_compact()) {
+        p.push(
+            &with(base, "iban"),
+            false,
+            format!(
+                "\"{}\" is not an IBAN (country code, 2 check digits that agree, up to 30 letters and digits)",
+                pay.iban
+            ),
+        );
+    }
+    if let Some(b) = &pay.bic {
+        let ok = (b.len() == 8 || b.len() == 11)
+            && b.bytes().take(6).all(|c| c.is_ascii_uppercase())
+            && b.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !ok {
+            p.push(
+                &with(base, "bic"),
+                false,
+                format!("\"{b}\" is not a BIC (8 or 11 capital letters and digits)"),
+            );
+        }
+    }
+}
+
+/// Whether `iban` (compact, upper case) has the form of an IBAN and its check digits
+/// agree (ISO 13616: the number moved to the end, letters as 10..35, modulo 97 is 1).
+#[must_use]
+pub(super) fn iban_valid(iban: &str) -> bool {
+    let b = iban.as_bytes();
+    if !(15..=34).contains(&b.len())
+        || !b[..2].iter().all(u8::is_ascii_uppercase)
+        || !b[2..4].iter().all(u8::is_ascii_digit)
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return false;
+    }
+    let mut rem = 0u32;
+    for &c in b[4..].iter().chain(&b[..4]) {
+        let v = if c.is_ascii_digit() {
+            u32::from(c - b'0')
+        } else {
+            u32::from(c - b'A') + 10
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
 }

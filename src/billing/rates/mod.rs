@@ -19,23 +19,34 @@
 //! The files: `card.rs` (the card's types and what they give), `accounting.rs` (the
 //! `[accounting]` section the import presets read), `amount.rs` (exact prices
 //! and percentages as written), `currency.rs` (ISO 4217), `parse.rs` (reading the TOML,
-//! located errors), `check.rs` (what types cannot say), `number.rs` (invoice numbers).
+//! located errors), `check.rs` (what types cannot say), `countries.rs` (ISO 3166-1 codes).
 
 mod accounting;
 mod amount;
 mod card;
 mod check;
+mod countries;
 mod currency;
 mod parse;
 
 pub use accounting::{Accounting, DateFormat};
 pub use amount::{Amount, Percent};
 pub use card::{
-    Allocate, Cost, Defaults, MAX_DUE_DAYS, MinimumApplies, Model, Package, Party, RateCard, Tax,
-    TenantTerms, Tier, WorkloadPrice,
+    Allocate, Contact, Cost, Defaults, ElectronicAddress, MAX_DUE_DAYS, MinimumApplies, Model,
+    Package, Party, Payment, PaymentMeans, PostalAddress, REVERSE_CHARGE_NOTE, RateCard, Tax,
+    TaxCategory, TaxTerms, TenantTerms, Tier, WorkloadPrice,
 };
 pub use currency::currency_decimals;
 pub use parse::CardError;
+
+/// The English short name of an ISO 3166-1 alpha-2 code (upper case), when it is one.
+#[must_use]
+pub fn country_name(code: &str) -> Option<&'static str> {
+    countries::COUNTRIES
+        .binary_search_by(|(c, _)| (*c).cmp(code))
+        .ok()
+        .map(|i| countries::COUNTRIES[i].1)
+}
 
 #[cfg(test)]
 mod tests;

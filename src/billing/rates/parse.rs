@@ -344,6 +344,13 @@ impl RateCard {
         };
         card.check_into(&mut p);
         if p.out.is_empty() {
+            let mut card = card;
+            // The printed address: the lines as written, else the structured address's.
+            if card.provider.address.is_empty()
+                && let Some(a) = &card.provider.postal_address
+            {
+                card.provider.address = a.lines();
+            }
             Ok(card)
         } else {
             Err(p.out)

@@ -47,6 +47,18 @@ pub(super) fn finish(
                 Status::Invalid
             };
         }
+        Err(JobError::CardIncomplete(missing)) => {
+            let text = std::fs::read_to_string(&settings.rates).unwrap_or_default();
+            let problems: Vec<(Vec<String>, String)> =
+                missing.into_iter().map(|m| (m.key, m.message)).collect();
+            let errors = RateCard::key_errors(
+                &settings.rates.display().to_string(),
+                &text,
+                &problems,
+                vspc_billing::codes::Code::RateCardInvalid,
+            );
+            return card_errors(&errors, &settings.rates);
+        }
         Err(e) => return crate::cli::usage_error(&format!("{e}; nothing was written")),
     };
     warn_cleaned(done.cleaned, &settings.out);
