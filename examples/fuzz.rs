@@ -1054,15 +1054,11 @@ fn check_billing(
         html: true,
         md: true,
         txt: true,
+        pdf: false,
         csv: true,
         summary: true,
     };
-    let renderer = Renderer::new(
-        &ctx.templates,
-        &card.provider,
-        card.rounding.as_str(),
-        outputs,
-    );
+    let renderer = Renderer::new(&ctx.templates, card, outputs);
     let documents = std::sync::Mutex::new(Vec::new());
     let sink = |f: OutputFile| -> Result<(), String> {
         documents.lock().map_err(|e| e.to_string())?.push(f);

@@ -1,5 +1,5 @@
 //! The invoice run's documents: an [`InvoiceSink`] that renders each month's invoices
-//! (HTML, Markdown, text), appends their rows to `invoices.csv` and `lines.csv`, streams the
+//! (HTML, Markdown, text, PDF), appends their rows to `invoices.csv` and `lines.csv`, streams the
 //! template context (`--context`), and writes the provider's summary at the end, every file
 //! staged in an output folder's [`Staging`] (nothing appears until the run commits).
 
@@ -9,8 +9,8 @@ use crate::billing::rates::RateCard;
 use crate::billing::run::InvoiceSink;
 use crate::output::{StagedWriter, Staging};
 use crate::render::{
-    ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
-    invoices_csv_header, lines_csv_header,
+    Attachments, ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext,
+    Templates, invoices_csv_header, lines_csv_header,
 };
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -72,13 +72,21 @@ impl<'a> DocumentSink<'a> {
         Ok(Self {
             out,
             card,
-            renderer: Renderer::new(templates, &card.provider, card.rounding.as_str(), outputs),
+            renderer: Renderer::new(templates, card, outputs),
             outputs,
             staging,
             invoices,
             lines,
             context,
         })
+    }
+
+    /// Embeds in each invoice's PDF the files `attachments` gives for it
+    /// ([`Renderer::with_attachments`]).
+    #[must_use]
+    pub fn with_attachments(mut self, attachments: &'a Attachments) -> Self {
+        self.renderer = self.renderer.with_attachments(attachments);
+        self
     }
 
     /// Stages one rendered file in the output folder.
@@ -108,12 +116,8 @@ impl InvoiceSink for DocumentSink<'_> {
         }
         if let Some((path, c)) = &mut self.context {
             for invoice in invoices {
-                c.invoice(&InvoiceContext {
-                    provider: &self.card.provider,
-                    invoice,
-                    rounding: self.card.rounding.as_str(),
-                })
-                .map_err(cannot_write(path))?;
+                c.invoice(&InvoiceContext::new(self.card, invoice))
+                    .map_err(cannot_write(path))?;
             }
         }
         Ok(())

@@ -433,6 +433,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
             html: true,
             md: true,
             txt: true,
+            pdf: false,
             csv: true,
             summary: true,
         };
@@ -1010,16 +1011,11 @@ fn the_streamed_context_is_the_whole_context() {
     let mut none = with.clone();
     none.invoices.clear();
     for billing in [&with, &none] {
-        let mut whole = serde_json::to_vec_pretty(&context(billing, &card.provider)).unwrap();
+        let mut whole = serde_json::to_vec_pretty(&context(billing, &card)).unwrap();
         whole.push(b'\n');
         let mut w = ContextWriter::new(Vec::new()).unwrap();
         for invoice in &billing.invoices {
-            w.invoice(&InvoiceContext {
-                provider: &card.provider,
-                invoice,
-                rounding: billing.summary.rounding,
-            })
-            .unwrap();
+            w.invoice(&InvoiceContext::new(&card, invoice)).unwrap();
         }
         let streamed = w
             .finish(&SummaryContext {
@@ -2020,11 +2016,12 @@ fn every_list_option_takes_comma_lists() {
         "--rates",
         "samples/rates.toml",
         "--outputs",
-        "txt,pdf",
+        "txt,docx",
     ]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("--outputs: unknown output \"pdf\""),
+        run.stderr
+            .contains("--outputs: unknown output \"docx\" (html, md, txt, pdf, csv or summary)"),
         "{}",
         run.stderr
     );

@@ -85,6 +85,32 @@ pub struct RateCard {
     /// exits 1. Default: false (an invoice without an address is issued).
     #[serde(default)]
     pub require_buyer_address: bool,
+    /// Paper size of the PDF invoices (`--outputs pdf`): `a4` (210 × 297 mm, the default)
+    /// or `letter` (8.5 × 11 in).
+    #[serde(default)]
+    pub paper: Paper,
+}
+
+/// The paper size of PDF invoices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Paper {
+    /// ISO A4, 210 × 297 mm.
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+}
+
+impl Paper {
+    /// The spelling of the rate card, which is typst's name of the size.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::A4 => "a4",
+            Self::Letter => "letter",
+        }
+    }
 }
 
 const fn default_due_days() -> u32 {

@@ -28,8 +28,8 @@ mod parse;
 
 pub use amount::{Amount, Percent};
 pub use card::{
-    Allocate, Cost, Defaults, MAX_DUE_DAYS, MinimumApplies, Model, Package, Party, RateCard, Tax,
-    TenantTerms, Tier, WorkloadPrice,
+    Allocate, Cost, Defaults, MAX_DUE_DAYS, MinimumApplies, Model, Package, Paper, Party, RateCard,
+    Tax, TenantTerms, Tier, WorkloadPrice,
 };
 pub use currency::currency_decimals;
 pub use parse::CardError;
