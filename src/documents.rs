@@ -84,7 +84,7 @@ impl<'a> DocumentSink<'a> {
     /// Embeds in each invoice's PDF the files `attachments` gives for it
     /// ([`Renderer::with_attachments`]).
     #[must_use]
-    pub fn with_attachments(mut self, attachments: &'a Attachments) -> Self {
+    pub fn with_attachments(mut self, attachments: &'a Attachments<'a>) -> Self {
         self.renderer = self.renderer.with_attachments(attachments);
         self
     }

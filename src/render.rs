@@ -568,11 +568,11 @@ pub struct Renderer<'a> {
     card: &'a RateCard,
     docs: Vec<DocFormat>,
     csv: bool,
-    attachments: Option<&'a Attachments>,
+    attachments: Option<&'a Attachments<'a>>,
 }
 
 /// What gives the files embedded in an invoice's PDF ([`Renderer::with_attachments`]).
-pub type Attachments = dyn Fn(&Invoice) -> Result<Vec<Attachment>, String> + Sync;
+pub type Attachments<'f> = dyn Fn(&Invoice) -> Result<Vec<Attachment>, String> + Sync + 'f;
 
 impl fmt::Debug for Renderer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -621,7 +621,7 @@ impl<'a> Renderer<'a> {
     /// [`crate::pdf::FACTUR_X_XML`] makes it a Factur-X invoice); its error stops the run,
     /// as a template's does.
     #[must_use]
-    pub fn with_attachments(mut self, attachments: &'a Attachments) -> Self {
+    pub fn with_attachments(mut self, attachments: &'a Attachments<'a>) -> Self {
         self.attachments = Some(attachments);
         self
     }
@@ -636,30 +636,56 @@ impl<'a> Renderer<'a> {
     where
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let shared = self.shared_context()?;
-        invoices
+        // The first chunk that failed: later chunks are skipped, earlier ones still run, so
+        // that the error is the first in invoice order, whatever the threads.
+        let failed = AtomicUsize::new(usize::MAX);
+        let chunks: Vec<Option<Result<CsvRows, RenderError>>> = invoices
             .par_chunks(chunk_len(&self.docs))
-            .map(|chunk| {
-                let mut rows = self.csv.then(|| {
-                    let lines = chunk.iter().map(|i| i.lines.len()).sum::<usize>();
-                    (
-                        CsvOut::new(None, chunk.len() * 200),
-                        CsvOut::new(None, lines * 220),
-                    )
-                });
-                for i in chunk {
-                    self.documents(&shared, i, sink)?;
-                    if let Some((a, b)) = &mut rows {
-                        invoice_row(a, i);
-                        line_rows(b, i);
-                    }
+            .enumerate()
+            .map(|(n, chunk)| {
+                if n > failed.load(Ordering::Relaxed) {
+                    return None;
                 }
-                Ok(rows.map_or_else(CsvRows::default, |(a, b)| CsvRows {
-                    invoices: a.finish(),
-                    lines: b.finish(),
-                }))
+                let rows = self.chunk(&shared, chunk, sink);
+                if rows.is_err() {
+                    failed.fetch_min(n, Ordering::Relaxed);
+                }
+                Some(rows)
             })
-            .collect()
+            .collect();
+        chunks.into_iter().flatten().collect()
+    }
+
+    /// The documents of `chunk`, to `sink`, and its CSV rows.
+    fn chunk<F>(
+        &self,
+        shared: &Context,
+        chunk: &[Invoice],
+        sink: &F,
+    ) -> Result<CsvRows, RenderError>
+    where
+        F: Fn(OutputFile) -> Result<(), String> + Sync,
+    {
+        let mut rows = self.csv.then(|| {
+            let lines = chunk.iter().map(|i| i.lines.len()).sum::<usize>();
+            (
+                CsvOut::new(None, chunk.len() * 200),
+                CsvOut::new(None, lines * 220),
+            )
+        });
+        for i in chunk {
+            self.documents(shared, i, sink)?;
+            if let Some((a, b)) = &mut rows {
+                invoice_row(a, i);
+                line_rows(b, i);
+            }
+        }
+        Ok(rows.map_or_else(CsvRows::default, |(a, b)| CsvRows {
+            invoices: a.finish(),
+            lines: b.finish(),
+        }))
     }
 
     /// What every invoice's context holds besides the invoice (see [`InvoiceContext`]):

@@ -68,6 +68,21 @@ fn info(pdf: &Path, field: &str) -> String {
         .to_owned()
 }
 
+/// `pdfinfo`'s page size is `width` × `height` points (to a hundredth: poppler versions
+/// print 595.28 or 595.276) and has the paper's `name`.
+fn assert_page_size(pdf: &Path, width: f64, height: f64, name: &str) {
+    let size = info(pdf, "Page size");
+    let numbers: Vec<f64> = size.split(' ').filter_map(|w| w.parse().ok()).collect();
+    assert!(
+        numbers.len() == 2
+            && (numbers[0] - width).abs() < 0.005
+            && (numbers[1] - height).abs() < 0.005
+            && size.ends_with(&format!("pts ({name})")),
+        "{}: {size}",
+        pdf.display()
+    );
+}
+
 /// Text with every run of white space as one space (pdftotext lays words out in columns).
 fn words(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -189,8 +204,7 @@ fn sample_invoices_are_a4_pdf_a_with_their_number_and_total() {
             file.starts_with(&format!("{number}-")),
             "{file} for {number}"
         );
-        assert_eq!(info(pdf, "Page size"), "595.28 x 841.89 pts (A4)");
-        assert_eq!(info(pdf, "Pages"), "1", "{file}");
+        assert_page_size(pdf, 595.28, 841.89, "A4");
         assert!(info(pdf, "Title").contains(number.as_str()), "{file}");
         let meta = poppler("pdfinfo", &["-meta"], pdf);
         assert!(meta.contains("<pdfaid:part>3</pdfaid:part>"), "{meta}");
@@ -210,18 +224,23 @@ fn sample_invoices_are_a4_pdf_a_with_their_number_and_total() {
             text.contains(&format!("Please pay {currency} {total} by")),
             "{text}"
         );
-        assert!(text.contains("Page 1 of 1"), "{text}");
+        let pages = info(pdf, "Pages");
+        assert!(text.contains(&format!("Page 1 of {pages}")), "{text}");
         assert_fonts_embedded(pdf);
     }
     // The discount, the net and the tax of Contoso's invoice (15 %, 0 % VAT), as in its
     // HTML invoice.
-    let contoso = words(&text_of(&pdfs[1], None));
+    let contoso = pdfs
+        .iter()
+        .find(|p| p.to_string_lossy().contains("-contoso-ltd-"))
+        .unwrap();
+    let contoso = words(&text_of(contoso, None));
     for part in [
         "Subtotal 119.85",
         "Discount (15 %) −17.98",
         "Net 101.87",
         "VAT (0 %) 0.00",
-        "Bill to Contoso Ltd. 1 Contoso Way Redmond, WA 98052 USA",
+        "BILL TO Contoso Ltd. 1 Contoso Way Redmond, WA 98052 USA",
         "Acme Cloud Services GmbH Hauptstraße 1 10115 Berlin Germany",
         "Bank transfer to Acme Cloud Services GmbH, IBAN DE89 3704 0044 0532 0130 00",
     ] {
@@ -238,7 +257,7 @@ fn the_card_chooses_letter_paper() {
     let run = invoice(None, Some(&card), &["--outputs", "pdf"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     for pdf in run.pdfs() {
-        assert_eq!(info(&pdf, "Page size"), "612 x 792 pts (letter)");
+        assert_page_size(&pdf, 612.0, 792.0, "letter");
     }
     let bad = card.replace("paper = \"letter\"", "paper = \"a3\"");
     let run = invoice(None, Some(&bad), &["--outputs", "pdf"]);
@@ -282,7 +301,12 @@ fn long_invoice(count: usize) -> (Value, String) {
 #[test]
 fn a_long_invoice_spans_pages_with_its_header_repeated() {
     let (report, card) = long_invoice(120);
-    let run = invoice(Some(&report), Some(&card), &["--outputs", "pdf,csv"]);
+    // The report's summary is left empty: its findings are allowed.
+    let run = invoice(
+        Some(&report),
+        Some(&card),
+        &["--outputs", "pdf,csv", "--allow-findings"],
+    );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let files = run.files();
     let lines = csv::Reader::from_reader(files["lines.csv"].as_slice())
@@ -293,7 +317,7 @@ fn a_long_invoice_spans_pages_with_its_header_repeated() {
     let pages: u32 = info(&pdf, "Pages").parse().unwrap();
     assert!(pages >= 3, "{pages} pages");
     let header = "Description Quantity Unit Unit price Amount (EUR)";
-    let mut units = Vec::new();
+    let mut all = String::new();
     for page in 1..=pages {
         let text = words(&text_of(&pdf, Some((page, page))));
         assert!(
@@ -301,17 +325,21 @@ fn a_long_invoice_spans_pages_with_its_header_repeated() {
             "page {page}: {text}"
         );
         // The charges table runs over the first pages; the usage table ends the invoice.
-        if text.contains("units ") {
+        if text.contains("1 VM ") {
             assert!(text.contains(header), "page {page} has no header: {text}");
         }
-        units.extend(
-            text.split("units ")
-                .skip(1)
-                .map(|t| t.split(' ').next().unwrap().to_owned()),
-        );
+        all.push_str(&text);
+        all.push(' ');
     }
-    let expected: Vec<String> = (1..=120).map(|n| format!("{n}–{n}")).collect();
-    assert_eq!(units, expected, "each tier's line once, in order");
+    // Line n is one VM at n.00: each once, in order.
+    let mut last = 0;
+    for n in 1..=120 {
+        let line = format!(" 1 VM {n}.00 {n}.00 ");
+        assert_eq!(all.matches(&line).count(), 1, "{line}: {all}");
+        let at = all.find(&line).unwrap();
+        assert!(at > last, "{line} after line {}", n - 1);
+        last = at;
+    }
 }
 
 /// Tenant names are text in the PDF: typst markup, code, math, labels, references and
@@ -637,12 +665,18 @@ fn the_renderer_attaches_each_invoice_its_files() {
             Ok(())
         })
         .unwrap();
-    let made = made.into_inner().unwrap();
+    let made: BTreeMap<String, Vec<u8>> = made
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.name, f.bytes))
+        .collect();
     assert_eq!(made.len(), billing.invoices.len());
     let dir = tempfile::tempdir().unwrap();
-    for (f, i) in made.iter().zip(&billing.invoices) {
-        let path = dir.path().join(&f.name);
-        std::fs::write(&path, &f.bytes).unwrap();
+    for i in &billing.invoices {
+        let name = format!("{}.pdf", vspc_billing::render::file_stem(i));
+        let path = dir.path().join(&name);
+        std::fs::write(&path, &made[&name]).unwrap();
         let saved = dir.path().join(format!("{}.xml", i.number));
         poppler(
             "pdfdetach",
@@ -664,5 +698,59 @@ fn the_renderer_attaches_each_invoice_its_files() {
         e.0.starts_with("the attachments of invoice INV-0000")
             && e.0.ends_with(": no buyer address"),
         "{e}"
+    );
+}
+
+/// The error of a run is the first in invoice order, whatever the thread that meets it
+/// first: here the first invoice's attachments fail last in time.
+#[test]
+fn the_first_failing_invoice_is_the_one_reported() {
+    use vspc_billing::billing::invoice::Invoice;
+    use vspc_billing::billing::rates::RateCard;
+    use vspc_billing::render::{Outputs, Renderer, Templates};
+    let card = RateCard::load(&root().join("samples/rates.toml")).unwrap();
+    let text = std::fs::read(root().join("samples/reports-api-3.6-approved.json")).unwrap();
+    let file =
+        vspc_billing::load::load_bytes("r.json", text, &vspc_billing::load::LoadOptions::DEFAULT);
+    let audit = vspc_billing::audit::FileAudit::default();
+    let billing = vspc_billing::billing::bill(
+        &[vspc_billing::billing::FileInput {
+            file: &file,
+            audit: &audit,
+        }],
+        &card,
+        &vspc_billing::billing::BillOptions::default(),
+    )
+    .unwrap();
+    let templates = Templates::load(None).unwrap();
+    let outputs = Outputs {
+        html: false,
+        md: false,
+        txt: false,
+        pdf: true,
+        csv: true,
+        summary: false,
+    };
+    let first = billing.invoices[0].number.clone();
+    let attach = |i: &Invoice| -> Result<Vec<Attachment>, String> {
+        if i.number == first {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        Err(format!("no XML for {}", i.number))
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let e = pool
+        .install(|| {
+            Renderer::new(&templates, &card, outputs)
+                .with_attachments(&attach)
+                .invoices(&billing.invoices, &|_| Ok(()))
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.0,
+        format!("the attachments of invoice {first}: no XML for {first}")
     );
 }

@@ -174,10 +174,12 @@ pub(super) fn compile(source: &str, attachments: &[Attachment]) -> Result<Vec<u8
             typst_string(a.relationship.as_str()),
             typst_string(&a.mime),
         );
-        if !a.description.is_empty() {
-            let _ = write!(text, ", description: {}", typst_string(&a.description));
-        }
-        text.push(')');
+        let description = if a.description.is_empty() {
+            &a.name
+        } else {
+            &a.description
+        };
+        let _ = write!(text, ", description: {})", typst_string(description));
         files.push((file_id(&path), Bytes::new(a.bytes.clone())));
     }
     let world = InvoiceWorld {

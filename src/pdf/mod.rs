@@ -44,7 +44,8 @@ pub struct Attachment {
     pub mime: String,
     /// How the file relates to the document.
     pub relationship: Relationship,
-    /// Shown by PDF readers in their list of attachments; empty for none.
+    /// Shown by PDF readers in their list of attachments. PDF/A requires one: the name
+    /// when empty.
     pub description: String,
     /// Content.
     pub bytes: Vec<u8>,

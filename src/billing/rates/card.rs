@@ -103,7 +103,7 @@ pub enum Paper {
 }
 
 impl Paper {
-    /// The spelling of the rate card, which is typst's name of the size.
+    /// The spelling of the rate card (typst calls letter `us-letter`).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
