@@ -1132,7 +1132,7 @@ fn check_billing(
     }
     stats.documents += documents.len() as u64;
     let _ = summary_csv(&billing.summary);
-    let json = serde_json::to_string(&context(billing, &card.provider)).map_err(|e| Failure {
+    let json = serde_json::to_string(&context(billing, card)).map_err(|e| Failure {
         kind: "the templates' context is not JSON".into(),
         details: e.to_string(),
     })?;

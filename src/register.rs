@@ -39,7 +39,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// How long a run waits for another run holding the register.
-pub const WAIT: Duration = Duration::from_secs(60);
+pub const WAIT: Duration = Duration::from_mins(1);
 
 /// Version of the register's tables.
 const SCHEMA_VERSION: &str = "1";

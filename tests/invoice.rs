@@ -2196,3 +2196,25 @@ fn minimum_after_discount_and_tax_rounding_from_the_card() {
     assert_eq!(tax(&tax_card("")), "3.53");
     assert_eq!(tax(&tax_card("rounding = \"half-even\"\n")), "3.52");
 }
+
+/// A build without the `pdf` feature refuses `--outputs pdf` before anything is read or
+/// written, saying how to get it.
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn without_the_pdf_feature_pdf_output_is_refused() {
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--outputs",
+        "txt,pdf",
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--outputs: pdf: this vspc-billing was built without PDF support (the cargo feature `pdf`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.files.is_empty());
+}

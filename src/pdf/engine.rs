@@ -83,7 +83,7 @@ impl World for InvoiceWorld<'_> {
         if id == self.shared.main {
             Ok(self.source.clone())
         } else {
-            Err(self.not_found(id))
+            Err(not_found(id))
         }
     }
 
@@ -95,7 +95,7 @@ impl World for InvoiceWorld<'_> {
             .iter()
             .find(|(f, _)| *f == id)
             .map(|(_, b)| b.clone())
-            .ok_or_else(|| self.not_found(id))
+            .ok_or_else(|| not_found(id))
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -107,17 +107,18 @@ impl World for InvoiceWorld<'_> {
     }
 }
 
-impl InvoiceWorld<'_> {
-    fn not_found(&self, id: FileId) -> FileError {
-        FileError::Other(Some(
-            format!(
-                "{} is not available: an invoice's typst source can read only its attachments",
-                id.vpath().get_with_slash()
-            )
-            .into(),
-        ))
-    }
+/// What typst is told when the source reads a file other than its attachments.
+fn not_found(id: FileId) -> FileError {
+    FileError::Other(Some(
+        format!(
+            "{} is not available: an invoice's typst source can read only its attachments",
+            id.vpath().get_with_slash()
+        )
+        .into(),
+    ))
+}
 
+impl InvoiceWorld<'_> {
     /// The errors of a failed compilation, each with its line and column in the source and
     /// the line's text.
     fn describe(&self, diagnostics: &[SourceDiagnostic]) -> PdfError {

@@ -13,7 +13,7 @@
 //!   With one named [`FACTUR_X_XML`], the XMP metadata also carries the Factur-X extension
 //!   schema (`fx:DocumentType` `INVOICE`, `fx:DocumentFileName`, `fx:Version` `1.0`,
 //!   `fx:ConformanceLevel` `EN 16931`) and its PDF/A description (`pdfaExtension`), so that
-//!   the PDF is a Factur-X / ZUGFeRD invoice.
+//!   the PDF is a Factur-X / `ZUGFeRD` invoice.
 //!
 //! Built only with the cargo feature `pdf` (on by default); without it, [`render`] returns
 //! an error and [`AVAILABLE`] is false.
@@ -28,7 +28,7 @@ use std::fmt;
 /// Whether this build renders PDFs (the cargo feature `pdf`).
 pub const AVAILABLE: bool = cfg!(feature = "pdf");
 
-/// The name Factur-X and ZUGFeRD give the embedded XML invoice.
+/// The name Factur-X and `ZUGFeRD` give the embedded XML invoice.
 pub const FACTUR_X_XML: &str = "factur-x.xml";
 
 /// Longest attachment name, in bytes.
@@ -58,7 +58,7 @@ pub enum Relationship {
     Source,
     /// The file holds the data the PDF shows (Factur-X in France).
     Data,
-    /// The file is another form of the document (Factur-X in Germany, ZUGFeRD).
+    /// The file is another form of the document (Factur-X in Germany, `ZUGFeRD`).
     Alternative,
     /// The file adds to the document.
     Supplement,

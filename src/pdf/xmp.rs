@@ -11,7 +11,7 @@
 
 use super::{FACTUR_X_XML, PdfError};
 
-/// The Factur-X XMP namespace (Factur-X 1.0, the same for ZUGFeRD 2.x).
+/// The Factur-X XMP namespace (Factur-X 1.0, the same for `ZUGFeRD` 2.x).
 const FX_NAMESPACE: &str = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#";
 
 /// The profile of the embedded XML.
