@@ -832,7 +832,8 @@ fn format_picks_outputs_and_context_is_what_templates_get() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["invoice", "provider", "rounding"]);
+    assert_eq!(keys, ["invoice", "paper", "provider", "rounding"]);
+    assert_eq!(first["paper"], "a4");
     assert_eq!(first["invoice"]["number"], "INV-00001");
     assert_eq!(first["invoice"]["total"], "101.87");
     assert_eq!(first["invoice"]["issue_date"], "2026-11-05");
@@ -1635,6 +1636,8 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
         ),
         ("/$defs/Allocate/oneOf/0/const", &["cost.allocate"]),
         ("/$defs/Allocate/oneOf/1/const", &["cost.allocate"]),
+        ("/$defs/Paper/oneOf/0/const", &["paper"]),
+        ("/$defs/Paper/oneOf/1/const", &["paper"]),
         ("/properties/tenants/propertyNames/pattern", &["tenants"]),
         (
             "/$defs/TenantTerms/properties/workloads/propertyNames/enum",
