@@ -36,7 +36,6 @@ use crate::billing::invoice::Invoice;
 use crate::billing::rates::{Paper, Party, RateCard};
 use crate::billing::{Billing, Summary};
 use crate::pdf::Attachment;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use std::collections::BTreeMap;
@@ -588,11 +587,58 @@ impl fmt::Debug for Renderer<'_> {
 /// and one CSV buffer each), single invoices for PDFs (milliseconds each), so that a few
 /// invoices keep every core busy.
 fn chunk_len(docs: &[DocFormat]) -> usize {
+    // The text documents of 64 invoices take about as long as one PDF.
     if docs.contains(&DocFormat::Pdf) {
         1
     } else {
         64
     }
+}
+
+/// `work(0)`, `work(1)`... `work(count - 1)` on `threads` threads (at least one, the caller's
+/// when none can be started), taken in order; the results in order, or the first error in
+/// that order, whatever the threads: after an error no later item is started.
+///
+/// The threads are the operating system's, not rayon's: typst, which makes the PDFs, waits
+/// for its own tasks on rayon, and a rayon worker that waits runs queued work, here other
+/// invoices, on top of its stack, which overflowed in debug builds with a few hundred
+/// invoices. Each thread here renders one item at a time.
+fn in_order<T: Send, E: Send>(
+    count: usize,
+    threads: usize,
+    work: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(usize::MAX);
+    let done = Mutex::new(Vec::with_capacity(count));
+    let run = || {
+        loop {
+            let n = next.fetch_add(1, Ordering::SeqCst);
+            if n >= count || n > failed.load(Ordering::SeqCst) {
+                break;
+            }
+            let r = work(n);
+            if r.is_err() {
+                failed.fetch_min(n, Ordering::SeqCst);
+            }
+            done.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((n, r));
+        }
+    };
+    std::thread::scope(|s| {
+        let started = (0..threads.min(count))
+            .filter(|_| std::thread::Builder::new().spawn_scoped(s, run).is_ok())
+            .count();
+        if started == 0 {
+            run();
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The CSV rows of a batch of invoices (no header).
@@ -636,26 +682,16 @@ impl<'a> Renderer<'a> {
     where
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
-        use std::sync::atomic::{AtomicUsize, Ordering};
         let shared = self.shared_context()?;
-        // The first chunk that failed: later chunks are skipped, earlier ones still run, so
-        // that the error is the first in invoice order, whatever the threads.
-        let failed = AtomicUsize::new(usize::MAX);
-        let chunks: Vec<Option<Result<CsvRows, RenderError>>> = invoices
-            .par_chunks(chunk_len(&self.docs))
-            .enumerate()
-            .map(|(n, chunk)| {
-                if n > failed.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let rows = self.chunk(&shared, chunk, sink);
-                if rows.is_err() {
-                    failed.fetch_min(n, Ordering::Relaxed);
-                }
-                Some(rows)
-            })
-            .collect();
-        chunks.into_iter().flatten().collect()
+        let size = chunk_len(&self.docs);
+        in_order(
+            invoices.len().div_ceil(size),
+            rayon::current_num_threads(),
+            |n| {
+                let chunk = &invoices[n * size..invoices.len().min((n + 1) * size)];
+                self.chunk(&shared, chunk, sink)
+            },
+        )
     }
 
     /// The documents of `chunk`, to `sink`, and its CSV rows.
@@ -1296,6 +1332,34 @@ mod tests {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{s}"
             );
+        }
+    }
+
+    /// `in_order` gives every result in order, or the first error in order, on any number
+    /// of threads, and runs the work off rayon's workers (typst, which makes the PDFs,
+    /// would run other invoices on a waiting worker's stack).
+    #[test]
+    fn in_order_keeps_order_and_the_first_error_off_rayon() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for threads in [1, 2, 4, 64] {
+            let ok: Result<Vec<usize>, usize> = pool.install(|| {
+                in_order(100, threads, |n| {
+                    assert!(rayon::current_thread_index().is_none(), "on a rayon worker");
+                    Ok(n * 2)
+                })
+            });
+            assert_eq!(ok.unwrap(), (0..100).map(|n| n * 2).collect::<Vec<_>>());
+            let first = in_order(100, threads, |n| {
+                if n == 10 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                if n >= 10 { Err(n) } else { Ok(n) }
+            });
+            assert_eq!(first, Err(10), "{threads} threads");
+            assert_eq!(in_order(0, threads, |n| Ok::<_, ()>(n)), Ok(vec![]));
         }
     }
 

@@ -654,17 +654,26 @@ fn the_renderer_attaches_each_invoice_its_files() {
         csv: false,
         summary: false,
     };
+    // Invoices are rendered off rayon's workers: typst waits for its own tasks on rayon,
+    // and a waiting worker would run other invoices on top of its stack (a few hundred
+    // invoices overflowed it in a debug build).
     let attach = |i: &vspc_billing::billing::invoice::Invoice| {
+        assert!(rayon::current_thread_index().is_none(), "on a rayon worker");
         Ok(vec![factur_x(&format!("<x>{}</x>", i.number))])
     };
     let renderer = Renderer::new(&templates, &card, outputs).with_attachments(&attach);
     let made = std::sync::Mutex::new(Vec::new());
-    renderer
-        .invoices(&billing.invoices, &|f: OutputFile| {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        renderer.invoices(&billing.invoices, &|f: OutputFile| {
             made.lock().unwrap().push(f);
             Ok(())
         })
-        .unwrap();
+    })
+    .unwrap();
     let made: BTreeMap<String, Vec<u8>> = made
         .into_inner()
         .unwrap()

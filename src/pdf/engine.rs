@@ -159,8 +159,32 @@ impl InvoiceWorld<'_> {
     }
 }
 
-/// Compiles `source`, its attachments appended as `pdf.attach` calls, into a PDF/A-3b file.
+/// Stack of the thread typst runs on: what a debug build needs, with room to spare (it is
+/// reserved, not used).
+const TYPST_STACK: usize = 16 << 20;
+
+thread_local! {
+    /// The calling thread's own one-thread rayon pool, where typst runs and waits for its
+    /// tasks: those tasks are one invoice's, never another's (a worker of a shared pool
+    /// that waits runs whatever is queued, other invoices included, on top of its stack).
+    static POOL: Result<rayon::ThreadPool, String> = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .stack_size(TYPST_STACK)
+        .thread_name(|_| "typst".to_owned())
+        .build()
+        .map_err(|e| e.to_string());
+}
+
+/// Compiles `source`, its attachments appended as `pdf.attach` calls, into a PDF/A-3b file,
+/// on the calling thread's typst pool ([`POOL`]).
 pub(super) fn compile(source: &str, attachments: &[Attachment]) -> Result<Vec<u8>, PdfError> {
+    POOL.with(|pool| match pool {
+        Ok(pool) => pool.install(|| compile_here(source, attachments)),
+        Err(e) => Err(PdfError(format!("cannot start a thread for typst: {e}"))),
+    })
+}
+
+fn compile_here(source: &str, attachments: &[Attachment]) -> Result<Vec<u8>, PdfError> {
     let shared = &*SHARED;
     let mut text = String::with_capacity(source.len() + 200 * attachments.len());
     text.push_str(source);

@@ -113,7 +113,9 @@ fn check_attachments(attachments: &[Attachment]) -> Result<(), PdfError> {
 }
 
 /// Compiles the typst `source` into a PDF/A-3b file with `attachments` embedded (see the
-/// [module docs](self)).
+/// [module docs](self)). Typst runs on a thread of the caller's own (one per calling
+/// thread): to make many PDFs at once, call this from several threads that are not rayon
+/// workers, as [`crate::render::Renderer`] does.
 ///
 /// # Errors
 /// The source does not compile (the message has the line and column in `source`), an
