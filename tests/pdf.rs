@@ -615,6 +615,8 @@ fn a_factur_x_attachment_is_embedded_with_its_xmp_metadata() {
     ] {
         assert!(meta.contains(part), "{part}: {meta}");
     }
+    // One bag of extension schemas: typst's, with the Factur-X schema added to it.
+    assert_eq!(meta.matches("<pdfaExtension:schemas>").count(), 1, "{meta}");
     // Without a factur-x.xml, no Factur-X metadata.
     let path = dir.path().join("plain.pdf");
     std::fs::write(&path, &plain).unwrap();

@@ -17,10 +17,10 @@ const FX_NAMESPACE: &str = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#
 /// The profile of the embedded XML.
 const CONFORMANCE_LEVEL: &str = "EN 16931";
 
-/// The rdf:Description elements added to the packet: the PDF/A extension schema that
-/// declares the `fx` properties (PDF/A allows only declared custom properties), then the
-/// properties.
-fn factur_x_descriptions() -> String {
+/// The PDF/A extension schema that declares the `fx` properties (PDF/A allows only declared
+/// custom properties): an item of the `pdfaExtension:schemas` bag, its namespaces declared
+/// on it.
+fn factur_x_schema() -> String {
     let property = |name: &str, description: &str| {
         format!(
             "<rdf:li rdf:parseType=\"Resource\">\
@@ -32,22 +32,14 @@ fn factur_x_descriptions() -> String {
         )
     };
     format!(
-        "<rdf:Description rdf:about=\"\" \
-         xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\" \
+        "<rdf:li rdf:parseType=\"Resource\" \
          xmlns:pdfaSchema=\"http://www.aiim.org/pdfa/ns/schema#\" \
          xmlns:pdfaProperty=\"http://www.aiim.org/pdfa/ns/property#\">\
-         <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">\
          <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>\
          <pdfaSchema:namespaceURI>{FX_NAMESPACE}</pdfaSchema:namespaceURI>\
          <pdfaSchema:prefix>fx</pdfaSchema:prefix>\
          <pdfaSchema:property><rdf:Seq>{}{}{}{}</rdf:Seq></pdfaSchema:property>\
-         </rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>\
-         <rdf:Description rdf:about=\"\" xmlns:fx=\"{FX_NAMESPACE}\">\
-         <fx:DocumentType>INVOICE</fx:DocumentType>\
-         <fx:DocumentFileName>{FACTUR_X_XML}</fx:DocumentFileName>\
-         <fx:Version>1.0</fx:Version>\
-         <fx:ConformanceLevel>{CONFORMANCE_LEVEL}</fx:ConformanceLevel>\
-         </rdf:Description>",
+         </rdf:li>",
         property("DocumentFileName", "The name of the embedded XML document"),
         property(
             "DocumentType",
@@ -62,6 +54,47 @@ fn factur_x_descriptions() -> String {
             "The conformance level of the embedded XML document"
         ),
     )
+}
+
+/// The Factur-X properties.
+fn factur_x_properties() -> String {
+    format!(
+        "<rdf:Description rdf:about=\"\" xmlns:fx=\"{FX_NAMESPACE}\">\
+         <fx:DocumentType>INVOICE</fx:DocumentType>\
+         <fx:DocumentFileName>{FACTUR_X_XML}</fx:DocumentFileName>\
+         <fx:Version>1.0</fx:Version>\
+         <fx:ConformanceLevel>{CONFORMANCE_LEVEL}</fx:ConformanceLevel>\
+         </rdf:Description>"
+    )
+}
+
+/// `packet` with the Factur-X schema in its `pdfaExtension:schemas` bag (typst writes one,
+/// for the schemas it uses; the property may appear only once) or in a bag of its own, and
+/// the Factur-X properties; `None` if it has no `</rdf:RDF>`.
+fn with_factur_x(packet: &str) -> Option<String> {
+    const BAG: &str = "<pdfaExtension:schemas><rdf:Bag>";
+    let close = packet.rfind("</rdf:RDF>")?;
+    let mut out = String::with_capacity(packet.len() + 2048);
+    match packet[..close].find(BAG) {
+        Some(at) => {
+            out.push_str(&packet[..at + BAG.len()]);
+            out.push_str(&factur_x_schema());
+            out.push_str(&packet[at + BAG.len()..close]);
+        }
+        None => {
+            out.push_str(&packet[..close]);
+            out.push_str(
+                "<rdf:Description rdf:about=\"\" \
+                 xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\">",
+            );
+            out.push_str(BAG);
+            out.push_str(&factur_x_schema());
+            out.push_str("</rdf:Bag></pdfaExtension:schemas></rdf:Description>");
+        }
+    }
+    out.push_str(&factur_x_properties());
+    out.push_str(&packet[close..]);
+    Some(out)
 }
 
 fn malformed(what: &str) -> PdfError {
@@ -160,15 +193,7 @@ pub(super) fn add_factur_x(pdf: Vec<u8>) -> Result<Vec<u8>, PdfError> {
         return Err(malformed("the metadata stream"));
     }
     let packet = std::str::from_utf8(&pdf[data..end]).map_err(|_| malformed("the XMP packet"))?;
-    let close = packet
-        .rfind("</rdf:RDF>")
-        .ok_or_else(|| malformed("the XMP packet"))?;
-    let packet = format!(
-        "{}{}{}",
-        &packet[..close],
-        factur_x_descriptions(),
-        &packet[close..]
-    );
+    let packet = with_factur_x(packet).ok_or_else(|| malformed("the XMP packet"))?;
     let object = format!(
         "{meta} 0 obj\n<<\n  /Length {}\n  /Type /Metadata\n  /Subtype /XML\n>>\nstream\n{packet}\nendstream\nendobj",
         packet.len()
@@ -212,4 +237,28 @@ fn reference_free_number(
     let at = find(&bytes[..to], key, from)? + key.len();
     let (n, end) = number(bytes, at)?;
     (bytes.get(end..end + 2) != Some(b" 0")).then_some((n, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema goes into the packet's one `pdfaExtension:schemas` bag, or into a bag of
+    /// its own when there is none; the properties come last.
+    #[test]
+    fn the_schema_joins_the_one_bag_of_extension_schemas() {
+        let typst = "<x:xmpmeta><rdf:RDF><rdf:Description rdf:about=\"\" xmlns:pdfaExtension=\"e\">\
+                     <pdfaExtension:schemas><rdf:Bag><rdf:li>mm</rdf:li></rdf:Bag></pdfaExtension:schemas>\
+                     </rdf:Description></rdf:RDF></x:xmpmeta>";
+        let out = with_factur_x(typst).unwrap();
+        assert_eq!(out.matches("<pdfaExtension:schemas>").count(), 1, "{out}");
+        let schema = out.find("Factur-X PDFA Extension Schema").unwrap();
+        assert!(schema < out.find("<rdf:li>mm</rdf:li>").unwrap(), "{out}");
+        assert!(out.ends_with(&format!("{}</rdf:RDF></x:xmpmeta>", factur_x_properties())));
+        let bare = "<rdf:RDF><rdf:Description rdf:about=\"\"/></rdf:RDF>";
+        let out = with_factur_x(bare).unwrap();
+        assert_eq!(out.matches("<pdfaExtension:schemas>").count(), 1, "{out}");
+        assert!(out.contains("xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\""));
+        assert_eq!(with_factur_x("<x/>"), None);
+    }
 }
