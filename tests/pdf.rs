@@ -553,6 +553,30 @@ fn a_typst_error_says_where_and_writes_nothing() {
     );
 }
 
+/// Every entry in use of the PDF's cross-reference table points at its object (`N 0 obj`),
+/// and `startxref` at the table: what moving the metadata must keep true.
+fn assert_xref_points_at_objects(pdf: &[u8]) {
+    let at = |from: usize, n: usize| {
+        String::from_utf8_lossy(&pdf[from..(from + n).min(pdf.len())]).into_owned()
+    };
+    let sx = pdf.windows(10).rposition(|w| w == b"startxref\n").unwrap();
+    let xref: usize = at(sx + 10, 12).lines().next().unwrap().parse().unwrap();
+    let table = at(xref, pdf.len() - xref);
+    assert!(table.starts_with("xref\n0 "), "startxref {xref}");
+    let mut lines = table.lines().skip(1);
+    let count: usize = lines.next().unwrap()[2..].parse().unwrap();
+    for (n, entry) in lines.take(count).enumerate() {
+        if entry.trim_end().ends_with('n') {
+            let offset: usize = entry[..10].parse().unwrap();
+            let head = at(offset, 20);
+            assert!(
+                head.starts_with(&format!("{n} 0 obj")),
+                "object {n} at {offset}: {head:?}"
+            );
+        }
+    }
+}
+
 fn factur_x(xml: &str) -> Attachment {
     Attachment {
         name: FACTUR_X_XML.to_owned(),
@@ -586,6 +610,7 @@ fn a_factur_x_attachment_is_embedded_with_its_xmp_metadata() {
         ],
     )
     .unwrap();
+    assert_xref_points_at_objects(&with);
     let path = dir.path().join("x.pdf");
     std::fs::write(&path, &with).unwrap();
     assert_eq!(info(&path, "Pages"), "1");
