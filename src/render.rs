@@ -1359,7 +1359,7 @@ mod tests {
                 if n >= 10 { Err(n) } else { Ok(n) }
             });
             assert_eq!(first, Err(10), "{threads} threads");
-            assert_eq!(in_order(0, threads, |n| Ok::<_, ()>(n)), Ok(vec![]));
+            assert_eq!(in_order(0, threads, Ok::<_, ()>), Ok(vec![]));
         }
     }
 

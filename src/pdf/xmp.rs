@@ -75,22 +75,19 @@ fn with_factur_x(packet: &str) -> Option<String> {
     const BAG: &str = "<pdfaExtension:schemas><rdf:Bag>";
     let close = packet.rfind("</rdf:RDF>")?;
     let mut out = String::with_capacity(packet.len() + 2048);
-    match packet[..close].find(BAG) {
-        Some(at) => {
-            out.push_str(&packet[..at + BAG.len()]);
-            out.push_str(&factur_x_schema());
-            out.push_str(&packet[at + BAG.len()..close]);
-        }
-        None => {
-            out.push_str(&packet[..close]);
-            out.push_str(
-                "<rdf:Description rdf:about=\"\" \
-                 xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\">",
-            );
-            out.push_str(BAG);
-            out.push_str(&factur_x_schema());
-            out.push_str("</rdf:Bag></pdfaExtension:schemas></rdf:Description>");
-        }
+    if let Some(at) = packet[..close].find(BAG) {
+        out.push_str(&packet[..at + BAG.len()]);
+        out.push_str(&factur_x_schema());
+        out.push_str(&packet[at + BAG.len()..close]);
+    } else {
+        out.push_str(&packet[..close]);
+        out.push_str(
+            "<rdf:Description rdf:about=\"\" \
+             xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\">",
+        );
+        out.push_str(BAG);
+        out.push_str(&factur_x_schema());
+        out.push_str("</rdf:Bag></pdfaExtension:schemas></rdf:Description>");
     }
     out.push_str(&factur_x_properties());
     out.push_str(&packet[close..]);
