@@ -1056,18 +1056,14 @@ fn check_billing(
         html: true,
         md: true,
         txt: true,
+        pdf: false,
         csv: true,
         summary: true,
         xero: false,
         quickbooks: false,
         cii: false,
     };
-    let renderer = Renderer::new(
-        &ctx.templates,
-        &card.provider,
-        card.rounding.as_str(),
-        outputs,
-    );
+    let renderer = Renderer::new(&ctx.templates, card, outputs);
     // The e-invoice of every invoice: made, or refused for what the card lacks; its text
     // never holds a character XML 1.0 cannot (control characters from the report).
     for i in &billing.invoices {
@@ -1158,7 +1154,7 @@ fn check_billing(
     }
     stats.documents += documents.len() as u64;
     let _ = summary_csv(&billing.summary);
-    let json = serde_json::to_string(&context(billing, &card.provider)).map_err(|e| Failure {
+    let json = serde_json::to_string(&context(billing, card)).map_err(|e| Failure {
         kind: "the templates' context is not JSON".into(),
         details: e.to_string(),
     })?;

@@ -1,10 +1,11 @@
 //! The invoice run's documents: an [`InvoiceSink`] that renders each month's invoices
-//! (HTML, Markdown, text), appends their rows to `invoices.csv` and `lines.csv` and to the
-//! accounting presets' files ([`crate::accounting`]), streams the
+//! (HTML, Markdown, text, PDF), appends their rows to `invoices.csv` and `lines.csv` and to
+//! the accounting presets' files ([`crate::accounting`]), streams the
 //! template context (`--context`), and writes the provider's summary at the end, every file
 //! staged in an output folder's [`Staging`] (nothing appears until the run commits). With
-//! `cii`, every invoice of a month is checked for what the e-invoice needs first: a month
-//! with a gap stops the run ([`DocumentSink::missing`]), so nothing is written.
+//! `cii` or `pdf` (whose file embeds the CII as `factur-x.xml`), every invoice of a month is
+//! checked for what the e-invoice needs first: a month with a gap stops the run
+//! ([`DocumentSink::missing`]), so nothing is written.
 
 use crate::accounting::{PresetFile, PresetWriter};
 use crate::billing::Summary;
@@ -14,8 +15,8 @@ use crate::billing::run::InvoiceSink;
 use crate::einvoice::Missing;
 use crate::output::{StagedWriter, Staging};
 use crate::render::{
-    ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext, Templates,
-    invoices_csv_header, lines_csv_header,
+    Attachments, ContextWriter, InvoiceContext, OutputFile, Outputs, Renderer, SummaryContext,
+    Templates, invoices_csv_header, lines_csv_header,
 };
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -93,7 +94,7 @@ impl<'a> DocumentSink<'a> {
         Ok(Self {
             out,
             card,
-            renderer: Renderer::new(templates, &card.provider, card.rounding.as_str(), outputs),
+            renderer: Renderer::new(templates, card, outputs),
             outputs,
             staging,
             invoices,
@@ -112,6 +113,14 @@ impl<'a> DocumentSink<'a> {
         &self.missing
     }
 
+    /// Embeds in each invoice's PDF the files `attachments` gives for it
+    /// ([`Renderer::with_attachments`]).
+    #[must_use]
+    pub fn with_attachments(mut self, attachments: &'a Attachments<'a>) -> Self {
+        self.renderer = self.renderer.with_attachments(attachments);
+        self
+    }
+
     /// Stages one rendered file in the output folder.
     fn stage(&self, f: OutputFile) -> Result<(), String> {
         let path = self.out.join(&f.name);
@@ -123,16 +132,22 @@ impl<'a> DocumentSink<'a> {
 
 impl InvoiceSink for DocumentSink<'_> {
     fn month(&mut self, invoices: &[Invoice]) -> Result<(), String> {
-        if self.outputs.cii {
+        // A PDF embeds the invoice's CII (Factur-X, unless the card says `factur_x =
+        // false`): it needs what cii needs.
+        let factur_x = self.outputs.pdf && self.card.factur_x;
+        if let Some(format) = [(self.outputs.cii, "cii"), (factur_x, "pdf")]
+            .into_iter()
+            .find_map(|(on, f)| on.then_some(f))
+        {
             let mut missing: Vec<Missing> = invoices
                 .iter()
-                .flat_map(|i| crate::einvoice::missing(i, &self.card.provider, "cii"))
+                .flat_map(|i| crate::einvoice::missing(i, &self.card.provider, format))
                 .collect();
             missing.sort();
             missing.dedup_by(|a, b| a.key == b.key);
             if !missing.is_empty() {
                 self.missing = missing;
-                return Err("the rate card lacks what --outputs cii needs".to_owned());
+                return Err(format!("the rate card lacks what --outputs {format} needs"));
             }
         }
         let rows = self
@@ -158,12 +173,8 @@ impl InvoiceSink for DocumentSink<'_> {
         }
         if let Some((path, c)) = &mut self.context {
             for invoice in invoices {
-                c.invoice(&InvoiceContext {
-                    provider: &self.card.provider,
-                    invoice,
-                    rounding: self.card.rounding.as_str(),
-                })
-                .map_err(cannot_write(path))?;
+                c.invoice(&InvoiceContext::new(self.card, invoice))
+                    .map_err(cannot_write(path))?;
             }
         }
         Ok(())

@@ -302,6 +302,7 @@ fn stage(
     staging: &Staging,
     issuing: Option<&mut Issuing<'_>>,
 ) -> Result<(BillingRun, usize), JobError> {
+    let factur_x = |i: &Invoice| crate::einvoice::factur_x(i, &job.card.provider);
     let mut sink = DocumentSink::new(
         job.out,
         job.card,
@@ -310,6 +311,9 @@ fn stage(
         job.context,
         staging,
     )?;
+    if job.card.factur_x {
+        sink = sink.with_attachments(&factur_x);
+    }
     let mut bill = |numbering: &mut dyn Numbering| {
         pool.install(|| {
             run(

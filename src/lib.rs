@@ -12,6 +12,7 @@
 //! - [`audit`]: recompute every point exactly and flag each inconsistency;
 //! - [`billing`]: rate card, exact invoice arithmetic, provider summary;
 //! - [`render`]: invoices and summary through tera templates, CSV, safe file names;
+//! - [`pdf`]: PDF/A-3 invoices compiled by an embedded typst, with attachments (Factur-X);
 //! - [`report`]: the monthly series of an audit as one self-contained HTML page, JSON, CSV;
 //! - [`text`]: input text made safe for a terminal, a document and a CSV cell;
 //! - [`documents`]: the invoice run's documents, rendered into staged files;
@@ -34,6 +35,7 @@ pub mod locate;
 pub mod model;
 pub mod num;
 pub mod output;
+pub mod pdf;
 pub mod register;
 pub mod render;
 pub mod report;

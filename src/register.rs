@@ -39,7 +39,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// How long a run waits for another run holding the register.
-pub const WAIT: Duration = Duration::from_secs(60);
+pub const WAIT: Duration = Duration::from_mins(1);
 
 /// Version of the register's tables.
 const SCHEMA_VERSION: &str = "1";
@@ -626,15 +626,15 @@ impl std::fmt::Debug for Issuing<'_> {
 }
 
 /// The context whose digest identifies an invoice's content: what the templates receive,
-/// without the source file's name and place (another path to the same report gives the
-/// same invoice).
+/// without the paper size and the source file's name and place (another path to the same
+/// report, or another paper, gives the same invoice).
 fn context_of(card: &RateCard, invoice: &Invoice) -> Result<Value, String> {
-    let mut v = serde_json::to_value(InvoiceContext {
-        provider: &card.provider,
-        invoice,
-        rounding: card.rounding.as_str(),
-    })
-    .map_err(|e| format!("invoice {}: {e}", invoice.number))?;
+    let mut v = serde_json::to_value(InvoiceContext::new(card, invoice))
+        .map_err(|e| format!("invoice {}: {e}", invoice.number))?;
+    // The paper size is how the invoice is printed, not what it says.
+    if let Some(c) = v.as_object_mut() {
+        c.remove("paper");
+    }
     if let Some(r) = v
         .pointer_mut("/invoice/report")
         .and_then(Value::as_object_mut)

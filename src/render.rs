@@ -15,8 +15,15 @@
 //! which changes from run to run), `group_by` included (its groups in key order). Each invoice is converted to template values once
 //! and rendered by every format from them; the provider once per batch.
 //!
+//! The PDF invoice is a typst source that `invoice.typ.tera` renders, compiled by
+//! [`crate::pdf`] (with the cargo feature `pdf`); it is rendered on the same threads as the
+//! other documents, from the same context, plus `paper` (the card's paper size).
+//!
 //! Safety of tenant-provided text (company names come from tenants):
 //! - HTML templates are autoescaped (`<script>` stays text);
+//! - typst templates (`*.typ.tera`) are autoescaped for typst markup ([`typst_escape`]:
+//!   `#import`, `$x$`, `*a*`, `]`, `//` print as written); a value inside a typst string
+//!   literal goes through the `typ_str` filter ([`typst_string`]);
 //! - Markdown templates escape it with the `md` filter;
 //! - control characters are replaced when the report is read
 //!   ([`crate::billing::invoice::clean_text`]);
@@ -26,9 +33,9 @@
 //!   UID ([`slug`]): no `/`, no `..`, bounded length.
 
 use crate::billing::invoice::Invoice;
-use crate::billing::rates::Party;
+use crate::billing::rates::{Paper, Party, RateCard};
 use crate::billing::{Billing, Summary};
-use rayon::prelude::*;
+use crate::pdf::Attachment;
 use serde::Serialize;
 
 use std::collections::BTreeMap;
@@ -37,14 +44,15 @@ use std::path::{Path, PathBuf};
 use tera::{Context, Kwargs, State, Tera, Value};
 
 /// Names of the templates, as embedded and as looked up in `--templates DIR`.
-pub const TEMPLATE_NAMES: [&str; 4] = [
+pub const TEMPLATE_NAMES: [&str; 5] = [
     "invoice.html.tera",
     "invoice.md.tera",
     "invoice.txt.tera",
+    "invoice.typ.tera",
     "summary.md.tera",
 ];
 
-const EMBEDDED: [(&str, &str); 4] = [
+const EMBEDDED: [(&str, &str); 5] = [
     (
         "invoice.html.tera",
         include_str!("../templates/invoice.html.tera"),
@@ -56,6 +64,10 @@ const EMBEDDED: [(&str, &str); 4] = [
     (
         "invoice.txt.tera",
         include_str!("../templates/invoice.txt.tera"),
+    ),
+    (
+        "invoice.typ.tera",
+        include_str!("../templates/invoice.typ.tera"),
     ),
     (
         "summary.md.tera",
@@ -125,6 +137,8 @@ pub enum DocFormat {
     Md,
     /// `invoice.txt.tera`.
     Txt,
+    /// `invoice.typ.tera`, compiled to PDF.
+    Pdf,
 }
 
 impl DocFormat {
@@ -135,6 +149,7 @@ impl DocFormat {
             Self::Html => "html",
             Self::Md => "md",
             Self::Txt => "txt",
+            Self::Pdf => "pdf",
         }
     }
 
@@ -143,6 +158,7 @@ impl DocFormat {
             Self::Html => "invoice.html.tera",
             Self::Md => "invoice.md.tera",
             Self::Txt => "invoice.txt.tera",
+            Self::Pdf => "invoice.typ.tera",
         }
     }
 }
@@ -159,6 +175,8 @@ pub struct Outputs {
     pub md: bool,
     /// `<number>-<slug>.txt`.
     pub txt: bool,
+    /// `<number>-<slug>.pdf`.
+    pub pdf: bool,
     /// `invoices.csv` and `lines.csv`.
     pub csv: bool,
     /// `summary.md` and `summary.csv`.
@@ -190,6 +208,7 @@ impl Outputs {
             (self.html, DocFormat::Html),
             (self.md, DocFormat::Md),
             (self.txt, DocFormat::Txt),
+            (self.pdf, DocFormat::Pdf),
         ]
         .into_iter()
         .filter_map(|(on, f)| on.then_some(f))
@@ -209,10 +228,12 @@ impl Outputs {
     }
 }
 
-/// The compiled templates.
+/// The compiled templates: typst templates (`*.typ.tera`) in an engine of their own, whose
+/// autoescaping is typst's ([`typst_escape`]), the others in one that escapes HTML.
 #[derive(Debug)]
 pub struct Templates {
     tera: Tera,
+    typst: Tera,
     /// The file each template of `--templates DIR` was read from, by template name.
     files: BTreeMap<String, PathBuf>,
 }
@@ -285,17 +306,45 @@ impl Templates {
         sources: &BTreeMap<String, String>,
         files: BTreeMap<String, PathBuf>,
     ) -> Result<Self, RenderError> {
+        // Partials (`_*`) go to both engines, so that either may include them.
+        let (typst, other): (Vec<_>, Vec<_>) =
+            sources.iter().partition(|(n, _)| n.ends_with(TYPST_SUFFIX));
+        let partials = || other.iter().copied().filter(|(n, _)| n.starts_with('_'));
+        let tera = Self::engine(
+            other.iter().copied(),
+            &[".html.tera", ".html", ".htm"],
+            escape_html,
+            &files,
+        )?;
+        let typst = Self::engine(
+            typst.into_iter().chain(partials()),
+            &[TYPST_SUFFIX],
+            escape_typst,
+            &files,
+        )?;
+        Ok(Self { tera, typst, files })
+    }
+
+    /// One tera engine with the crate's filters, autoescaping the templates whose name
+    /// ends with one of `suffixes` with `escape`.
+    fn engine<'s>(
+        sources: impl Iterator<Item = (&'s String, &'s String)>,
+        suffixes: &[&'static str],
+        escape: tera::EscapeFn,
+        files: &BTreeMap<String, PathBuf>,
+    ) -> Result<Tera, RenderError> {
         let mut tera = Tera::default();
-        tera.autoescape_on([".html.tera", ".html", ".htm"]);
-        tera.set_escape_fn(escape_html);
+        tera.autoescape_on(suffixes.iter().copied());
+        tera.set_escape_fn(escape);
         // Filters first: tera 2 refuses a template that calls an unknown filter.
         tera.register_filter("md", md_filter);
         tera.register_filter("negate", negate_filter);
         tera.register_filter("pad", pad_filter);
         tera.register_filter("group_by", group_by_filter);
-        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| tera_error("the templates do not compile", &e, &files))?;
-        Ok(Self { tera, files })
+        tera.register_filter("typ_str", typ_str_filter);
+        tera.add_raw_templates(sources.map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| tera_error("the templates do not compile", &e, files))?;
+        Ok(tera)
     }
 
     /// Renders template `name`; `what` says what failed if it does (the template and the
@@ -306,10 +355,80 @@ impl Templates {
         ctx: &Context,
         what: impl Fn() -> String,
     ) -> Result<String, RenderError> {
-        self.tera
-            .render(name, ctx)
+        let tera = if name.ends_with(TYPST_SUFFIX) {
+            &self.typst
+        } else {
+            &self.tera
+        };
+        tera.render(name, ctx)
             .map_err(|e| tera_error(&what(), &e, &self.files))
     }
+}
+
+/// The names of typst templates, autoescaped with [`typst_escape`].
+const TYPST_SUFFIX: &str = ".typ.tera";
+
+/// The autoescaping of typst templates: [`typst_escape`].
+fn escape_typst(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all(typst_escape(input).as_bytes())
+}
+
+/// Text as typst markup that prints it as written: every ASCII punctuation character
+/// backslash-escaped (`#`, `$`, `*`, `_`, `[`, `]`, `\`, `"`, `<`, `@`, `/`, `=`, `-`...: no
+/// code, math, emphasis, label, reference, comment, heading, list, smart quote or
+/// shorthand can start), a line break as typst's line break, other control characters as
+/// `\u{..}` escapes.
+#[must_use]
+pub fn typst_escape(s: &str) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(s.len() + s.len() / 4);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\\n"),
+            '\r' => {}
+            '\t' => out.push(' '),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as a typst string literal, quotes included: `\`, `"` and control characters
+/// escaped.
+#[must_use]
+pub fn typst_string(s: &str) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `typ_str` filter: a value as a typst string literal ([`typst_string`]), for typst
+/// arguments that take a string (`set document(author: {{ provider.name | typ_str | safe
+/// }})`); `| safe` after it, since typst templates are autoescaped as markup.
+fn typ_str_filter(v: &Value, _: Kwargs, _: &State) -> String {
+    typst_string(&filter_text(v))
 }
 
 /// The autoescaping of HTML templates: `& < > " ' /` as entities, byte for byte what tera 1
@@ -343,6 +462,22 @@ pub struct InvoiceContext<'a> {
     pub invoice: &'a Invoice,
     /// The card's rounding mode.
     pub rounding: &'a str,
+    /// The card's paper size (for the PDF: `a4` or `letter`). Not part of the invoice's
+    /// content: the register's digest leaves it out.
+    pub paper: Paper,
+}
+
+impl<'a> InvoiceContext<'a> {
+    /// The context of `invoice` billed with `card`.
+    #[must_use]
+    pub fn new(card: &'a RateCard, invoice: &'a Invoice) -> Self {
+        Self {
+            provider: &card.provider,
+            invoice,
+            rounding: card.rounding.as_str(),
+            paper: card.paper,
+        }
+    }
 }
 
 /// What the summary template receives.
@@ -365,19 +500,15 @@ pub struct FullContext<'a> {
 
 /// The context of a whole run.
 #[must_use]
-pub fn context<'a>(billing: &'a Billing, provider: &'a Party) -> FullContext<'a> {
+pub fn context<'a>(billing: &'a Billing, card: &'a RateCard) -> FullContext<'a> {
     FullContext {
         invoices: billing
             .invoices
             .iter()
-            .map(|invoice| InvoiceContext {
-                provider,
-                invoice,
-                rounding: billing.summary.rounding,
-            })
+            .map(|invoice| InvoiceContext::new(card, invoice))
             .collect(),
         summary: SummaryContext {
-            provider,
+            provider: &card.provider,
             summary: &billing.summary,
         },
     }
@@ -455,14 +586,84 @@ pub struct OutputFile {
 /// soon as they are made, and the CSV rows of a batch come back in order, to be appended
 /// to `invoices.csv` and `lines.csv` (whose headers are [`invoices_csv_header`] and
 /// [`lines_csv_header`]).
-#[derive(Debug)]
 pub struct Renderer<'a> {
     templates: &'a Templates,
-    provider: &'a Party,
-    rounding: &'a str,
+    card: &'a RateCard,
     docs: Vec<DocFormat>,
     csv: bool,
     cii: bool,
+    attachments: Option<&'a Attachments<'a>>,
+}
+
+/// What gives the files embedded in an invoice's PDF ([`Renderer::with_attachments`]).
+pub type Attachments<'f> = dyn Fn(&Invoice) -> Result<Vec<Attachment>, String> + Sync + 'f;
+
+impl fmt::Debug for Renderer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer")
+            .field("docs", &self.docs)
+            .field("csv", &self.csv)
+            .field("attachments", &self.attachments.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Invoices rendered on one thread at a time: large chunks for the text documents (cheap,
+/// and one CSV buffer each), single invoices for PDFs (milliseconds each), so that a few
+/// invoices keep every core busy.
+fn chunk_len(docs: &[DocFormat]) -> usize {
+    // The text documents of 64 invoices take about as long as one PDF.
+    if docs.contains(&DocFormat::Pdf) {
+        1
+    } else {
+        64
+    }
+}
+
+/// `work(0)`, `work(1)`... `work(count - 1)` on `threads` threads (at least one, the caller's
+/// when none can be started), taken in order; the results in order, or the first error in
+/// that order, whatever the threads: after an error no later item is started.
+///
+/// The threads are the operating system's, not rayon's: typst, which makes the PDFs, waits
+/// for its own tasks on rayon, and a rayon worker that waits runs queued work, here other
+/// invoices, on top of its stack, which overflowed in debug builds with a few hundred
+/// invoices. Each thread here renders one item at a time.
+fn in_order<T: Send, E: Send>(
+    count: usize,
+    threads: usize,
+    work: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(usize::MAX);
+    let done = Mutex::new(Vec::with_capacity(count));
+    let run = || {
+        loop {
+            let n = next.fetch_add(1, Ordering::SeqCst);
+            if n >= count || n > failed.load(Ordering::SeqCst) {
+                break;
+            }
+            let r = work(n);
+            if r.is_err() {
+                failed.fetch_min(n, Ordering::SeqCst);
+            }
+            done.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((n, r));
+        }
+    };
+    std::thread::scope(|s| {
+        let started = (0..threads.min(count))
+            .filter(|_| std::thread::Builder::new().spawn_scoped(s, run).is_ok())
+            .count();
+        if started == 0 {
+            run();
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The CSV rows of a batch of invoices (no header).
@@ -475,22 +676,26 @@ pub struct CsvRows {
 }
 
 impl<'a> Renderer<'a> {
-    /// A renderer of `outputs`, with the card's provider and rounding mode.
+    /// A renderer of `outputs`, with the card's provider, rounding mode and paper size.
     #[must_use]
-    pub fn new(
-        templates: &'a Templates,
-        provider: &'a Party,
-        rounding: &'a str,
-        outputs: Outputs,
-    ) -> Self {
+    pub fn new(templates: &'a Templates, card: &'a RateCard, outputs: Outputs) -> Self {
         Self {
             templates,
-            provider,
-            rounding,
+            card,
             docs: outputs.docs(),
             csv: outputs.csv,
             cii: outputs.cii,
+            attachments: None,
         }
+    }
+
+    /// Embeds in each invoice's PDF the files `attachments` gives for it (a
+    /// [`crate::pdf::FACTUR_X_XML`] makes it a Factur-X invoice); its error stops the run,
+    /// as a template's does.
+    #[must_use]
+    pub fn with_attachments(mut self, attachments: &'a Attachments<'a>) -> Self {
+        self.attachments = Some(attachments);
+        self
     }
 
     /// Renders the documents of `invoices` (in parallel) and hands each to `sink`; returns
@@ -504,37 +709,54 @@ impl<'a> Renderer<'a> {
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
         let shared = self.shared_context()?;
-        invoices
-            .par_chunks(64)
-            .map(|chunk| {
-                let mut rows = self.csv.then(|| {
-                    let lines = chunk.iter().map(|i| i.lines.len() + 1).sum::<usize>();
-                    (
-                        CsvOut::new(None, chunk.len() * 200),
-                        CsvOut::new(None, lines * 220),
-                    )
-                });
-                for i in chunk {
-                    self.documents(&shared, i, sink)?;
-                    if let Some((a, b)) = &mut rows {
-                        invoice_row(a, i);
-                        line_rows(b, i);
-                    }
-                }
-                Ok(rows.map_or_else(CsvRows::default, |(a, b)| CsvRows {
-                    invoices: a.finish(),
-                    lines: b.finish(),
-                }))
-            })
-            .collect()
+        let size = chunk_len(&self.docs);
+        in_order(
+            invoices.len().div_ceil(size),
+            rayon::current_num_threads(),
+            |n| {
+                let chunk = &invoices[n * size..invoices.len().min((n + 1) * size)];
+                self.chunk(&shared, chunk, sink)
+            },
+        )
+    }
+
+    /// The documents of `chunk`, to `sink`, and its CSV rows.
+    fn chunk<F>(
+        &self,
+        shared: &Context,
+        chunk: &[Invoice],
+        sink: &F,
+    ) -> Result<CsvRows, RenderError>
+    where
+        F: Fn(OutputFile) -> Result<(), String> + Sync,
+    {
+        let mut rows = self.csv.then(|| {
+            let lines = chunk.iter().map(|i| i.lines.len() + 1).sum::<usize>();
+            (
+                CsvOut::new(None, chunk.len() * 200),
+                CsvOut::new(None, lines * 220),
+            )
+        });
+        for i in chunk {
+            self.documents(shared, i, sink)?;
+            if let Some((a, b)) = &mut rows {
+                invoice_row(a, i);
+                line_rows(b, i);
+            }
+        }
+        Ok(rows.map_or_else(CsvRows::default, |(a, b)| CsvRows {
+            invoices: a.finish(),
+            lines: b.finish(),
+        }))
     }
 
     /// What every invoice's context holds besides the invoice (see [`InvoiceContext`]):
     /// converted to template values once, not once per invoice.
     fn shared_context(&self) -> Result<Context, RenderError> {
         let mut c = Context::new();
-        c.insert_value("provider", self.value("the provider", self.provider)?);
-        c.insert_value("rounding", Value::from(self.rounding));
+        c.insert_value("provider", self.value("the provider", &self.card.provider)?);
+        c.insert_value("rounding", Value::from(self.card.rounding.as_str()));
+        c.insert_value("paper", Value::from(self.card.paper.as_str()));
         Ok(c)
     }
 
@@ -555,7 +777,7 @@ impl<'a> Renderer<'a> {
     {
         let stem = file_stem(invoice);
         if self.cii {
-            let bytes = crate::einvoice::cii::xml(invoice, self.provider)
+            let bytes = crate::einvoice::cii::xml(invoice, &self.card.provider)
                 .map_err(|e| RenderError(format!("invoice {}: {e}", invoice.number)))?;
             sink(OutputFile {
                 name: format!("{stem}.{CII_EXTENSION}"),
@@ -580,13 +802,40 @@ impl<'a> Renderer<'a> {
                     invoice.number
                 )
             })?;
+            let bytes = match f {
+                DocFormat::Pdf => self.pdf(&text, invoice)?,
+                _ => text.into_bytes(),
+            };
             sink(OutputFile {
                 name: format!("{stem}.{}", f.extension()),
-                bytes: text.into_bytes(),
+                bytes,
             })
             .map_err(RenderError)?;
         }
         Ok(())
+    }
+
+    /// The PDF of the typst `source` of `invoice`, with its attachments.
+    fn pdf(&self, source: &str, invoice: &Invoice) -> Result<Vec<u8>, RenderError> {
+        let attachments = match self.attachments {
+            Some(f) => f(invoice).map_err(|e| {
+                RenderError(format!(
+                    "the attachments of invoice {}: {e}",
+                    invoice.number
+                ))
+            })?,
+            None => Vec::new(),
+        };
+        crate::pdf::render(source, &attachments).map_err(|e| {
+            let from = self.templates.files.get(DocFormat::Pdf.template()).map_or_else(
+                || format!("the embedded {}", DocFormat::Pdf.template()),
+                |p| p.display().to_string(),
+            );
+            RenderError(format!(
+                "{e}\nthe PDF of invoice {} cannot be made from the typst source that {from} renders",
+                invoice.number
+            ))
+        })
     }
 
     /// `summary.md` and `summary.csv`, to `sink`.
@@ -598,7 +847,7 @@ impl<'a> Renderer<'a> {
         F: Fn(OutputFile) -> Result<(), String> + Sync,
     {
         let ctx = SummaryContext {
-            provider: self.provider,
+            provider: &self.card.provider,
             summary,
         };
         let ctx = Context::from_serialize(&ctx).map_err(|e| {
@@ -1145,6 +1394,34 @@ mod tests {
         }
     }
 
+    /// `in_order` gives every result in order, or the first error in order, on any number
+    /// of threads, and runs the work off rayon's workers (typst, which makes the PDFs,
+    /// would run other invoices on a waiting worker's stack).
+    #[test]
+    fn in_order_keeps_order_and_the_first_error_off_rayon() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for threads in [1, 2, 4, 64] {
+            let ok: Result<Vec<usize>, usize> = pool.install(|| {
+                in_order(100, threads, |n| {
+                    assert!(rayon::current_thread_index().is_none(), "on a rayon worker");
+                    Ok(n * 2)
+                })
+            });
+            assert_eq!(ok.unwrap(), (0..100).map(|n| n * 2).collect::<Vec<_>>());
+            let first = in_order(100, threads, |n| {
+                if n == 10 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                if n >= 10 { Err(n) } else { Ok(n) }
+            });
+            assert_eq!(first, Err(10), "{threads} threads");
+            assert_eq!(in_order(0, threads, Ok::<_, ()>), Ok(vec![]));
+        }
+    }
+
     #[test]
     fn formulas_are_neutralised() {
         for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1"] {
@@ -1324,12 +1601,12 @@ mod tests {
         let t = Templates::load(None).unwrap();
         let r = Renderer::new(
             &t,
-            &card.provider,
-            card.rounding.as_str(),
+            &card,
             Outputs {
                 html: true,
                 md: false,
                 txt: false,
+                pdf: false,
                 csv: false,
                 summary: false,
                 xero: false,
@@ -1341,12 +1618,7 @@ mod tests {
         for invoice in &billing.invoices {
             let mut built = shared.clone();
             built.insert_value("invoice", r.value("invoice", invoice).unwrap());
-            let expected = Context::from_serialize(&InvoiceContext {
-                provider: &card.provider,
-                invoice,
-                rounding: card.rounding.as_str(),
-            })
-            .unwrap();
+            let expected = Context::from_serialize(&InvoiceContext::new(&card, invoice)).unwrap();
             assert_eq!(built, expected);
         }
         assert_eq!(billing.invoices.len(), 3);
@@ -1366,12 +1638,8 @@ mod tests {
              {% for d, lines in invoice.lines | group_by(attribute=\"detail\") %}{{ d }};{% endfor %}",
         )])
         .unwrap();
-        let ctx = Context::from_serialize(&InvoiceContext {
-            provider: &card.provider,
-            invoice: &billing.invoices[1],
-            rounding: card.rounding.as_str(),
-        })
-        .unwrap();
+        let ctx =
+            Context::from_serialize(&InvoiceContext::new(&card, &billing.invoices[1])).unwrap();
         assert_eq!(
             t.render("x.txt.tera", &ctx, String::new).unwrap(),
             "CC_Server_Backup=1;CC_VM_Replica=1;VAC_Server_Agent=1;VAC_Workstation_Agent=1;VBR_VM=1;\
@@ -1403,12 +1671,8 @@ mod tests {
              {% for k in provider | keys %}{{ k }},{% endfor %}",
         )])
         .unwrap();
-        let ctx = Context::from_serialize(&InvoiceContext {
-            provider: &card.provider,
-            invoice: &billing.invoices[0],
-            rounding: card.rounding.as_str(),
-        })
-        .unwrap();
+        let ctx =
+            Context::from_serialize(&InvoiceContext::new(&card, &billing.invoices[0])).unwrap();
         assert_eq!(
             t.render("x.txt.tera", &ctx, String::new).unwrap(),
             "uid,name,reported_name,organization_type,address,email,tax_id,postal_address,\

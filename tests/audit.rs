@@ -2252,6 +2252,7 @@ mod reachability {
                 html: false,
                 md: false,
                 txt: true,
+                pdf: false,
                 csv: false,
                 summary: false,
                 xero: false,

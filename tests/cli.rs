@@ -256,7 +256,7 @@ fn completions_for_every_shell_and_man_pages() {
         );
         if shell == "bash" {
             // The values of `--outputs` (a comma list parsed by hand) are offered too.
-            assert!(text.contains("html md txt csv summary"), "{shell}");
+            assert!(text.contains("html md txt pdf csv summary"), "{shell}");
         }
     }
     let out = bin().args(["man"]).output().unwrap();

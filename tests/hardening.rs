@@ -15,7 +15,7 @@ fn bin() -> Command {
     let mut c = Command::cargo_bin("vspc-billing").unwrap();
     c.current_dir(root())
         .env_remove("NO_COLOR")
-        .timeout(Duration::from_secs(60));
+        .timeout(Duration::from_mins(1));
     c
 }
 

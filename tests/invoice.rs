@@ -435,6 +435,7 @@ fn months_are_billed_one_at_a_time_with_the_same_output() {
             html: true,
             md: true,
             txt: true,
+            pdf: false,
             csv: true,
             summary: true,
             xero: false,
@@ -836,7 +837,8 @@ fn format_picks_outputs_and_context_is_what_templates_get() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["invoice", "provider", "rounding"]);
+    assert_eq!(keys, ["invoice", "paper", "provider", "rounding"]);
+    assert_eq!(first["paper"], "a4");
     assert_eq!(first["invoice"]["number"], "INV-00001");
     assert_eq!(first["invoice"]["total"], "101.87");
     assert_eq!(first["invoice"]["issue_date"], "2026-11-05");
@@ -1015,16 +1017,11 @@ fn the_streamed_context_is_the_whole_context() {
     let mut none = with.clone();
     none.invoices.clear();
     for billing in [&with, &none] {
-        let mut whole = serde_json::to_vec_pretty(&context(billing, &card.provider)).unwrap();
+        let mut whole = serde_json::to_vec_pretty(&context(billing, &card)).unwrap();
         whole.push(b'\n');
         let mut w = ContextWriter::new(Vec::new()).unwrap();
         for invoice in &billing.invoices {
-            w.invoice(&InvoiceContext {
-                provider: &card.provider,
-                invoice,
-                rounding: billing.summary.rounding,
-            })
-            .unwrap();
+            w.invoice(&InvoiceContext::new(&card, invoice)).unwrap();
         }
         let streamed = w
             .finish(&SummaryContext {
@@ -1685,6 +1682,8 @@ fn every_bound_of_the_rate_card_schema_is_enforced_by_the_loader() {
             "/$defs/DateFormat/oneOf/1/const",
             &["accounting.date_format"],
         ),
+        ("/$defs/Paper/oneOf/0/const", &["paper"]),
+        ("/$defs/Paper/oneOf/1/const", &["paper"]),
         ("/properties/tenants/propertyNames/pattern", &["tenants"]),
         (
             "/$defs/TenantTerms/properties/workloads/propertyNames/enum",
@@ -2085,11 +2084,12 @@ fn every_list_option_takes_comma_lists() {
         "--rates",
         "samples/rates.toml",
         "--outputs",
-        "txt,pdf",
+        "txt,docx",
     ]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("--outputs: unknown output \"pdf\""),
+        run.stderr
+            .contains("--outputs: unknown output \"docx\" (html, md, txt, pdf, csv, summary, cii, xero or quickbooks)"),
         "{}",
         run.stderr
     );
@@ -2349,4 +2349,26 @@ fn a_file_billed_in_chunks_gives_what_a_held_month_gives() {
             .sum();
         assert_eq!(rows, numbers.len(), "{name}");
     }
+}
+
+/// A build without the `pdf` feature refuses `--outputs pdf` before anything is read or
+/// written, saying how to get it.
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn without_the_pdf_feature_pdf_output_is_refused() {
+    let run = invoice(&[
+        "samples/reports-api-3.6-approved.json",
+        "--rates",
+        "samples/rates.toml",
+        "--outputs",
+        "txt,pdf",
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--outputs: pdf: this vspc-billing was built without PDF support (the cargo feature `pdf`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.files.is_empty());
 }

@@ -36,11 +36,12 @@ pub(super) struct Args {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Folder of templates replacing the embedded ones by name (invoice.html.tera,
-    /// invoice.md.tera, invoice.txt.tera, summary.md.tera)
+    /// invoice.md.tera, invoice.txt.tera, invoice.typ.tera, summary.md.tera)
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
-    /// Files to write, comma-separated: html, md, txt (one file per invoice), csv
-    /// (invoices.csv, lines.csv), summary (summary.md, summary.csv) [default: these five];
+    /// Files to write, comma-separated: html, md, txt, pdf (one file per invoice; pdf: A4
+    /// or the card's `paper`, PDF/A-3b with its EN 16931 XML), csv (invoices.csv,
+    /// lines.csv), summary (summary.md, summary.csv) [default: html,md,txt,csv,summary];
     /// cii (one EN 16931 XML per invoice); xero (xero-invoices.csv), quickbooks
     /// (quickbooks-invoices.csv, quickbooks-credit-notes.csv): import files for accounting
     /// tools, with the rate card's [accounting]
@@ -93,6 +94,8 @@ pub(super) enum OutputArg {
     Md,
     /// <number>-<slug>.txt per invoice
     Txt,
+    /// <number>-<slug>.pdf per invoice (PDF/A-3b, the card's paper size)
+    Pdf,
     /// invoices.csv and lines.csv
     Csv,
     /// summary.md and summary.csv
@@ -144,6 +147,7 @@ fn outputs_of(list: &[OutputArg]) -> Outputs {
         html: has(OutputArg::Html),
         md: has(OutputArg::Md),
         txt: has(OutputArg::Txt),
+        pdf: has(OutputArg::Pdf),
         csv: has(OutputArg::Csv),
         summary: has(OutputArg::Summary),
         xero: has(OutputArg::Xero),
@@ -200,12 +204,15 @@ fn settings(args: &Args, config: &Config) -> Result<Settings, String> {
             .map(|o| {
                 <OutputArg as clap::ValueEnum>::from_str(o, true).map_err(|_| {
                     format!(
-                        "{source}: unknown output {o:?} (html, md, txt, csv, summary, cii, xero or quickbooks)"
+                        "{source}: unknown output {o:?} (html, md, txt, pdf, csv, summary, cii, xero or quickbooks)"
                     )
                 })
             })
             .collect::<Result<_, _>>()?,
     };
+    if outputs.contains(&OutputArg::Pdf) && !vspc_billing::pdf::AVAILABLE {
+        return Err(format!("{source}: pdf: {}", vspc_billing::pdf::NOT_BUILT));
+    }
     Ok(Settings {
         rates: required(args.rates.as_ref(), file.rates.as_ref(), "--rates")?,
         out: required(args.out.as_ref(), file.out.as_ref(), "--out")?,

@@ -158,3 +158,23 @@ pub fn missing(invoice: &Invoice, provider: &Party, format: &str) -> Vec<Missing
     out.sort();
     out
 }
+
+/// The files a PDF invoice embeds: its CII as `factur-x.xml` (Factur-X / `ZUGFeRD`, EN 16931
+/// profile, relationship `Alternative`), so that one PDF is both the readable and the
+/// structured invoice ([`crate::render::Renderer::with_attachments`]).
+///
+/// # Errors
+/// The CII cannot be made (the card lacks what it needs: checked before rendering).
+pub fn factur_x(
+    invoice: &Invoice,
+    provider: &Party,
+) -> Result<Vec<crate::pdf::Attachment>, String> {
+    let bytes = cii::xml(invoice, provider).map_err(|e| e.to_string())?;
+    Ok(vec![crate::pdf::Attachment {
+        name: crate::pdf::FACTUR_X_XML.to_owned(),
+        mime: "text/xml".to_owned(),
+        relationship: crate::pdf::Relationship::Alternative,
+        description: "Factur-X invoice (EN 16931)".to_owned(),
+        bytes,
+    }])
+}

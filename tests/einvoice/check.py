@@ -39,6 +39,9 @@ def documents(folder):
                 raise ValueError(f"{path}: no Factur-X XML embedded")
             if name != "factur-x.xml":
                 raise ValueError(f"{path}: the embedded XML is {name!r}, not factur-x.xml")
+            standalone = path.with_suffix(".xml")
+            if standalone.exists() and standalone.read_bytes() != xml:
+                raise ValueError(f"{path}: the embedded XML differs from {standalone.name}")
             yield f"{path.name}:{name}", xml
 
 

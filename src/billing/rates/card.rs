@@ -89,6 +89,42 @@ pub struct RateCard {
     /// account code, the tool's names of tax rates, item codes, date format.
     #[serde(default)]
     pub accounting: Option<super::accounting::Accounting>,
+    /// Paper size of the PDF invoices (`--outputs pdf`): `a4` (210 × 297 mm, the default)
+    /// or `letter` (8.5 × 11 in).
+    #[serde(default)]
+    pub paper: Paper,
+    /// Whether each PDF invoice embeds its EN 16931 XML (`factur-x.xml`: a Factur-X /
+    /// `ZUGFeRD` invoice). It then needs what `--outputs cii` needs (addresses with country,
+    /// the seller's VAT ID or tax number, the payment account...). Default: true; false
+    /// writes plain PDF/A-3b invoices from a card without those data.
+    #[serde(default = "default_true")]
+    pub factur_x: bool,
+}
+
+/// The paper size of PDF invoices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Paper {
+    /// ISO A4, 210 × 297 mm.
+    #[default]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+}
+
+impl Paper {
+    /// The spelling of the rate card (typst calls letter `us-letter`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::A4 => "a4",
+            Self::Letter => "letter",
+        }
+    }
+}
+
+const fn default_true() -> bool {
+    true
 }
 
 const fn default_due_days() -> u32 {

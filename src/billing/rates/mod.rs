@@ -33,8 +33,8 @@ pub use accounting::{Accounting, DateFormat};
 pub use amount::{Amount, Percent};
 pub use card::{
     Allocate, Contact, Cost, Defaults, ElectronicAddress, MAX_DUE_DAYS, MinimumApplies, Model,
-    Package, Party, Payment, PaymentMeans, PostalAddress, REVERSE_CHARGE_NOTE, RateCard, Tax,
-    TaxCategory, TaxTerms, TenantTerms, Tier, WorkloadPrice,
+    Package, Paper, Party, Payment, PaymentMeans, PostalAddress, REVERSE_CHARGE_NOTE, RateCard,
+    Tax, TaxCategory, TaxTerms, TenantTerms, Tier, WorkloadPrice,
 };
 pub use currency::currency_decimals;
 pub use parse::CardError;

@@ -57,6 +57,11 @@ pub(super) fn finish(
                 &problems,
                 vspc_billing::codes::Code::RateCardInvalid,
             );
+            if settings.outputs.pdf && !settings.outputs.cii {
+                eprintln!(
+                    "vspc-billing: note: each PDF invoice embeds its EN 16931 XML (Factur-X), which needs these; `factur_x = false` in the rate card writes plain PDFs"
+                );
+            }
             return card_errors(&errors, &settings.rates);
         }
         Err(e) => return crate::cli::usage_error(&format!("{e}; nothing was written")),
