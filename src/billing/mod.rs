@@ -174,8 +174,9 @@ pub struct FileBill {
     bills: Vec<ReportBill>,
     refused: Vec<Refusal>,
     skipped: Vec<Skipped>,
-    /// Lower-case UIDs of every organization of the file's reports, billed or not (to
-    /// tell which rate card tenants match nothing).
+    /// Lower-case UIDs of the rate card's tenants that an organization of the file's
+    /// reports has, billed or not (to tell which card tenants match nothing): a few, not
+    /// one per organization of the file.
     organizations: BTreeSet<String>,
 }
 
@@ -408,7 +409,8 @@ fn bill_file(input: &FileInput<'_>, ctx: &BillCtx<'_>, keep: Keep) -> FileBill {
         });
     }
     for (i, report) in reports.reports.iter().enumerate() {
-        out.organizations.extend(organizations(report));
+        out.organizations
+            .extend(organizations(report).filter(|uid| ctx.tenants.contains_key(uid.as_str())));
         let rref = report_ref(&name, reports.shape, i, report);
         let mut reasons = Vec::new();
         let mut warnings = Vec::new();
@@ -765,7 +767,7 @@ fn bill_report(
     let opts = ctx.opts;
     let dates = Dates::of_report(r, period, ctx)?;
     let header = dates.of(&rref);
-    let tenants: Vec<(String, TenantUsage<'_>)> = tenants(r, ctx.opts).into_iter().collect();
+    let tenants: Vec<TenantUsage<'_>> = tenants(r, ctx.opts).into_values().collect();
     let mut bill = Billed {
         report: rref.clone(),
         invoices: Vec::new(),
@@ -780,10 +782,8 @@ fn bill_report(
     let mut reasons = Vec::new();
     // In chunks: without the invoices kept, memory is that of one chunk of them.
     for chunk in tenants.chunks(CHUNK) {
-        let outcomes: Vec<Result<TenantOutcome, BillError>> = chunk
-            .par_iter()
-            .map(|(_, t)| outcome(t, &header, ctx))
-            .collect();
+        let outcomes: Vec<Result<TenantOutcome, BillError>> =
+            chunk.par_iter().map(|t| outcome(t, &header, ctx)).collect();
         for o in outcomes {
             match o? {
                 TenantOutcome::Invoice(i) => {
