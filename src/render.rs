@@ -1360,7 +1360,7 @@ fn group_by_filter(items: &[Value], kwargs: Kwargs, _: &State) -> tera::TeraResu
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1577,8 +1577,8 @@ mod tests {
         );
     }
 
-    /// The samples billed with the sample card.
-    fn sample_billing() -> (Billing, crate::billing::rates::RateCard) {
+    /// The samples billed with the sample card (also for other modules' tests).
+    pub(crate) fn sample_billing() -> (Billing, crate::billing::rates::RateCard) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let card = crate::billing::rates::RateCard::load(&root.join("samples/rates.toml")).unwrap();
         let text = std::fs::read(root.join("samples/reports-api-3.6-approved.json")).unwrap();

@@ -564,17 +564,7 @@ mod tests {
 
     /// The samples' invoices on the sample card, numbered.
     fn samples() -> (Vec<Invoice>, RateCard) {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let card = RateCard::load(&root.join("samples/rates.toml")).unwrap();
-        let text = std::fs::read(root.join("samples/reports-api-3.6-approved.json")).unwrap();
-        let file = crate::load::load_bytes("r.json", text, &crate::load::LoadOptions::DEFAULT);
-        let audit = crate::audit::FileAudit::default();
-        let input = crate::billing::FileInput {
-            file: &file,
-            audit: &audit,
-        };
-        let mut billing =
-            crate::billing::bill(&[input], &card, &crate::billing::BillOptions::default()).unwrap();
+        let (mut billing, card) = crate::render::tests::sample_billing();
         for (n, i) in billing.invoices.iter_mut().enumerate() {
             i.number = format!("T-{n}");
         }
