@@ -6,6 +6,7 @@
 #   bench/run.sh            # ~400 MB corpus + one ~100 MB file (takes several minutes)
 #   BENCH_SCALE=0.1 bench/run.sh   # a tenth of the size, for a quick look
 #   BENCH_BIG=1 bench/run.sh       # also one month of 630,000 tenants (~1.2 GB): invoice's peak memory
+# The month is also invoiced with --outputs pdf,cii (every tenant given an address): invoices per second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${BENCH_OUT:-bench/out}
@@ -97,6 +98,33 @@ for data in month; do
   $BIN invoice -q --allow-findings --allow unknown-tenant --register "$INV/register.sqlite" --rates $rates --out "$INV/invoices-reg-$data" "$p" >/dev/null 2>&1 || true
   measure invoice-register-rerun "$data" "$CORES" "$BIN invoice -q --allow-findings --allow unknown-tenant --register $INV/register.sqlite --rates $rates --out $INV/invoices-reg-$data $p"
   du -b "$INV/register.sqlite" | awk '{printf "register after one month: %.1f MB\n", $1/1e6}' >&2
+  # PDF and CII (issue 15): every tenant of the month gets an address, which e-invoices need.
+  python3 - "$rates" "$p" "$OUT/einvoice-rates.toml" <<'PY'
+import json, pathlib, sys
+card, folder, out = sys.argv[1:]
+uids = set()
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "organizationUid" and isinstance(x, str):
+                uids.add(x)
+            else:
+                walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+for f in pathlib.Path(folder).glob("*.json"):
+    walk(json.loads(f.read_text()))
+text = pathlib.Path(card).read_text()
+for u in sorted(uids):
+    if f'[tenants."{u}"]' not in text:
+        text += f'\n[tenants."{u}"]\npostal_address = {{ street = "1 Main St", postcode = "10115", city = "Berlin", country = "DE" }}\n'
+pathlib.Path(out).write_text(text)
+PY
+  PREPARE="rm -rf $INV/invoices-pdf-$data" SLOW=1 measure invoice-pdf "$data" "$CORES" "$BIN invoice -q --allow-findings --allow unknown-tenant --outputs pdf,cii --rates $OUT/einvoice-rates.toml --out $INV/invoices-pdf-$data $p"
+  $BIN invoice -q --allow-findings --allow unknown-tenant --outputs csv --rates $rates --out "$INV/count-$data" "$p" >/dev/null 2>&1 || true
+  month_invoices=$(( $(wc -l < "$INV/count-$data/invoices.csv") - 1 ))
+  rm -rf "$INV/count-$data" "$INV/invoices-pdf-$data"
   SLOW=1 measure python-peer "$data" 1 "python3 bench/peer.py --schema schemas/license-reports.schema.json --out $INV/peer-$data $p"
   rm -rf "$INV/invoices-$data" "$INV/invoices-csv-$data" "$INV/invoices-html-$data" "$INV/invoices-reg-$data" "$INV"/register.sqlite* "$INV/peer-$data"
 done
@@ -132,9 +160,9 @@ end=$(date +%s.%N)
 written=$(find "$INV/invoices-corpus" -name '*.html' | wc -l)
 rm -rf "$INV/invoices-corpus"
 
-python3 - "$RESULTS" "$CORES" "$written" "$start" "$end" "$(largest_mb "$OUT/corpus")" "$corpus_rss" <<'PY'
+python3 - "$RESULTS" "$CORES" "$written" "$start" "$end" "$(largest_mb "$OUT/corpus")" "$corpus_rss" "${month_invoices:-0}" <<'PY'
 import sys, collections
-path, cores, written, start, end, largest, corpus_rss = sys.argv[1:]
+path, cores, written, start, end, largest, corpus_rss, month_invoices = sys.argv[1:]
 cores = int(cores)
 r = collections.defaultdict(dict)
 for line in open(path):
@@ -174,6 +202,10 @@ h, p = get("month", "invoice-html", cores), get("month", "python-peer")
 if h and p:
     x = p["mean"] / h["mean"]
     line(f"--outputs html ({cores} threads) / Python peer (month)", f"{x:.0f}x", ">= 30", x >= 30)
+f = get("month", "invoice-pdf", cores)
+if f:
+    rate = float(month_invoices) / f["mean"]
+    line(f"--outputs pdf,cii, one month ({month_invoices} invoices, {cores} threads)", f"{rate:.0f}/s", ">= 100", rate >= 100)
 s = get("single", "invoice", cores)
 if s:
     limit = 3 * s["size"] + 200
